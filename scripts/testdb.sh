@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The test/demo database: SecantusDB (a MongoDB-wire server, secantusdb==0.7.0b3 from PyPI) in an ignored
+# virtual environment at .venv, in memory, on 127.0.0.1 only.
+#   scripts/testdb.sh install          install SecantusDB into .venv (idempotent)
+#   scripts/testdb.sh start [PORT]     start it on PORT (default 27018) unless it already answers; prints the URI
+#   scripts/testdb.sh stop [PORT]      stop the server this script started on PORT
+#   scripts/testdb.sh uri [PORT]       print the connection URI
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+venv="$root/.venv"
+state="$root/.testdb"
+cmd=${1:-}
+port=${2:-27018}
+uri="mongodb://127.0.0.1:$port/?directConnection=true"
+
+answers() {
+  python3 - "$port" <<'PY'
+import socket, sys
+s = socket.socket(); s.settimeout(0.5)
+try:
+    s.connect(("127.0.0.1", int(sys.argv[1]))); sys.exit(0)
+except OSError:
+    sys.exit(1)
+PY
+}
+
+install() {
+  if [ -x "$venv/bin/secantusd-py" ] && "$venv/bin/pip" show secantusdb 2>/dev/null | grep -q '^Version: 0.7.0b3$'; then
+    return 0
+  fi
+  echo "testdb: installing secantusdb==0.7.0b3 into .venv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet 'secantusdb==0.7.0b3' >&2
+}
+
+case "$cmd" in
+  install) install ;;
+  start)
+    install
+    mkdir -p "$state"
+    if answers; then
+      echo "testdb: something already listens on 127.0.0.1:$port; using it" >&2
+    else
+      nohup "$venv/bin/secantusd-py" --host 127.0.0.1 --port "$port" --storage-path :memory: \
+        --log-level WARNING >"$state/$port.log" 2>&1 &
+      echo $! >"$state/$port.pid"
+      for _ in $(seq 1 120); do
+        answers && break
+        if ! kill -0 "$(cat "$state/$port.pid")" 2>/dev/null; then
+          echo "testdb: SecantusDB exited; its log:" >&2; cat "$state/$port.log" >&2; exit 1
+        fi
+        sleep 0.25
+      done
+      answers || { echo "testdb: SecantusDB did not answer on port $port within 30 s" >&2; exit 1; }
+      echo "testdb: SecantusDB started on 127.0.0.1:$port (pid $(cat "$state/$port.pid"))" >&2
+    fi
+    echo "$uri"
+    ;;
+  stop)
+    if [ -f "$state/$port.pid" ]; then
+      pid=$(cat "$state/$port.pid")
+      if kill "$pid" 2>/dev/null; then
+        for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+        kill -9 "$pid" 2>/dev/null || true
+        echo "testdb: stopped SecantusDB on port $port" >&2
+      fi
+      rm -f "$state/$port.pid"
+    fi
+    ;;
+  uri) echo "$uri" ;;
+  *) echo "usage: $0 install|start|stop|uri [PORT]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,172 @@
+//! The application factory: shared state, routes, JSON answers for everything outside the routes.
+
+use std::net::TcpListener;
+use std::panic::AssertUnwindSafe;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, App, Handler, HttpResponse, HttpServer, Resource, Responder, ResponseError};
+use futures::FutureExt;
+use serde_json::json;
+
+use crate::auth::Authenticator;
+use crate::config::Settings;
+use crate::error::{json_response, ApiError};
+use crate::metrics::Metrics;
+use crate::reports::cache::ReportCache;
+use crate::reports::engagement;
+use crate::store::Store;
+
+/// What every request shares.
+pub struct AppState {
+    pub settings: Settings,
+    pub store: Store,
+    pub auth: Authenticator,
+    pub reports: ReportCache,
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    pub async fn new(settings: Settings) -> Result<Self, String> {
+        let store = Store::new(&settings).await?;
+        Ok(Self {
+            auth: Authenticator::new(settings.auth_cache_ttl),
+            reports: ReportCache::new(settings.cache_ttl),
+            metrics: Metrics::new(),
+            store,
+            settings,
+        })
+    }
+}
+
+/// A bound, not yet running server (zero2prod's `Application`).
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Binds `settings.bind` (port 0 picks a free port) and builds the server.
+    pub async fn build(settings: Settings) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(&settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState::new(settings).await.map_err(std::io::Error::other)?);
+        let server = run(listener, state.clone())?;
+        Ok(Self { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until SIGINT/SIGTERM, then drains in-flight requests (at most 8 s, inside Docker's 10 s).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+pub fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .wrap(from_fn(observe))
+            .configure(routes)
+            .default_service(web::to(not_found))
+    })
+    .shutdown_timeout(8)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// Every route rc-analytics serves.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(get("/health", health))
+        .service(get("/ready", ready))
+        .service(get("/metrics", metrics));
+    engagement::routes(cfg);
+}
+
+/// A GET-only resource: other methods get a JSON 405.
+pub fn get<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler))
+        .default_service(web::to(method_not_allowed))
+}
+
+async fn not_found() -> HttpResponse {
+    ApiError::NotFound.error_response()
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    ApiError::MethodNotAllowed.error_response()
+}
+
+async fn health() -> HttpResponse {
+    json_response(StatusCode::OK, &json!({"status": "ok", "success": true}))
+}
+
+async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    state.store.ping().await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"status": "ready", "success": true}),
+    ))
+}
+
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render())
+}
+
+/// Counts and times each request, logs one line for it, and turns a panic into a JSON 500.
+async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse, actix_web::Error> {
+    let started = Instant::now();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let outcome = match AssertUnwindSafe(next.call(req)).catch_unwind().await {
+        Ok(Ok(res)) => Ok(res.map_into_boxed_body()),
+        Ok(Err(e)) => Err(e),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(ApiError::Internal(format!("panic while serving {path}: {what}")).into())
+        }
+    };
+    let (status, route) = match &outcome {
+        Ok(res) => (res.status(), res.request().match_pattern()),
+        Err(e) => (e.as_response_error().status_code(), None),
+    };
+    let route = route.unwrap_or_else(|| "unmatched".into());
+    let elapsed = started.elapsed();
+    if let Some(state) = state {
+        state.metrics.request(&route, status.as_u16(), elapsed.as_secs_f64());
+    }
+    log::info!(
+        "{method} {path} {} {:.1}ms",
+        status.as_u16(),
+        elapsed.as_secs_f64() * 1000.0
+    );
+    outcome
+}

@@ -1,0 +1,164 @@
+//! One error type for the whole API, mapped to Rocket.Chat's status codes and bodies.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::{json, Value};
+
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Every authentication failure (missing header, wrong token or user id, inactive user).
+    #[error("unauthorized")]
+    Unauthorized,
+    /// The user lacks the route's permission.
+    #[error("forbidden")]
+    Forbidden,
+    /// A Meteor `check` failure; the text follows `Match error: `.
+    #[error("Match error: {0}")]
+    Match(String),
+    /// An ajv validation failure (`… [invalid-params]`).
+    #[error("{0} [invalid-params]")]
+    InvalidParams(String),
+    /// `parseJsonQuery`'s sort error; holds the raw `sort` value.
+    #[error("Invalid sort parameter provided: \"{0}\" [error-invalid-sort]")]
+    InvalidSort(String),
+    /// A plain `Error('text')` in Rocket.Chat: 400 `{"success":false,"error":text}`.
+    #[error("{0}")]
+    BadRequest(String),
+    /// `qs` refused the query string.
+    #[error("Invalid query parameters")]
+    InvalidQuery,
+    #[error("Resource not found")]
+    NotFound,
+    #[error("Method not allowed")]
+    MethodNotAllowed,
+    /// MongoDB cannot be reached.
+    #[error("Database unavailable: {0}")]
+    Unavailable(String),
+    /// A query ran longer than `RCA_QUERY_TIMEOUT_MS`.
+    #[error("Query timed out")]
+    Timeout,
+    /// Anything else; the details go to the log, never to the client.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+pub const UNAUTHORIZED_TEXT: &str = "You must be logged in to do this.";
+pub const FORBIDDEN_TEXT: &str = "User does not have the permissions required for this action [error-unauthorized]";
+
+impl ApiError {
+    /// The body, with Rocket.Chat's key order.
+    pub fn body(&self) -> Value {
+        match self {
+            Self::Unauthorized => json!({
+                "success": false,
+                "error": UNAUTHORIZED_TEXT,
+                "status": "error",
+                "message": UNAUTHORIZED_TEXT,
+            }),
+            Self::Forbidden => json!({"success": false, "error": FORBIDDEN_TEXT}),
+            Self::InvalidParams(_) => json!({
+                "success": false,
+                "error": self.to_string(),
+                "errorType": "invalid-params",
+            }),
+            Self::InvalidSort(_) => json!({
+                "success": false,
+                "error": self.to_string(),
+                "errorType": "error-invalid-sort",
+                "details": {"helperMethod": "parseJsonQuery"},
+            }),
+            Self::Unavailable(_) => json!({"success": false, "error": "Database unavailable"}),
+            Self::Internal(_) => json!({"success": false, "error": "Internal server error"}),
+            _ => json!({"success": false, "error": self.to_string()}),
+        }
+    }
+
+    /// Wraps a MongoDB error: unreachable → 503, `maxTimeMS` exceeded → 504, anything else → 500.
+    pub fn from_mongo(e: &mongodb::error::Error) -> Self {
+        use mongodb::error::ErrorKind;
+        match e.kind.as_ref() {
+            ErrorKind::ServerSelection { .. } | ErrorKind::Io(_) | ErrorKind::ConnectionPoolCleared { .. } => {
+                Self::Unavailable(e.to_string())
+            }
+            ErrorKind::Command(c) if c.code == 50 => Self::Timeout,
+            _ => Self::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<mongodb::error::Error> for ApiError {
+    fn from(e: mongodb::error::Error) -> Self {
+        Self::from_mongo(&e)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Match(_)
+            | Self::InvalidParams(_)
+            | Self::InvalidSort(_)
+            | Self::BadRequest(_)
+            | Self::InvalidQuery => StatusCode::BAD_REQUEST,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Timeout => StatusCode::GATEWAY_TIMEOUT,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(detail) => log::error!("internal error: {detail}"),
+            Self::Unavailable(detail) => log::warn!("MongoDB unavailable: {detail}"),
+            Self::Timeout => log::warn!("query exceeded RCA_QUERY_TIMEOUT_MS"),
+            _ => {}
+        }
+        json_response(self.status_code(), &self.body())
+    }
+}
+
+/// A compact JSON response with Rocket.Chat's headers.
+pub fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "application/json"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .body(body.to_string())
+}
+
+/// A 200 body: the given keys in order, then `"success": true` last, as `API.v1.success` does.
+pub fn success(mut body: serde_json::Map<String, Value>) -> HttpResponse {
+    body.insert("success".into(), Value::Bool(true));
+    json_response(StatusCode::OK, &Value::Object(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_keep_rocket_chat_key_order() {
+        assert_eq!(
+            ApiError::Unauthorized.body().to_string(),
+            r#"{"success":false,"error":"You must be logged in to do this.","status":"error","message":"You must be logged in to do this."}"#
+        );
+        assert_eq!(
+            ApiError::InvalidSort("abc".into()).body().to_string(),
+            r#"{"success":false,"error":"Invalid sort parameter provided: \"abc\" [error-invalid-sort]","errorType":"error-invalid-sort","details":{"helperMethod":"parseJsonQuery"}}"#
+        );
+        assert_eq!(
+            ApiError::InvalidParams("must have required property 'end'".into())
+                .body()
+                .to_string(),
+            r#"{"success":false,"error":"must have required property 'end' [invalid-params]","errorType":"invalid-params"}"#
+        );
+        assert_eq!(
+            ApiError::Internal("secret detail".into()).body().to_string(),
+            r#"{"success":false,"error":"Internal server error"}"#
+        );
+    }
+}

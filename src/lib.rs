@@ -1,0 +1,11 @@
+//! rc-analytics: Rocket.Chat's analytics REST API served from Rocket.Chat's own MongoDB.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod metrics;
+pub mod params;
+pub mod reports;
+pub mod seed;
+pub mod store;

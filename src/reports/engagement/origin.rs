@@ -1,0 +1,100 @@
+//! `GET /api/v1/engagement-dashboard/messages/origin`: messages sent per room type.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use bson::{doc, Document};
+use serde_json::{json, Map, Value};
+
+use super::{join_dashboard_room_type, messages_sent_match, start_end_window, DASHBOARD_ROOM_TYPES};
+use crate::app::AppState;
+use crate::auth::{Authorized, ViewEngagementDashboard};
+use crate::error::{success, ApiError};
+use crate::params::window::DayWindow;
+use crate::reports::count_of;
+use crate::store::coll;
+
+const REPORT: &str = "engagement.messages.origin";
+
+pub async fn handler(
+    _: Authorized<ViewEngagementDashboard>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let window = start_end_window(req.query_string(), state.settings.timezone)?;
+    let key = format!("{}|{}|{}", window.zone.name(), window.first_day, window.last_day);
+    let body = state
+        .reports
+        .get_or_compute(&state.metrics, REPORT, key, async {
+            let rows = state.store.aggregate(coll::MESSAGES, pipeline(&window), None).await?;
+            Ok(shape(&rows))
+        })
+        .await?;
+    Ok(success((*body).clone()))
+}
+
+/// Messages sent in the window → group by room → the rooms' types → group by type.
+pub fn pipeline(window: &DayWindow) -> Vec<Document> {
+    let (from, to) = window.bson_range();
+    let mut stages = vec![
+        doc! {"$match": messages_sent_match(from, to)},
+        doc! {"$group": {"_id": "$rid", "messages": {"$sum": 1}}},
+    ];
+    stages.extend(join_dashboard_room_type());
+    stages.push(doc! {"$group": {"_id": "$room.t", "messages": {"$sum": "$messages"}}});
+    stages
+}
+
+/// `{"origins":[{"messages":n,"t":"c"},…]}`: every dashboard type present (zero-filled), by count
+/// descending, then type ascending.
+pub fn shape(rows: &[Document]) -> Map<String, Value> {
+    let mut origins: Vec<(i64, String)> = rows
+        .iter()
+        .filter_map(|d| Some((count_of(d, "messages"), d.get_str("_id").ok()?.to_string())))
+        .collect();
+    for t in DASHBOARD_ROOM_TYPES {
+        if !origins.iter().any(|(_, have)| have == t) {
+            origins.push((0, t.to_string()));
+        }
+    }
+    origins.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let origins = origins
+        .into_iter()
+        .map(|(messages, t)| json!({"messages": messages, "t": t}));
+    let mut body = Map::new();
+    body.insert("origins".into(), Value::Array(origins.collect()));
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::zone::ReportZone;
+
+    #[test]
+    fn pipeline_filters_on_ts_first_and_groups_before_the_lookup() {
+        let w = DayWindow::from_instants(1_704_067_200_000, 1_704_671_999_999, ReportZone::utc());
+        let p = pipeline(&w);
+        let stages: Vec<&str> = p.iter().map(|s| s.keys().next().unwrap().as_str()).collect();
+        assert_eq!(stages, ["$match", "$group", "$lookup", "$unwind", "$match", "$group"]);
+        let m = p[0].get_document("$match").unwrap();
+        assert_eq!(m.keys().next().unwrap(), "ts");
+        let ts = m.get_document("ts").unwrap();
+        assert_eq!(ts.get_datetime("$gte").unwrap().timestamp_millis(), 1_704_067_200_000);
+        assert_eq!(ts.get_datetime("$lt").unwrap().timestamp_millis(), 1_704_672_000_000);
+        assert_eq!(p[4], doc! {"$match": {"room.t": {"$in": ["c", "p", "d"]}}});
+    }
+
+    #[test]
+    fn shape_zero_fills_and_orders() {
+        let rows = vec![doc! {"_id": "d", "messages": 5_i64}, doc! {"_id": "c", "messages": 7.0}];
+        let body = Value::Object(shape(&rows)).to_string();
+        assert_eq!(
+            body,
+            r#"{"origins":[{"messages":7,"t":"c"},{"messages":5,"t":"d"},{"messages":0,"t":"p"}]}"#
+        );
+        let empty = Value::Object(shape(&[])).to_string();
+        assert_eq!(
+            empty,
+            r#"{"origins":[{"messages":0,"t":"c"},{"messages":0,"t":"d"},{"messages":0,"t":"p"}]}"#
+        );
+    }
+}

@@ -1,0 +1,16 @@
+//! One module per report family: pure pipeline builders and the shaping of their results.
+
+pub mod cache;
+pub mod engagement;
+
+use bson::{Bson, Document};
+
+/// A count from an aggregation result: MongoDB may give int32, int64 or double.
+pub fn count_of(d: &Document, key: &str) -> i64 {
+    match d.get(key) {
+        Some(Bson::Int32(n)) => i64::from(*n),
+        Some(Bson::Int64(n)) => *n,
+        Some(Bson::Double(f)) => *f as i64,
+        _ => 0,
+    }
+}

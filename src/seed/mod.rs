@@ -1,0 +1,3 @@
+//! Demo data: Rocket.Chat-shaped documents, for the demo and for the tests.
+
+pub mod docs;

@@ -1,0 +1,173 @@
+//! The guard: 401 and 403 exactly as Rocket.Chat answers them.
+
+use bson::doc;
+use rc_analytics::seed::docs;
+
+use crate::helpers::*;
+
+const ORIGIN: &str =
+    "/api/v1/engagement-dashboard/messages/origin?start=2024-01-01T00:00:00.000Z&end=2024-01-07T23:59:59.999Z";
+const EMPTY_ORIGINS: &str =
+    r#"{"origins":[{"messages":0,"t":"c"},{"messages":0,"t":"d"},{"messages":0,"t":"p"}],"success":true}"#;
+
+#[tokio::test]
+async fn missing_or_partial_headers_are_401() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    assert_json(&app.get(ORIGIN, None).await, 401, UNAUTHORIZED);
+    for (uid, token) in [(admin.user_id.as_str(), ""), ("", admin.token.as_str())] {
+        let req = app
+            .http
+            .get(format!("{}{ORIGIN}", app.address))
+            .header("X-User-Id", uid)
+            .header("X-Auth-Token", token);
+        assert_json(&send(req).await, 401, UNAUTHORIZED);
+    }
+    let only_id = app
+        .http
+        .get(format!("{}{ORIGIN}", app.address))
+        .header("X-User-Id", &admin.user_id);
+    assert_json(&send(only_id).await, 401, UNAUTHORIZED);
+    let only_token = app
+        .http
+        .get(format!("{}{ORIGIN}", app.address))
+        .header("X-Auth-Token", &admin.token);
+    assert_json(&send(only_token).await, 401, UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn wrong_token_wrong_user_inactive_user_are_401() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let other = app.user("other", &["user"]).await;
+    let wrong_token = Creds {
+        token: "not-a-token".into(),
+        ..admin.clone()
+    };
+    assert_json(&app.get(ORIGIN, Some(&wrong_token)).await, 401, UNAUTHORIZED);
+    // A real token, but of another user.
+    let crossed = Creds {
+        user_id: admin.user_id.clone(),
+        token: other.token.clone(),
+    };
+    assert_json(&app.get(ORIGIN, Some(&crossed)).await, 401, UNAUTHORIZED);
+    let unknown = Creds {
+        user_id: "nobody".into(),
+        token: admin.token.clone(),
+    };
+    assert_json(&app.get(ORIGIN, Some(&unknown)).await, 401, UNAUTHORIZED);
+    // Deactivated by a direct database edit, token still present: refused (hardening).
+    let inactive = app.user("inactive", &["admin"]).await;
+    app.db
+        .collection::<bson::Document>("users")
+        .update_one(doc! {"_id": "inactive"}, doc! {"$set": {"active": false}})
+        .await
+        .unwrap();
+    assert_json(&app.get(ORIGIN, Some(&inactive)).await, 401, UNAUTHORIZED);
+    // The 401 comes before validation.
+    assert_json(
+        &app.get(
+            "/api/v1/engagement-dashboard/messages/origin?start=bad",
+            Some(&wrong_token),
+        )
+        .await,
+        401,
+        UNAUTHORIZED,
+    );
+}
+
+#[tokio::test]
+async fn personal_access_token_works() {
+    let app = spawn_app().await;
+    app.default_permissions().await;
+    let d = docs::user(
+        "patuser",
+        "pat.user",
+        &["admin"],
+        date("2024-01-01T00:00:00Z"),
+        &[],
+        &["pat-secret-123456"],
+    );
+    app.insert("users", vec![d]).await;
+    let creds = Creds {
+        user_id: "patuser".into(),
+        token: "pat-secret-123456".into(),
+    };
+    assert_json(&app.get(ORIGIN, Some(&creds)).await, 200, EMPTY_ORIGINS);
+}
+
+#[tokio::test]
+async fn missing_permission_is_403_before_validation() {
+    let app = spawn_app().await;
+    app.default_permissions().await;
+    let plain = app.user("plain", &["user"]).await;
+    assert_json(&app.get(ORIGIN, Some(&plain)).await, 403, FORBIDDEN);
+    assert_json(
+        &app.get("/api/v1/engagement-dashboard/messages/origin?start=bad", Some(&plain))
+            .await,
+        403,
+        FORBIDDEN,
+    );
+    // A livechat manager holds the livechat permissions, not this one.
+    let manager = app.user("manager", &["user", "livechat-manager"]).await;
+    assert_json(&app.get(ORIGIN, Some(&manager)).await, 403, FORBIDDEN);
+}
+
+#[tokio::test]
+async fn custom_role_granted_in_permissions_works() {
+    let app = spawn_app().await;
+    app.insert(
+        "rocketchat_roles",
+        vec![docs::role("Xy7customRoleId", "Users", "Analysts")],
+    )
+    .await;
+    app.insert(
+        "rocketchat_permissions",
+        vec![docs::permission(ENGAGEMENT, &["admin", "Xy7customRoleId"])],
+    )
+    .await;
+    let analyst = app.user("analyst", &["user", "Xy7customRoleId"]).await;
+    assert_json(&app.get(ORIGIN, Some(&analyst)).await, 200, EMPTY_ORIGINS);
+    // Roles come from the database: take the grant away and the same user is refused.
+    app.db
+        .collection::<bson::Document>("rocketchat_permissions")
+        .update_one(doc! {"_id": ENGAGEMENT}, doc! {"$set": {"roles": ["admin"]}})
+        .await
+        .unwrap();
+    assert_json(&app.get(ORIGIN, Some(&analyst)).await, 403, FORBIDDEN);
+}
+
+#[tokio::test]
+async fn guest_is_denied_even_with_a_granting_role() {
+    let app = spawn_app().await;
+    app.default_permissions().await;
+    let guest = app.user("guest1", &["guest", "admin"]).await;
+    assert_json(&app.get(ORIGIN, Some(&guest)).await, 403, FORBIDDEN);
+}
+
+#[tokio::test]
+async fn no_permission_document_is_403() {
+    let app = spawn_app().await;
+    let admin = app.user("admin1", &["admin"]).await;
+    assert_json(&app.get(ORIGIN, Some(&admin)).await, 403, FORBIDDEN);
+}
+
+#[tokio::test]
+async fn auth_cache_keeps_a_user_for_its_ttl() {
+    let app = spawn_app_with(|s| s.auth_cache_ttl = std::time::Duration::from_secs(300)).await;
+    let admin = app.admin().await;
+    assert_json(&app.get(ORIGIN, Some(&admin)).await, 200, EMPTY_ORIGINS);
+    // Revoked in the database; the cached resolution still answers within the TTL.
+    app.db
+        .collection::<bson::Document>("users")
+        .update_one(
+            doc! {"_id": "admin1"},
+            doc! {"$set": {"services.resume.loginTokens": []}},
+        )
+        .await
+        .unwrap();
+    assert_json(&app.get(ORIGIN, Some(&admin)).await, 200, EMPTY_ORIGINS);
+    // Without a cache, the revocation is seen at once.
+    let uncached = spawn_app_with(|s| s.database = app.db.name().to_string()).await;
+    assert_json(&uncached.get(ORIGIN, Some(&admin)).await, 401, UNAUTHORIZED);
+}

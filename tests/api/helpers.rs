@@ -1,0 +1,184 @@
+//! The harness: a database of its own per test, the app started in-process on a free port, and
+//! fixtures that write Rocket.Chat-shaped documents.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use actix_web::web::Data;
+use bson::{doc, DateTime, Document};
+use mongodb::{Client, Database};
+use rc_analytics::app::{AppState, Application};
+use rc_analytics::config::Settings;
+use rc_analytics::seed::docs;
+
+pub const ENGAGEMENT: &str = "view-engagement-dashboard";
+pub const LIVECHAT_REPORTS: &str = "view-livechat-reports";
+
+pub fn mongodb_uri() -> String {
+    std::env::var("MONGODB_URI")
+        .or_else(|_| std::env::var("MONGO_URL"))
+        .expect("MONGODB_URI is not set: run the tests with scripts/test.sh, which starts a test database")
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: Database,
+    pub state: Data<AppState>,
+    pub http: reqwest::Client,
+}
+
+/// Credentials of a user the fixtures created.
+#[derive(Clone, Debug)]
+pub struct Creds {
+    pub user_id: String,
+    pub token: String,
+}
+
+pub struct Response {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
+fn unique_db_name() -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "rca_test_{}_{}_{nanos}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Settings for a test: the test server, a fresh database, a free port, no auth cache.
+pub fn test_settings(database: &str) -> Settings {
+    let uri = mongodb_uri();
+    let mut s = Settings::from_lookup(|k| match k {
+        "MONGO_URL" => Some(uri.clone()),
+        "RCA_BIND" => Some("127.0.0.1:0".into()),
+        "RCA_AUTH_CACHE_TTL_SECS" => Some("0".into()),
+        _ => None,
+    })
+    .expect("test settings");
+    s.database = database.to_string();
+    s
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
+    let name = unique_db_name();
+    let mut settings = test_settings(&name);
+    customise(&mut settings);
+    let client = Client::with_uri_str(mongodb_uri()).await.expect("test client");
+    let db = client.database(&settings.database);
+    let app = Application::build(settings).await.expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        db,
+        state,
+        http: reqwest::Client::new(),
+    }
+}
+
+pub fn date(iso: &str) -> DateTime {
+    DateTime::parse_rfc3339_str(iso).expect("valid date")
+}
+
+impl TestApp {
+    pub async fn get(&self, path_and_query: &str, creds: Option<&Creds>) -> Response {
+        let mut req = self.http.get(format!("{}{path_and_query}", self.address));
+        if let Some(c) = creds {
+            req = req.header("X-User-Id", &c.user_id).header("X-Auth-Token", &c.token);
+        }
+        send(req).await
+    }
+
+    pub async fn insert(&self, collection: &str, docs: Vec<Document>) {
+        if !docs.is_empty() {
+            self.db
+                .collection::<Document>(collection)
+                .insert_many(docs)
+                .await
+                .expect("insert");
+        }
+    }
+
+    /// Rocket.Chat's default grants for the analytics permissions.
+    pub async fn default_permissions(&self) {
+        self.insert(
+            "rocketchat_permissions",
+            vec![
+                docs::permission(ENGAGEMENT, &["admin"]),
+                docs::permission(LIVECHAT_REPORTS, &["admin", "livechat-manager", "livechat-monitor"]),
+                docs::permission(
+                    "view-livechat-manager",
+                    &["admin", "livechat-manager", "livechat-monitor"],
+                ),
+            ],
+        )
+        .await;
+    }
+
+    /// A user with `roles` and one login token; returns its credentials.
+    pub async fn user(&self, id: &str, roles: &[&str]) -> Creds {
+        let token = format!("token-of-{id}");
+        let d = docs::user(id, id, roles, date("2024-01-01T00:00:00Z"), &[&token], &[]);
+        self.insert("users", vec![d]).await;
+        Creds {
+            user_id: id.into(),
+            token,
+        }
+    }
+
+    /// Default permissions and an admin; the usual start of a report test.
+    pub async fn admin(&self) -> Creds {
+        self.default_permissions().await;
+        self.user("admin1", &["admin", "user"]).await
+    }
+}
+
+pub async fn send(req: reqwest::RequestBuilder) -> Response {
+    let res = req.send().await.expect("request");
+    let status = res.status().as_u16();
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = res.text().await.expect("body");
+    Response {
+        status,
+        content_type,
+        body,
+    }
+}
+
+/// Asserts status and exact body (and that it is JSON).
+#[track_caller]
+pub fn assert_json(res: &Response, status: u16, body: &str) {
+    assert_eq!((res.status, res.body.as_str()), (status, body));
+    assert_eq!(res.content_type, "application/json");
+}
+
+pub const UNAUTHORIZED: &str = r#"{"success":false,"error":"You must be logged in to do this.","status":"error","message":"You must be logged in to do this."}"#;
+pub const FORBIDDEN: &str =
+    r#"{"success":false,"error":"User does not have the permissions required for this action [error-unauthorized]"}"#;
+
+/// A message document, with `extra` fields set on top.
+pub fn msg(id: &str, rid: &str, ts: &str, extra: Document) -> Document {
+    let mut d = docs::message(id, rid, date(ts), "u1", "user.one", "hello");
+    d.extend(extra);
+    d
+}
+
+pub fn no_extra() -> Document {
+    doc! {}
+}
