@@ -87,12 +87,67 @@ pub fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result
     Ok(server)
 }
 
+/// The report families a route belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// `/health`, `/ready`, `/metrics`: served to operators, not proxied for Rocket.Chat's clients.
+    Operations,
+    /// `/api/v1/engagement-dashboard/…`: Meteor `check` validation.
+    Engagement,
+    /// `/api/v1/livechat/analytics/dashboards/…`: ajv validation, `checkDates`.
+    Omnichannel,
+}
+
+/// A query parameter, for the OpenAPI description.
+#[derive(Clone, Copy, Debug)]
+pub struct Param {
+    pub name: &'static str,
+    pub required: bool,
+    pub description: &'static str,
+}
+
+/// One served route: the single list that the router, the OpenAPI description and the proxy
+/// configuration checks are all built from, so they cannot drift apart.
+pub struct Endpoint {
+    pub path: String,
+    pub family: Family,
+    pub summary: &'static str,
+    /// The Rocket.Chat permission the route requires (`None`: no authentication).
+    pub permission: Option<&'static str>,
+    pub params: Vec<Param>,
+    /// Builds the GET resource for `path`.
+    pub register: fn(&str) -> Resource,
+}
+
 /// Every route rc-analytics serves.
+pub fn endpoints() -> Vec<Endpoint> {
+    let ops = |path: &str, summary, register| Endpoint {
+        path: path.into(),
+        family: Family::Operations,
+        summary,
+        permission: None,
+        params: vec![],
+        register,
+    };
+    let mut all = vec![
+        ops("/health", "Liveness: 200 while the process runs (no I/O)", |p| {
+            get(p, health)
+        }),
+        ops(
+            "/ready",
+            "Readiness: pings MongoDB, 503 when it cannot be reached",
+            |p| get(p, ready),
+        ),
+        ops("/metrics", "Prometheus metrics", |p| get(p, metrics)),
+    ];
+    all.extend(engagement::endpoints());
+    all
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(get("/health", health))
-        .service(get("/ready", ready))
-        .service(get("/metrics", metrics));
-    engagement::routes(cfg);
+    for endpoint in endpoints() {
+        cfg.service((endpoint.register)(&endpoint.path));
+    }
 }
 
 /// A GET-only resource: other methods get a JSON 405.

@@ -3,10 +3,10 @@
 
 pub mod origin;
 
-use actix_web::web;
 use bson::{doc, Document};
 
-use crate::app::get;
+use crate::app::{get, Endpoint, Family, Param};
+use crate::auth::{Permission, ViewEngagementDashboard};
 use crate::error::ApiError;
 use crate::params::meteor::check_iso_dates;
 use crate::params::query::Query;
@@ -18,8 +18,40 @@ pub const PREFIX: &str = "/api/v1/engagement-dashboard";
 /// The room types the dashboard counts (Rocket.Chat's `getTypesToShowOnDashboard`).
 pub const DASHBOARD_ROOM_TYPES: [&str; 3] = ["c", "p", "d"];
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(get(&format!("{PREFIX}/messages/origin"), origin::handler));
+/// `start` and `end`, as every route of the family documents them.
+pub const START_END: [Param; 3] = [
+    Param {
+        name: "start",
+        required: true,
+        description: "Canonical ISO instant with milliseconds and Z (2024-01-01T00:00:00.000Z)",
+    },
+    Param {
+        name: "end",
+        required: true,
+        description: "Canonical ISO instant with milliseconds and Z; no end >= start check",
+    },
+    Param {
+        name: "tz",
+        required: false,
+        description: "Extension: report time zone, IANA name or ±HH:MM (default RCA_TIMEZONE)",
+    },
+];
+
+pub fn endpoints() -> Vec<Endpoint> {
+    let endpoint = |path: &str, summary, params: &[Param], register| Endpoint {
+        path: format!("{PREFIX}{path}"),
+        family: Family::Engagement,
+        summary,
+        permission: Some(ViewEngagementDashboard::NAME),
+        params: params.to_vec(),
+        register,
+    };
+    vec![endpoint(
+        "/messages/origin",
+        "Messages sent per room type (c, p, d)",
+        &START_END,
+        |p| get(p, origin::handler),
+    )]
 }
 
 /// Parses and checks a `start`/`end` request the way Rocket.Chat does (Meteor `check`), then the `tz`
