@@ -84,3 +84,60 @@ async fn database_down_is_503_quickly() {
     let res = app.get("/api/v1/engagement-dashboard/messages/origin", None).await;
     assert_json(&res, 401, UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn query_over_the_time_limit_is_504() {
+    let app = spawn_app_with(|s| s.query_timeout = Duration::from_millis(100)).await;
+    let admin = app.admin().await;
+    app.insert(
+        "rocketchat_room",
+        vec![rc_analytics::seed::docs::room(
+            "c1",
+            "c",
+            "general",
+            date("2023-01-01T00:00:00Z"),
+        )],
+    )
+    .await;
+    // Enough messages that the aggregation needs well over 100 ms on the test server.
+    let start = date("2024-01-01T00:00:00Z").timestamp_millis();
+    let messages = (0..20_000)
+        .map(|i| bson::doc! {"_id": format!("m{i}"), "rid": "c1", "ts": bson::DateTime::from_millis(start + i * 1000)})
+        .collect();
+    app.insert("rocketchat_message", messages).await;
+    let res = app
+        .get(
+            "/api/v1/engagement-dashboard/messages/origin?start=2024-01-01T00:00:00.000Z&end=2024-01-01T23:59:59.999Z",
+            Some(&admin),
+        )
+        .await;
+    assert_json(&res, 504, r#"{"success":false,"error":"Query timed out"}"#);
+}
+
+/// Runs the real binary with exactly `env` and returns (exit code, stderr).
+fn run_binary(env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rc-analytics"))
+        .env_clear()
+        .envs(env.iter().copied())
+        .output()
+        .expect("binary runs");
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn bad_configuration_stops_start_up_naming_the_variable() {
+    let url = ("MONGO_URL", "mongodb://127.0.0.1:9/rocketchat");
+    let cases: [(&[(&str, &str)], &str); 5] = [
+        (&[], "MONGO_URL"),
+        (&[("MONGO_URL", "localhost:27017")], "MONGO_URL"),
+        (&[url, ("RCA_CACHE_TTL_SECS", "abc")], "RCA_CACHE_TTL_SECS"),
+        (&[url, ("RCA_TIMEZONE", "Mars/Base")], "RCA_TIMEZONE"),
+        (&[url, ("RCA_BIND", "everywhere")], "RCA_BIND"),
+    ];
+    for (env, var) in cases {
+        let (code, stderr) = run_binary(env);
+        assert_eq!(code, Some(2), "{env:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.starts_with(&format!("rc-analytics: {var}: ")), "{stderr}");
+    }
+}
