@@ -77,6 +77,7 @@ pub fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .wrap(from_fn(crate::reports::csv::negotiate))
             .wrap(from_fn(observe))
             .configure(routes)
             .default_service(web::to(not_found))

@@ -1,6 +1,7 @@
 //! One module per report family: pure pipeline builders and the shaping of their results.
 
 pub mod cache;
+pub mod csv;
 pub mod engagement;
 
 use bson::{Bson, Document};

@@ -247,3 +247,47 @@ async fn dst_day_in_berlin_is_23_hours() {
     let q = "start=2024-03-31T10:00:00.000Z&end=2024-03-31T10:00:00.000Z&tz=Europe/Berlin";
     assert_json(&app.get(&format!("{PATH}?{q}"), Some(&admin)).await, 200, TWO_IN_C);
 }
+
+#[tokio::test]
+async fn csv_extension() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    rooms(&app).await;
+    app.insert(
+        "rocketchat_message",
+        vec![
+            msg("a", "c1", "2024-01-02T10:00:00Z", no_extra()),
+            msg("b", "d1", "2024-01-02T10:00:00Z", no_extra()),
+            msg("c", "c1", "2024-01-02T10:00:00Z", no_extra()),
+        ],
+    )
+    .await;
+    let res = app
+        .get(&format!("{PATH}?start={START}&end={END}&format=csv"), Some(&admin))
+        .await;
+    assert_eq!(
+        (res.status, res.content_type.as_str(), res.body.as_str()),
+        (200, "text/csv; charset=utf-8", "messages,t\r\n2,c\r\n1,d\r\n0,p\r\n")
+    );
+    let json = r#"{"origins":[{"messages":2,"t":"c"},{"messages":1,"t":"d"},{"messages":0,"t":"p"}],"success":true}"#;
+    assert_json(
+        &app.get(&format!("{PATH}?start={START}&end={END}&format=json"), Some(&admin))
+            .await,
+        200,
+        json,
+    );
+    let res = app
+        .get(&format!("{PATH}?start={START}&end={END}&format=xml"), Some(&admin))
+        .await;
+    assert_json(
+        &res,
+        400,
+        r#"{"success":false,"error":"Invalid format: xml. Use csv or json."}"#,
+    );
+    // The report's own checks come first.
+    let res = app
+        .get(&format!("{PATH}?start=bad&end={END}&format=csv"), Some(&admin))
+        .await;
+    assert_json(&res, 400, &match_error("Failed Match.Where validation in field start"));
+    assert_json(&app.get(&format!("{PATH}?format=csv"), None).await, 401, UNAUTHORIZED);
+}
