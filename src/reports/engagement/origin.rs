@@ -4,7 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
-use super::{join_dashboard_room_type, messages_sent_match, start_end_window, DASHBOARD_ROOM_TYPES};
+use super::{cached_report, join_dashboard_room_type, messages_sent_match, start_end_window, DASHBOARD_ROOM_TYPES};
 use crate::app::AppState;
 use crate::auth::{Authorized, ViewEngagementDashboard};
 use crate::error::{success, ApiError};
@@ -21,13 +21,7 @@ pub async fn handler(
 ) -> Result<HttpResponse, ApiError> {
     let window = start_end_window(req.query_string(), state.settings.timezone)?;
     let key = format!("{}|{}|{}", window.zone.name(), window.first_day, window.last_day);
-    let body = state
-        .reports
-        .get_or_compute(&state.metrics, REPORT, key, async {
-            let rows = state.store.aggregate(coll::MESSAGES, pipeline(&window), None).await?;
-            Ok(shape(&rows))
-        })
-        .await?;
+    let body = cached_report(&state, REPORT, key, coll::MESSAGES, pipeline(&window), shape).await?;
     Ok(success((*body).clone()))
 }
 
