@@ -4,14 +4,14 @@
 //! (Rocket.Chat's `$addToSet` order is unspecified).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use bson::{doc, Bson, Document};
+use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
 use super::sessions::{day_month_year, newest_first, user_daily_match};
-use super::{cached_report, start_end_window};
+use super::{list_body, strings, window_report};
 use crate::app::AppState;
 use crate::auth::{Authorized, ViewEngagementDashboard};
-use crate::error::{success, ApiError};
+use crate::error::ApiError;
 use crate::params::window::DayWindow;
 use crate::reports::count_of;
 use crate::store::coll;
@@ -23,10 +23,7 @@ pub async fn handler(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let window = start_end_window(req.query_string(), state.settings.timezone)?;
-    let key = format!("{}|{}", window.first_day, window.last_day);
-    let body = cached_report(&state, REPORT, key, coll::SESSIONS, pipeline(&window), shape).await?;
-    Ok(success((*body).clone()))
+    window_report(&req, &state, REPORT, coll::SESSIONS, pipeline, shape).await
 }
 
 pub fn pipeline(window: &DayWindow) -> Vec<Document> {
@@ -44,25 +41,17 @@ pub fn pipeline(window: &DayWindow) -> Vec<Document> {
 
 /// `{"month":[{"usersList":[…],"users":n,"day","month","year"}]}`.
 pub fn shape(rows: &[Document]) -> Map<String, Value> {
-    let days: Vec<Value> = rows
-        .iter()
-        .filter_map(|row| {
-            let date = row.get_document("_id").ok()?;
-            let mut users: Vec<&str> = match row.get("usersList") {
-                Some(Bson::Array(a)) => a.iter().filter_map(Bson::as_str).collect(),
-                _ => vec![],
-            };
-            users.sort_unstable();
-            let mut entry = Map::new();
-            entry.insert("usersList".into(), json!(users));
-            entry.insert("users".into(), json!(count_of(row, "users")));
-            day_month_year(date, &mut entry);
-            Some(Value::Object(entry))
-        })
-        .collect();
-    let mut body = Map::new();
-    body.insert("month".into(), Value::Array(days));
-    body
+    let days = rows.iter().filter_map(|row| {
+        let date = row.get_document("_id").ok()?;
+        let mut users = strings(row, "usersList");
+        users.sort_unstable();
+        let mut entry = Map::new();
+        entry.insert("usersList".into(), json!(users));
+        entry.insert("users".into(), json!(count_of(row, "users")));
+        day_month_year(date, &mut entry);
+        Some(Value::Object(entry))
+    });
+    list_body("month", days)
 }
 
 #[cfg(test)]

@@ -18,11 +18,11 @@
 //!   The full sorted list is computed (and cached) once per window; pages are cut from it.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use bson::{doc, Bson, Document};
+use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
 use super::period::Periods;
-use super::{cached_report, join_dashboard_room, messages_sent_match, start_end_with};
+use super::{cached_report, join_dashboard_room, list_body, messages_sent_match, start_end_with, strings};
 use crate::app::AppState;
 use crate::auth::{Authorized, ViewEngagementDashboard};
 use crate::error::{success, ApiError};
@@ -164,49 +164,41 @@ pub fn pipeline(periods: &Periods) -> Vec<Document> {
 
 /// Every listed room, in order: `{"channels":[{room, messages, lastWeekMessages, diffFromLastWeek}]}`.
 pub fn shape(rows: &[Document]) -> Map<String, Value> {
-    let channels: Vec<Value> = rows
-        .iter()
-        .filter_map(|row| {
-            let room = row.get_document("room").ok()?;
-            let mut shown = Map::new();
-            shown.insert("_id".into(), json!(row.get_str("_id").ok()?));
-            if let Some(name) = [room.get_str("name"), room.get_str("fname")]
-                .into_iter()
-                .flatten()
-                .next()
-            {
-                shown.insert("name".into(), json!(name));
-            }
-            let date = |key| {
-                room.get_datetime(key)
-                    .ok()
-                    .map(|d| json!(format_canonical(d.timestamp_millis())))
-            };
-            if let Some(ts) = date("ts") {
-                shown.insert("ts".into(), ts);
-            }
-            shown.insert("t".into(), json!(room.get_str("t").ok()?));
-            if let Some(updated) = date("_updatedAt") {
-                shown.insert("_updatedAt".into(), updated);
-            }
-            if let Some(Bson::Array(names)) = room.get("usernames") {
-                shown.insert(
-                    "usernames".into(),
-                    json!(names.iter().filter_map(Bson::as_str).collect::<Vec<_>>()),
-                );
-            }
-            let (messages, last) = (count_of(row, "messages"), count_of(row, "lastWeekMessages"));
-            Some(json!({
-                "room": shown,
-                "messages": messages,
-                "lastWeekMessages": last,
-                "diffFromLastWeek": messages - last,
-            }))
-        })
-        .collect();
-    let mut body = Map::new();
-    body.insert("channels".into(), Value::Array(channels));
-    body
+    let channels = rows.iter().filter_map(|row| {
+        let room = row.get_document("room").ok()?;
+        let mut shown = Map::new();
+        shown.insert("_id".into(), json!(row.get_str("_id").ok()?));
+        if let Some(name) = [room.get_str("name"), room.get_str("fname")]
+            .into_iter()
+            .flatten()
+            .next()
+        {
+            shown.insert("name".into(), json!(name));
+        }
+        let date = |key| {
+            room.get_datetime(key)
+                .ok()
+                .map(|d| json!(format_canonical(d.timestamp_millis())))
+        };
+        if let Some(ts) = date("ts") {
+            shown.insert("ts".into(), ts);
+        }
+        shown.insert("t".into(), json!(room.get_str("t").ok()?));
+        if let Some(updated) = date("_updatedAt") {
+            shown.insert("_updatedAt".into(), updated);
+        }
+        if room.contains_key("usernames") {
+            shown.insert("usernames".into(), json!(strings(room, "usernames")));
+        }
+        let (messages, last) = (count_of(row, "messages"), count_of(row, "lastWeekMessages"));
+        Some(json!({
+            "room": shown,
+            "messages": messages,
+            "lastWeekMessages": last,
+            "diffFromLastWeek": messages - last,
+        }))
+    });
+    list_body("channels", channels)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
 use super::sessions::{computed_sessions_match, session_hours, users_present};
-use super::{cached_report, start_only};
+use super::{cached_report, list_body, start_only};
 use crate::app::AppState;
 use crate::auth::{Authorized, ViewEngagementDashboard};
 use crate::error::{success, ApiError};
@@ -43,13 +43,10 @@ pub fn pipeline(start_ms: i64, zone: ReportZone) -> Vec<Document> {
 
 /// `{"hours":[{"users":n,"hour":h}]}`.
 pub fn shape(rows: &[Document]) -> Map<String, Value> {
-    let hours: Vec<Value> = rows
+    let hours = rows
         .iter()
-        .map(|row| json!({"users": count_of(row, "users"), "hour": count_of(row, "_id")}))
-        .collect();
-    let mut body = Map::new();
-    body.insert("hours".into(), Value::Array(hours));
-    body
+        .map(|row| json!({"users": count_of(row, "users"), "hour": count_of(row, "_id")}));
+    list_body("hours", hours)
 }
 
 #[cfg(test)]

@@ -49,7 +49,6 @@ pub fn pipeline(periods: &Periods) -> Vec<Document> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::params::window::DayWindow;
     use crate::params::zone::ReportZone;
     use crate::reports::engagement::StartEnd;
 
@@ -57,11 +56,7 @@ mod tests {
     fn pipeline_reads_both_periods_and_buckets_in_the_zone() {
         let zone = ReportZone::parse("+05:30").unwrap();
         let (start_ms, end_ms) = (1_704_067_200_000, 1_704_671_999_999); // Jan 1 .. Jan 7 23:59:59.999 UTC
-        let periods = Periods::of(&StartEnd {
-            start_ms,
-            end_ms,
-            window: DayWindow::from_instants(start_ms, end_ms, zone),
-        });
+        let periods = Periods::of(&StartEnd::new(start_ms, end_ms, zone));
         let p = pipeline(&periods);
         let stages: Vec<&str> = p.iter().map(|s| s.keys().next().unwrap().as_str()).collect();
         assert_eq!(

@@ -17,9 +17,11 @@ use bson::{doc, Bson, Document};
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
+use actix_web::{HttpRequest, HttpResponse};
+
 use crate::app::{get, AppState, Endpoint, Family, Param};
 use crate::auth::{Permission, ViewEngagementDashboard};
-use crate::error::ApiError;
+use crate::error::{success, ApiError};
 use crate::params::iso::format_canonical;
 use crate::params::meteor::check_iso_dates_and_strings;
 use crate::params::query::Query;
@@ -149,6 +151,14 @@ pub struct StartEnd {
 }
 
 impl StartEnd {
+    pub fn new(start_ms: i64, end_ms: i64, zone: ReportZone) -> Self {
+        Self {
+            start_ms,
+            end_ms,
+            window: DayWindow::from_instants(start_ms, end_ms, zone),
+        }
+    }
+
     pub fn zone(&self) -> ReportZone {
         self.window.zone
     }
@@ -219,6 +229,37 @@ pub async fn cached_report(
             Ok(shape(&rows))
         })
         .await
+}
+
+/// The route body of the reports that depend only on the days of `start`..`end`: parse, then
+/// [`cached_report`] keyed on the zone and the days.
+pub async fn window_report(
+    req: &HttpRequest,
+    state: &AppState,
+    report: &str,
+    collection: &str,
+    pipeline: fn(&DayWindow) -> Vec<Document>,
+    shape: fn(&[Document]) -> Map<String, Value>,
+) -> Result<HttpResponse, ApiError> {
+    let window = start_end_window(req.query_string(), state.settings.timezone)?;
+    let key = format!("{}|{}|{}", window.zone.name(), window.first_day, window.last_day);
+    let body = cached_report(state, report, key, collection, pipeline(&window), shape).await?;
+    Ok(success((*body).clone()))
+}
+
+/// A body of one key holding a list (`{"origins":[…]}`, `{"channels":[…]}`, …).
+pub fn list_body(key: &str, items: impl IntoIterator<Item = Value>) -> Map<String, Value> {
+    let mut body = Map::new();
+    body.insert(key.into(), Value::Array(items.into_iter().collect()));
+    body
+}
+
+/// The strings of an array field (`usernames`, `usersList`); none when it is missing or not an array.
+pub fn strings<'a>(doc: &'a Document, key: &str) -> Vec<&'a str> {
+    match doc.get(key) {
+        Some(Bson::Array(a)) => a.iter().filter_map(Bson::as_str).collect(),
+        _ => vec![],
+    }
 }
 
 /// `YYYY-MM-DD` of a date field in the report zone. MongoDB's (and SecantusDB's) `$dateToString`

@@ -40,7 +40,6 @@ pub fn pipeline(periods: &Periods) -> Vec<Document> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::params::window::DayWindow;
     use crate::params::zone::ReportZone;
     use crate::reports::engagement::StartEnd;
 
@@ -48,11 +47,7 @@ mod tests {
     fn pipeline_excludes_anonymous_and_buckets_in_the_zone() {
         let zone = ReportZone::parse("Europe/Berlin").unwrap();
         let (start_ms, end_ms) = (1_704_067_200_000, 1_704_067_200_000);
-        let periods = Periods::of(&StartEnd {
-            start_ms,
-            end_ms,
-            window: DayWindow::from_instants(start_ms, end_ms, zone),
-        });
+        let periods = Periods::of(&StartEnd::new(start_ms, end_ms, zone));
         let p = pipeline(&periods);
         let m = p[0].get_document("$match").unwrap();
         assert_eq!(m.keys().collect::<Vec<_>>(), ["createdAt", "roles"]);

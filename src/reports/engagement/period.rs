@@ -124,11 +124,7 @@ mod tests {
     fn periods(start: &str, end: &str, zone: &str) -> Periods {
         let zone = ReportZone::parse(zone).unwrap();
         let (start_ms, end_ms) = (parse_canonical(start).unwrap(), parse_canonical(end).unwrap());
-        Periods::of(&StartEnd {
-            start_ms,
-            end_ms,
-            window: DayWindow::from_instants(start_ms, end_ms, zone),
-        })
+        Periods::of(&StartEnd::new(start_ms, end_ms, zone))
     }
 
     fn row(day: &str, n: i64) -> Document {

@@ -6,13 +6,13 @@
 //! breaks ties deterministically by room `_id` ascending (documented extension of an unspecified order).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use bson::{doc, Bson, Document};
+use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
-use super::{cached_report, join_dashboard_room, messages_sent_match, start_end_window};
+use super::{join_dashboard_room, list_body, messages_sent_match, strings, window_report};
 use crate::app::AppState;
 use crate::auth::{Authorized, ViewEngagementDashboard};
-use crate::error::{success, ApiError};
+use crate::error::ApiError;
 use crate::params::window::DayWindow;
 use crate::reports::count_of;
 use crate::store::coll;
@@ -25,10 +25,7 @@ pub async fn handler(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let window = start_end_window(req.query_string(), state.settings.timezone)?;
-    let key = format!("{}|{}|{}", window.zone.name(), window.first_day, window.last_day);
-    let body = cached_report(&state, REPORT, key, coll::MESSAGES, pipeline(&window), shape).await?;
-    Ok(success((*body).clone()))
+    window_report(&req, &state, REPORT, coll::MESSAGES, pipeline, shape).await
 }
 
 /// Messages sent in the window → per room → the room (type, names, usernames) → the top five.
@@ -46,31 +43,22 @@ pub fn pipeline(window: &DayWindow) -> Vec<Document> {
 
 /// `{"channels":[{"messages","t","name"?,"usernames"}]}` (`name` = `fname || name`, absent for DMs).
 pub fn shape(rows: &[Document]) -> Map<String, Value> {
-    let channels: Vec<Value> = rows
-        .iter()
-        .filter_map(|row| {
-            let room = row.get_document("room").ok()?;
-            let mut entry = Map::new();
-            entry.insert("messages".into(), json!(count_of(row, "messages")));
-            entry.insert("t".into(), json!(room.get_str("t").ok()?));
-            let name = [room.get_str("fname"), room.get_str("name")]
-                .into_iter()
-                .flatten()
-                .find(|n| !n.is_empty());
-            if let Some(name) = name {
-                entry.insert("name".into(), json!(name));
-            }
-            let usernames: Vec<&str> = match room.get("usernames") {
-                Some(Bson::Array(a)) => a.iter().filter_map(Bson::as_str).collect(),
-                _ => vec![],
-            };
-            entry.insert("usernames".into(), json!(usernames));
-            Some(Value::Object(entry))
-        })
-        .collect();
-    let mut body = Map::new();
-    body.insert("channels".into(), Value::Array(channels));
-    body
+    let channels = rows.iter().filter_map(|row| {
+        let room = row.get_document("room").ok()?;
+        let mut entry = Map::new();
+        entry.insert("messages".into(), json!(count_of(row, "messages")));
+        entry.insert("t".into(), json!(room.get_str("t").ok()?));
+        let name = [room.get_str("fname"), room.get_str("name")]
+            .into_iter()
+            .flatten()
+            .find(|n| !n.is_empty());
+        if let Some(name) = name {
+            entry.insert("name".into(), json!(name));
+        }
+        entry.insert("usernames".into(), json!(strings(room, "usernames")));
+        Some(Value::Object(entry))
+    });
+    list_body("channels", channels)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
 use super::sessions::{computed_sessions_match, day_month_year, session_hours, users_present};
-use super::{cached_report, start_end, StartEnd};
+use super::{cached_report, list_body, start_end, StartEnd};
 use crate::app::AppState;
 use crate::auth::{Authorized, ViewEngagementDashboard};
 use crate::error::{success, ApiError};
@@ -52,36 +52,26 @@ pub fn pipeline(request: &StartEnd) -> Vec<Document> {
 
 /// `{"week":[{"users":n,"hour":h,"day","month","year"}]}`.
 pub fn shape(rows: &[Document]) -> Map<String, Value> {
-    let week: Vec<Value> = rows
-        .iter()
-        .filter_map(|row| {
-            let id = row.get_document("_id").ok()?;
-            let mut entry = Map::new();
-            entry.insert("users".into(), json!(count_of(row, "users")));
-            entry.insert("hour".into(), json!(count_of(id, "range")));
-            day_month_year(id, &mut entry);
-            Some(Value::Object(entry))
-        })
-        .collect();
-    let mut body = Map::new();
-    body.insert("week".into(), Value::Array(week));
-    body
+    let week = rows.iter().filter_map(|row| {
+        let id = row.get_document("_id").ok()?;
+        let mut entry = Map::new();
+        entry.insert("users".into(), json!(count_of(row, "users")));
+        entry.insert("hour".into(), json!(count_of(id, "range")));
+        day_month_year(id, &mut entry);
+        Some(Value::Object(entry))
+    });
+    list_body("week", week)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::params::window::DayWindow;
     use crate::params::zone::ReportZone;
 
     #[test]
     fn pipeline_and_shape() {
         let zone = ReportZone::parse("America/Sao_Paulo").unwrap();
-        let request = StartEnd {
-            start_ms: 0,
-            end_ms: 1000,
-            window: DayWindow::from_instants(0, 1000, zone),
-        };
+        let request = StartEnd::new(0, 1000, zone);
         let p = pipeline(&request);
         let stages: Vec<&str> = p.iter().map(|s| s.keys().next().unwrap().as_str()).collect();
         assert_eq!(

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde_json::{json, Map, Value};
 
 use super::sessions::{day_month_year, newest_first, user_daily_match};
-use super::{cached_report, start_only};
+use super::{cached_report, list_body, start_only};
 use crate::app::AppState;
 use crate::auth::{Authorized, ViewEngagementDashboard};
 use crate::error::{success, ApiError};
@@ -40,18 +40,13 @@ pub fn pipeline(day: NaiveDate) -> Vec<Document> {
 
 /// `{"month":[{"users":n,"day","month","year"}]}`.
 pub fn shape(rows: &[Document]) -> Map<String, Value> {
-    let days: Vec<Value> = rows
-        .iter()
-        .filter_map(|row| {
-            let mut entry = Map::new();
-            entry.insert("users".into(), json!(count_of(row, "users")));
-            day_month_year(row.get_document("_id").ok()?, &mut entry);
-            Some(Value::Object(entry))
-        })
-        .collect();
-    let mut body = Map::new();
-    body.insert("month".into(), Value::Array(days));
-    body
+    let days = rows.iter().filter_map(|row| {
+        let mut entry = Map::new();
+        entry.insert("users".into(), json!(count_of(row, "users")));
+        day_month_year(row.get_document("_id").ok()?, &mut entry);
+        Some(Value::Object(entry))
+    });
+    list_body("month", days)
 }
 
 #[cfg(test)]
