@@ -55,6 +55,10 @@ fn session(id: &str, kind: &str, user: &str, login: &str, closed: Option<&str>) 
     d
 }
 
+fn computed(id: &str, user: &str, login: &str, closed: Option<&str>) -> Document {
+    session(id, "computed-session", user, login, closed)
+}
+
 #[tokio::test]
 async fn new_users_on_berlin_dst_day() {
     let app = spawn_app().await;
@@ -99,13 +103,7 @@ async fn daily_rollups(app: &TestApp) {
             user_daily("u1", "user", (2024, 1, 3)),
             user_daily("u1", "user", (2024, 1, 4)),
             // raw sessions are not roll-ups
-            session(
-                "s1",
-                "computed-session",
-                "u9",
-                "2024-01-02T10:00:00.000Z",
-                Some("2024-01-02T11:00:00.000Z"),
-            ),
+            computed("s1", "u9", "2024-01-02T10:00:00.000Z", Some("2024-01-02T11:00:00.000Z")),
         ],
     )
     .await;
@@ -165,23 +163,11 @@ async fn computed_sessions(app: &TestApp) {
     app.insert(
         "rocketchat_sessions",
         vec![
-            session(
-                "s1",
-                "computed-session",
-                "u1",
-                "2024-01-01T09:30:00.000Z",
-                Some("2024-01-01T13:10:00.000Z"),
-            ),
-            session(
-                "s2",
-                "computed-session",
-                "u2",
-                "2024-01-01T08:00:00.000Z",
-                Some("2024-01-01T08:59:00.000Z"),
-            ),
-            session("s3", "computed-session", "u1", "2024-01-01T11:00:00.000Z", None),
+            computed("s1", "u1", "2024-01-01T09:30:00.000Z", Some("2024-01-01T13:10:00.000Z")),
+            computed("s2", "u2", "2024-01-01T08:00:00.000Z", Some("2024-01-01T08:59:00.000Z")),
+            computed("s3", "u1", "2024-01-01T11:00:00.000Z", None),
             // outside the 24 hours before start
-            session("s4", "computed-session", "u3", "2023-12-31T23:59:59.999Z", None),
+            computed("s4", "u3", "2023-12-31T23:59:59.999Z", None),
             // not computed yet
             session("s5", "session", "u4", "2024-01-01T12:00:00.000Z", None),
             user_daily("u1", "user", (2024, 1, 1)),
@@ -289,31 +275,13 @@ async fn users_by_time_of_day_per_hour_and_login_day() {
     app.insert(
         "rocketchat_sessions",
         vec![
-            session(
-                "s1",
-                "computed-session",
-                "u1",
-                "2024-01-01T09:30:00.000Z",
-                Some("2024-01-01T11:10:00.000Z"),
-            ),
-            session(
-                "s2",
-                "computed-session",
-                "u2",
-                "2024-01-01T10:00:00.000Z",
-                Some("2024-01-01T10:30:00.000Z"),
-            ),
-            session("s3", "computed-session", "u1", "2024-01-02T22:00:00.000Z", None),
+            computed("s1", "u1", "2024-01-01T09:30:00.000Z", Some("2024-01-01T11:10:00.000Z")),
+            computed("s2", "u2", "2024-01-01T10:00:00.000Z", Some("2024-01-01T10:30:00.000Z")),
+            computed("s3", "u1", "2024-01-02T22:00:00.000Z", None),
             // closes past midnight UTC: no hours in UTC
-            session(
-                "s4",
-                "computed-session",
-                "u3",
-                "2024-01-03T23:30:00.000Z",
-                Some("2024-01-04T00:30:00.000Z"),
-            ),
+            computed("s4", "u3", "2024-01-03T23:30:00.000Z", Some("2024-01-04T00:30:00.000Z")),
             session("s5", "session", "u4", "2024-01-02T12:00:00.000Z", None),
-            session("s6", "computed-session", "u5", "2024-01-08T00:00:00.000Z", None),
+            computed("s6", "u5", "2024-01-08T00:00:00.000Z", None),
         ],
     )
     .await;

@@ -52,6 +52,7 @@ pub fn shape(rows: &[Document]) -> Map<String, Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reports::engagement::stage_names;
 
     #[test]
     fn pipeline_and_shape() {
@@ -62,7 +63,7 @@ mod tests {
             1_704_067_200_000 - DAY_MS
         );
         assert_eq!(m.get_datetime("$lte").unwrap().timestamp_millis(), 1_704_067_200_000);
-        let stages: Vec<&str> = p.iter().map(|s| s.keys().next().unwrap().as_str()).collect();
+        let stages = stage_names(&p);
         assert_eq!(
             stages,
             ["$match", "$project", "$unwind", "$group", "$addFields", "$sort"]

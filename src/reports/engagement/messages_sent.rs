@@ -50,6 +50,7 @@ pub fn pipeline(periods: &Periods) -> Vec<Document> {
 mod tests {
     use super::*;
     use crate::params::zone::ReportZone;
+    use crate::reports::engagement::stage_names;
     use crate::reports::engagement::StartEnd;
 
     #[test]
@@ -58,7 +59,7 @@ mod tests {
         let (start_ms, end_ms) = (1_704_067_200_000, 1_704_671_999_999); // Jan 1 .. Jan 7 23:59:59.999 UTC
         let periods = Periods::of(&StartEnd::new(start_ms, end_ms, zone));
         let p = pipeline(&periods);
-        let stages: Vec<&str> = p.iter().map(|s| s.keys().next().unwrap().as_str()).collect();
+        let stages = stage_names(&p);
         assert_eq!(
             stages,
             ["$match", "$group", "$group", "$lookup", "$unwind", "$match", "$unwind", "$group"]

@@ -293,6 +293,23 @@ pub fn messages_sent_match(from: bson::DateTime, to: bson::DateTime) -> Document
     }
 }
 
+/// Messages sent in `[from, to)` counted per room: rows `{_id: rid, messages}` (before any join).
+pub fn messages_per_room(from: bson::DateTime, to: bson::DateTime) -> Vec<Document> {
+    vec![
+        doc! {"$match": messages_sent_match(from, to)},
+        doc! {"$group": {"_id": "$rid", "messages": {"$sum": 1}}},
+    ]
+}
+
+/// The stage operators of a pipeline, for tests.
+#[cfg(test)]
+pub fn stage_names(pipeline: &[Document]) -> Vec<&str> {
+    pipeline
+        .iter()
+        .filter_map(|s| s.keys().next().map(String::as_str))
+        .collect()
+}
+
 /// Stages that join each group's `_id` (a room id) to its room's type and keep dashboard types only.
 /// Only the few grouped rooms are looked up, and only their `t` is read.
 pub fn join_dashboard_room_type() -> Vec<Document> {

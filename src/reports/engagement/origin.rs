@@ -4,7 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
-use super::{join_dashboard_room_type, list_body, messages_sent_match, window_report, DASHBOARD_ROOM_TYPES};
+use super::{join_dashboard_room_type, list_body, messages_per_room, window_report, DASHBOARD_ROOM_TYPES};
 use crate::app::AppState;
 use crate::auth::{Authorized, ViewEngagementDashboard};
 use crate::error::ApiError;
@@ -25,10 +25,7 @@ pub async fn handler(
 /// Messages sent in the window → group by room → the rooms' types → group by type.
 pub fn pipeline(window: &DayWindow) -> Vec<Document> {
     let (from, to) = window.bson_range();
-    let mut stages = vec![
-        doc! {"$match": messages_sent_match(from, to)},
-        doc! {"$group": {"_id": "$rid", "messages": {"$sum": 1}}},
-    ];
+    let mut stages = messages_per_room(from, to);
     stages.extend(join_dashboard_room_type());
     stages.push(doc! {"$group": {"_id": "$room.t", "messages": {"$sum": "$messages"}}});
     stages

@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
-use super::{join_dashboard_room, list_body, messages_sent_match, strings, window_report};
+use super::{join_dashboard_room, list_body, messages_per_room, strings, window_report};
 use crate::app::AppState;
 use crate::auth::{Authorized, ViewEngagementDashboard};
 use crate::error::ApiError;
@@ -31,10 +31,7 @@ pub async fn handler(
 /// Messages sent in the window → per room → the room (type, names, usernames) → the top five.
 pub fn pipeline(window: &DayWindow) -> Vec<Document> {
     let (from, to) = window.bson_range();
-    let mut stages = vec![
-        doc! {"$match": messages_sent_match(from, to)},
-        doc! {"$group": {"_id": "$rid", "messages": {"$sum": 1}}},
-    ];
+    let mut stages = messages_per_room(from, to);
     stages.extend(join_dashboard_room(&["t", "name", "fname", "usernames"]));
     stages.push(doc! {"$sort": {"messages": -1, "_id": 1}});
     stages.push(doc! {"$limit": TOP});
@@ -65,12 +62,13 @@ pub fn shape(rows: &[Document]) -> Map<String, Value> {
 mod tests {
     use super::*;
     use crate::params::zone::ReportZone;
+    use crate::reports::engagement::stage_names;
 
     #[test]
     fn pipeline_groups_before_the_lookup_and_limits_to_five() {
         let w = DayWindow::from_instants(1_704_067_200_000, 1_704_671_999_999, ReportZone::utc());
         let p = pipeline(&w);
-        let stages: Vec<&str> = p.iter().map(|s| s.keys().next().unwrap().as_str()).collect();
+        let stages = stage_names(&p);
         assert_eq!(
             stages,
             ["$match", "$group", "$lookup", "$unwind", "$match", "$sort", "$limit"]

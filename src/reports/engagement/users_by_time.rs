@@ -67,13 +67,14 @@ pub fn shape(rows: &[Document]) -> Map<String, Value> {
 mod tests {
     use super::*;
     use crate::params::zone::ReportZone;
+    use crate::reports::engagement::stage_names;
 
     #[test]
     fn pipeline_and_shape() {
         let zone = ReportZone::parse("America/Sao_Paulo").unwrap();
         let request = StartEnd::new(0, 1000, zone);
         let p = pipeline(&request);
-        let stages: Vec<&str> = p.iter().map(|s| s.keys().next().unwrap().as_str()).collect();
+        let stages = stage_names(&p);
         assert_eq!(
             stages,
             [
