@@ -45,12 +45,9 @@ impl DayWindow {
         }
     }
 
-    /// `[from, to)` as BSON dates, for `$match` stages.
+    /// `[from, to)` as BSON dates, for `$match` stages (see [`bson_bound`]).
     pub fn bson_range(&self) -> (bson::DateTime, bson::DateTime) {
-        (
-            bson::DateTime::from_chrono(self.from()),
-            bson::DateTime::from_chrono(self.to()),
-        )
+        (bson_bound(self.from()), bson_bound(self.to()))
     }
 
     /// The whole days `first_day..=last_day` in `zone`.
@@ -74,6 +71,20 @@ impl DayWindow {
     pub fn len_days(&self) -> i64 {
         ((self.last_day - self.first_day).num_days() + 1).max(0)
     }
+}
+
+/// First and last millisecond of years 1–9999.
+const BOUND_MIN_MS: i64 = -62_135_596_800_000;
+const BOUND_MAX_MS: i64 = 253_402_300_799_999;
+
+/// An instant as a BSON date for a filter bound, clamped to the years 1–9999.
+///
+/// Stand-in gap (secantusdb 0.7.0b3): it refuses a command holding any BSON date outside Python's
+/// `datetime` range (years 1–9999) as "malformed BSON" (`year 10000 is out of range`), where MongoDB
+/// takes every 64-bit date. Rocket.Chat writes no date out there, so clamping the bounds of a filter
+/// changes no answer on either server, and a request for `+275760-09-13T00:00:00.000Z` stays a 200.
+pub fn bson_bound(t: DateTime<Utc>) -> bson::DateTime {
+    bson::DateTime::from_millis(t.timestamp_millis().clamp(BOUND_MIN_MS, BOUND_MAX_MS))
 }
 
 /// `day` plus `n` days, clamped to chrono's calendar.
@@ -177,6 +188,16 @@ mod tests {
         );
         let extreme = DayWindow::from_days(NaiveDate::MIN, NaiveDate::MIN, ReportZone::utc()).previous(5);
         assert_eq!(extreme.first_day, NaiveDate::MIN);
+    }
+
+    #[test]
+    fn bounds_are_clamped_to_years_1_to_9999() {
+        let w = DayWindow::from_instants(-8_640_000_000_000_000, 8_640_000_000_000_000, ReportZone::utc());
+        let (from, to) = w.bson_range();
+        assert_eq!(from.try_to_rfc3339_string().unwrap(), "0001-01-01T00:00:00Z");
+        assert_eq!(to.timestamp_millis(), 253_402_300_799_999);
+        let normal = window("2024-01-01T00:00:00.000Z", "2024-01-01T00:00:00.000Z", "UTC").bson_range();
+        assert_eq!(normal.0.timestamp_millis(), 1_704_067_200_000);
     }
 
     #[test]

@@ -147,56 +147,68 @@ async fn channels_list_pagination_checks() {
     );
 }
 
+const PERIOD_EMPTY: &str =
+    r#"{"days":[],"period":{"count":0,"variation":0},"yesterday":{"count":0,"variation":0},"success":true}"#;
+
+/// Every route of the family with its answer on a database without data.
+const EMPTY: [(&str, &str); 9] = [
+    (
+        "/messages/origin",
+        r#"{"origins":[{"messages":0,"t":"c"},{"messages":0,"t":"d"},{"messages":0,"t":"p"}],"success":true}"#,
+    ),
+    ("/messages/messages-sent", PERIOD_EMPTY),
+    (
+        "/messages/top-five-popular-channels",
+        r#"{"channels":[],"success":true}"#,
+    ),
+    (
+        "/channels/list",
+        r#"{"channels":[],"total":0,"offset":0,"count":0,"success":true}"#,
+    ),
+    ("/users/new-users", PERIOD_EMPTY),
+    ("/users/active-users", r#"{"month":[],"success":true}"#),
+    ("/users/chat-busier/hourly-data", r#"{"hours":[],"success":true}"#),
+    ("/users/chat-busier/weekly-data", r#"{"month":[],"success":true}"#),
+    (
+        "/users/users-by-time-of-the-day-in-a-week",
+        r#"{"week":[],"success":true}"#,
+    ),
+];
+
 #[tokio::test]
 async fn empty_database_answers() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let period =
-        r#"{"days":[],"period":{"count":0,"variation":0},"yesterday":{"count":0,"variation":0},"success":true}"#;
-    let cases: [(&str, &str, String); 9] = [
-        (
-            "/messages/origin",
-            WEEK,
-            r#"{"origins":[{"messages":0,"t":"c"},{"messages":0,"t":"d"},{"messages":0,"t":"p"}],"success":true}"#
-                .into(),
-        ),
-        ("/messages/messages-sent", WEEK, period.into()),
-        (
-            "/messages/top-five-popular-channels",
-            WEEK,
-            r#"{"channels":[],"success":true}"#.into(),
-        ),
-        (
-            "/channels/list",
-            WEEK,
-            r#"{"channels":[],"total":0,"offset":0,"count":0,"success":true}"#.into(),
-        ),
-        // The admin the fixtures created (2024-01-01) is outside the window.
-        ("/users/new-users", WEEK, period.into()),
-        ("/users/active-users", WEEK, r#"{"month":[],"success":true}"#.into()),
-        (
-            "/users/chat-busier/hourly-data",
-            "start=2025-01-01T00:00:00.000Z",
-            r#"{"hours":[],"success":true}"#.into(),
-        ),
-        (
-            "/users/chat-busier/weekly-data",
-            "start=2025-01-01T00:00:00.000Z",
-            r#"{"month":[],"success":true}"#.into(),
-        ),
-        (
-            "/users/users-by-time-of-the-day-in-a-week",
-            WEEK,
-            r#"{"week":[],"success":true}"#.into(),
-        ),
-    ];
-    let covered: Vec<String> = cases.iter().map(|(r, _, _)| format!("{P}{r}")).collect();
+    let covered: Vec<String> = EMPTY.iter().map(|(r, _)| format!("{P}{r}")).collect();
     assert_eq!(covered, family_paths());
-    for (route, query, body) in cases {
+    // `end` is ignored by the chat-busier routes. The admin the fixtures created (2024-01-01) is
+    // outside the window.
+    for (route, body) in EMPTY {
         assert_json(
-            &app.get(&format!("{P}{route}?{query}&tz=%2B05:30"), Some(&admin)).await,
+            &app.get(&format!("{P}{route}?{WEEK}&tz=%2B05:30"), Some(&admin)).await,
             200,
-            &body,
+            body,
         );
+    }
+}
+
+#[tokio::test]
+async fn extreme_instants_do_not_break_any_route() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (min, max) = ("-271821-04-20T00:00:00.000Z", "%2B275760-09-13T00:00:00.000Z");
+    for (route, empty) in EMPTY {
+        for (start, end) in [(min, max), (max, min), (min, min), (max, max)] {
+            let url = format!("{P}{route}?start={start}&end={end}");
+            let body = match (route, start) {
+                // All of time holds the admin the fixtures created.
+                ("/users/new-users", s) if s == min && end == max => {
+                    r#"{"days":[{"day":"2024-01-01T00:00:00.000Z","users":1}],"period":{"count":1,"variation":1},"yesterday":{"count":0,"variation":0},"success":true}"#
+                }
+                _ => empty,
+            };
+            let res = app.get(&url, Some(&admin)).await;
+            assert_eq!((res.status, res.body.as_str()), (200, body), "{url}");
+        }
     }
 }

@@ -12,6 +12,7 @@ use chrono::{Datelike, NaiveDate};
 use serde_json::{json, Map, Value};
 
 use super::hour_of;
+use crate::params::window::{bson_bound, instant};
 use crate::params::zone::ReportZone;
 use crate::reports::count_of;
 
@@ -50,7 +51,7 @@ pub fn user_daily_match(start: NaiveDate, end: NaiveDate) -> Document {
 pub fn computed_sessions_match(from_ms: i64, to_ms: i64) -> Document {
     doc! {"$match": {
         "type": "computed-session",
-        "loginAt": {"$gte": bson::DateTime::from_millis(from_ms), "$lte": bson::DateTime::from_millis(to_ms)},
+        "loginAt": {"$gte": bson_bound(instant(from_ms)), "$lte": bson_bound(instant(to_ms))},
     }}
 }
 
