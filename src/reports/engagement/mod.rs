@@ -13,11 +13,10 @@ pub mod top_channels;
 pub mod users_by_time;
 pub mod weekly_data;
 
+use actix_web::{HttpRequest, HttpResponse};
 use bson::{doc, Bson, Document};
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
-
-use actix_web::{HttpRequest, HttpResponse};
 
 use crate::app::{get, AppState, Endpoint, Family, Param};
 use crate::auth::{Permission, ViewEngagementDashboard};
@@ -186,15 +185,7 @@ pub fn start_end_with(
     optional: &[&str],
 ) -> Result<(Query, StartEnd), ApiError> {
     let (query, [start_ms, end_ms], zone) = checked(raw_query, default_zone, ["start", "end"], optional)?;
-    let window = DayWindow::from_instants(start_ms, end_ms, zone);
-    Ok((
-        query,
-        StartEnd {
-            start_ms,
-            end_ms,
-            window,
-        },
-    ))
+    Ok((query, StartEnd::new(start_ms, end_ms, zone)))
 }
 
 /// A `start`/`end` request (see [`start_end_with`]).
