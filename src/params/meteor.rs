@@ -9,9 +9,26 @@ use crate::error::ApiError;
 /// present keys are checked in URL order (the first failure wins), then missing keys in pattern order.
 /// Returns the instants (ms since the epoch) in the order of `required`.
 pub fn check_iso_dates<const N: usize>(query: &Query, required: [&str; N]) -> Result<[i64; N], ApiError> {
+    check_iso_dates_and_strings(query, required, &[])
+}
+
+/// `check(query, Match.ObjectIncluding({<required>: Match.Where(isDateISOString), <optional>:
+/// Match.Maybe(String)}))`: as [`check_iso_dates`], and each present key of `optional` must be one string
+/// (Meteor: `Failed Match.OneOf, Match.Maybe or Match.Optional validation in field <key>`). Present keys
+/// of either kind are checked together in URL order, as Meteor walks the object's own keys.
+pub fn check_iso_dates_and_strings<const N: usize>(
+    query: &Query,
+    required: [&str; N],
+    optional: &[&str],
+) -> Result<[i64; N], ApiError> {
     for (key, value) in query.iter() {
         if required.contains(&key) && value.as_str().and_then(iso::parse_canonical).is_none() {
             return Err(ApiError::Match(format!("Failed Match.Where validation in field {key}")));
+        }
+        if optional.contains(&key) && value.as_str().is_none() {
+            return Err(ApiError::Match(format!(
+                "Failed Match.OneOf, Match.Maybe or Match.Optional validation in field {key}"
+            )));
         }
     }
     let mut out = [0i64; N];
@@ -61,5 +78,29 @@ mod tests {
             run(&format!("foo=1&start={OK}&end={OK}")).unwrap(),
             [1_704_671_999_999; 2]
         );
+    }
+
+    #[test]
+    fn optional_strings_in_url_order() {
+        let run = |raw: &str| {
+            check_iso_dates_and_strings(&Query::parse(raw).unwrap(), ["start", "end"], &["offset", "count"])
+                .map_err(|e| e.to_string())
+        };
+        let maybe =
+            |k: &str| format!("Match error: Failed Match.OneOf, Match.Maybe or Match.Optional validation in field {k}");
+        assert_eq!(
+            run(&format!("start={OK}&end={OK}&offset=&count=x")).unwrap(),
+            [1_704_671_999_999; 2]
+        );
+        assert_eq!(
+            run(&format!("offset[]=1&start=bad&end={OK}")).unwrap_err(),
+            maybe("offset")
+        );
+        assert_eq!(
+            run(&format!("start=bad&count=1&count=2&end={OK}")).unwrap_err(),
+            "Match error: Failed Match.Where validation in field start"
+        );
+        assert_eq!(run("count[a]=1").unwrap_err(), maybe("count"));
+        assert_eq!(run("count=1").unwrap_err(), "Match error: Missing key 'start'");
     }
 }

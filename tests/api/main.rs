@@ -1,6 +1,9 @@
 //! Integration tests: the real service against a real MongoDB-wire server (`MONGODB_URI`, started by
 //! `scripts/test.sh`), one database per test, exact status codes and bodies.
 
+mod engagement;
+mod engagement_messages;
+mod engagement_users;
 mod guard;
 mod helpers;
 mod origin;

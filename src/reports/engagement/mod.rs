@@ -1,17 +1,32 @@
 //! The Engagement Dashboard family (`/api/v1/engagement-dashboard/…`): permission
 //! `view-engagement-dashboard`, Meteor-check validation, whole days in the report zone.
 
+pub mod active_users;
+pub mod channels_list;
+pub mod hourly_data;
+pub mod messages_sent;
+pub mod new_users;
 pub mod origin;
+pub mod period;
+pub mod sessions;
+pub mod top_channels;
+pub mod users_by_time;
+pub mod weekly_data;
 
-use bson::{doc, Document};
+use actix_web::{HttpRequest, HttpResponse};
+use bson::{doc, Bson, Document};
+use chrono::NaiveDate;
+use serde_json::{Map, Value};
 
-use crate::app::{get, Endpoint, Family, Param};
+use crate::app::{get, AppState, Endpoint, Family, Param};
 use crate::auth::{Permission, ViewEngagementDashboard};
-use crate::error::ApiError;
-use crate::params::meteor::check_iso_dates;
+use crate::error::{success, ApiError};
+use crate::params::iso::format_canonical;
+use crate::params::meteor::check_iso_dates_and_strings;
 use crate::params::query::Query;
 use crate::params::window::DayWindow;
 use crate::params::zone::{zone_param, ReportZone};
+use crate::reports::cache::Body;
 
 pub const PREFIX: &str = "/api/v1/engagement-dashboard";
 
@@ -30,11 +45,33 @@ pub const START_END: [Param; 3] = [
         required: true,
         description: "Canonical ISO instant with milliseconds and Z; no end >= start check",
     },
+    TZ,
+];
+
+const TZ: Param = Param {
+    name: "tz",
+    required: false,
+    description: "Extension: report time zone, IANA name or ±HH:MM (default RCA_TIMEZONE)",
+};
+
+/// `start` alone (the chat-busier routes).
+pub const START_ONLY: [Param; 2] = [START_END[0], TZ];
+
+/// `start`, `end` and the pagination of `channels/list`.
+pub const START_END_PAGE: [Param; 5] = [
+    START_END[0],
+    START_END[1],
     Param {
-        name: "tz",
+        name: "offset",
         required: false,
-        description: "Extension: report time zone, IANA name or ±HH:MM (default RCA_TIMEZONE)",
+        description: "Rooms to skip (JS parseInt; default 0)",
     },
+    Param {
+        name: "count",
+        required: false,
+        description: "Rooms per page (JS parseInt; default 50, at most 100, 0 = all)",
+    },
+    TZ,
 ];
 
 pub fn endpoints() -> Vec<Endpoint> {
@@ -46,21 +83,195 @@ pub fn endpoints() -> Vec<Endpoint> {
         params: params.to_vec(),
         register,
     };
-    vec![endpoint(
-        "/messages/origin",
-        "Messages sent per room type (c, p, d)",
-        &START_END,
-        |p| get(p, origin::handler),
-    )]
+    vec![
+        endpoint(
+            "/messages/origin",
+            "Messages sent per room type (c, p, d)",
+            &START_END,
+            |p| get(p, origin::handler),
+        ),
+        endpoint(
+            "/messages/messages-sent",
+            "Messages sent per day, period and yesterday totals with variations",
+            &START_END,
+            |p| get(p, messages_sent::handler),
+        ),
+        endpoint(
+            "/messages/top-five-popular-channels",
+            "The five rooms with the most messages sent",
+            &START_END,
+            |p| get(p, top_channels::handler),
+        ),
+        endpoint(
+            "/channels/list",
+            "Rooms with activity: messages in the period and in the previous one (paginated)",
+            &START_END_PAGE,
+            |p| get(p, channels_list::handler),
+        ),
+        endpoint(
+            "/users/new-users",
+            "Users created per day, period and yesterday totals with variations",
+            &START_END,
+            |p| get(p, new_users::handler),
+        ),
+        endpoint(
+            "/users/active-users",
+            "Distinct active users per day (daily session roll-ups)",
+            &START_END,
+            |p| get(p, active_users::handler),
+        ),
+        endpoint(
+            "/users/chat-busier/hourly-data",
+            "Users online per two-hour slot in the 24 hours before start",
+            &START_ONLY,
+            |p| get(p, hourly_data::handler),
+        ),
+        endpoint(
+            "/users/chat-busier/weekly-data",
+            "Active users per day, from 7 days before start to start",
+            &START_ONLY,
+            |p| get(p, weekly_data::handler),
+        ),
+        endpoint(
+            "/users/users-by-time-of-the-day-in-a-week",
+            "Users online per hour and day",
+            &START_END,
+            |p| get(p, users_by_time::handler),
+        ),
+    ]
 }
 
-/// Parses and checks a `start`/`end` request the way Rocket.Chat does (Meteor `check`), then the `tz`
-/// extension, and returns the days it covers.
-pub fn start_end_window(raw_query: &str, default_zone: ReportZone) -> Result<DayWindow, ApiError> {
+/// A checked `start`/`end` request: the instants as sent, and the days they cover in the report zone.
+#[derive(Clone, Copy, Debug)]
+pub struct StartEnd {
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub window: DayWindow,
+}
+
+impl StartEnd {
+    pub fn new(start_ms: i64, end_ms: i64, zone: ReportZone) -> Self {
+        Self {
+            start_ms,
+            end_ms,
+            window: DayWindow::from_instants(start_ms, end_ms, zone),
+        }
+    }
+
+    pub fn zone(&self) -> ReportZone {
+        self.window.zone
+    }
+}
+
+/// Meteor's `check` of the family (`start`/`end` dates required, `optional` keys `Match.Maybe(String)`),
+/// then the `tz` extension. Returns the query for route-specific parameters.
+fn checked<const N: usize>(
+    raw_query: &str,
+    default_zone: ReportZone,
+    required: [&str; N],
+    optional: &[&str],
+) -> Result<(Query, [i64; N], ReportZone), ApiError> {
     let query = Query::parse(raw_query)?;
-    let [start, end] = check_iso_dates(&query, ["start", "end"])?;
+    let dates = check_iso_dates_and_strings(&query, required, optional)?;
     let zone = zone_param(&query, default_zone)?;
-    Ok(DayWindow::from_instants(start, end, zone))
+    Ok((query, dates, zone))
+}
+
+/// Parses and checks a `start`/`end` request the way Rocket.Chat does (Meteor `check`), then `tz`.
+/// `optional` names further `Match.Maybe(String)` keys of the route's pattern.
+pub fn start_end_with(
+    raw_query: &str,
+    default_zone: ReportZone,
+    optional: &[&str],
+) -> Result<(Query, StartEnd), ApiError> {
+    let (query, [start_ms, end_ms], zone) = checked(raw_query, default_zone, ["start", "end"], optional)?;
+    Ok((query, StartEnd::new(start_ms, end_ms, zone)))
+}
+
+/// A `start`/`end` request (see [`start_end_with`]).
+pub fn start_end(raw_query: &str, default_zone: ReportZone) -> Result<StartEnd, ApiError> {
+    Ok(start_end_with(raw_query, default_zone, &[])?.1)
+}
+
+/// The days a `start`/`end` request covers.
+pub fn start_end_window(raw_query: &str, default_zone: ReportZone) -> Result<DayWindow, ApiError> {
+    Ok(start_end(raw_query, default_zone)?.window)
+}
+
+/// A `start`-only request (the chat-busier routes): the instant and the report zone.
+pub fn start_only(raw_query: &str, default_zone: ReportZone) -> Result<(i64, ReportZone), ApiError> {
+    let (_, [start_ms], zone) = checked(raw_query, default_zone, ["start"], &[])?;
+    Ok((start_ms, zone))
+}
+
+/// Runs `pipeline` on `collection` through the result cache (`report` + `key`) and shapes the rows.
+pub async fn cached_report(
+    state: &AppState,
+    report: &str,
+    key: String,
+    collection: &str,
+    pipeline: Vec<Document>,
+    shape: impl FnOnce(&[Document]) -> Map<String, Value>,
+) -> Result<Body, ApiError> {
+    state
+        .reports
+        .get_or_compute(&state.metrics, report, key, async {
+            let rows = state.store.aggregate(collection, pipeline, None).await?;
+            Ok(shape(&rows))
+        })
+        .await
+}
+
+/// The route body of the reports that depend only on the days of `start`..`end`: parse, then
+/// [`cached_report`] keyed on the zone and the days.
+pub async fn window_report(
+    req: &HttpRequest,
+    state: &AppState,
+    report: &str,
+    collection: &str,
+    pipeline: fn(&DayWindow) -> Vec<Document>,
+    shape: fn(&[Document]) -> Map<String, Value>,
+) -> Result<HttpResponse, ApiError> {
+    let window = start_end_window(req.query_string(), state.settings.timezone)?;
+    let key = format!("{}|{}|{}", window.zone.name(), window.first_day, window.last_day);
+    let body = cached_report(state, report, key, collection, pipeline(&window), shape).await?;
+    Ok(success((*body).clone()))
+}
+
+/// A body of one key holding a list (`{"origins":[…]}`, `{"channels":[…]}`, …).
+pub fn list_body(key: &str, items: impl IntoIterator<Item = Value>) -> Map<String, Value> {
+    let mut body = Map::new();
+    body.insert(key.into(), Value::Array(items.into_iter().collect()));
+    body
+}
+
+/// The strings of an array field (`usernames`, `usersList`); none when it is missing or not an array.
+pub fn strings<'a>(doc: &'a Document, key: &str) -> Vec<&'a str> {
+    match doc.get(key) {
+        Some(Bson::Array(a)) => a.iter().filter_map(Bson::as_str).collect(),
+        _ => vec![],
+    }
+}
+
+/// `YYYY-MM-DD` of a date field in the report zone. MongoDB's (and SecantusDB's) `$dateToString`
+/// takes the IANA name or the `±HH:MM` offset that [`ReportZone::name`] gives.
+pub fn day_of(field: &str, zone: ReportZone) -> Bson {
+    Bson::Document(doc! {"$dateToString": {"format": "%Y-%m-%d", "date": field, "timezone": zone.name()}})
+}
+
+/// The hour (0–23) of a date field in the report zone (`null` when the field is missing).
+pub fn hour_of(field: &str, zone: ReportZone) -> Bson {
+    Bson::Document(doc! {"$hour": {"date": field, "timezone": zone.name()}})
+}
+
+/// Reads back a [`day_of`] key.
+pub fn parse_day(key: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(key, "%Y-%m-%d").ok()
+}
+
+/// Rocket.Chat's `convertIntToDate`: the instant the day starts in the report zone, as a JS ISO string.
+pub fn midnight_iso(day: NaiveDate, zone: ReportZone) -> String {
+    format_canonical(zone.start_of_day(day).timestamp_millis())
 }
 
 /// `$match` for "messages sent" in `[from, to)`: written by people or bots (`t` absent, or `e2e`/`rm`),
@@ -73,15 +284,41 @@ pub fn messages_sent_match(from: bson::DateTime, to: bson::DateTime) -> Document
     }
 }
 
+/// Messages sent in `[from, to)` counted per room: rows `{_id: rid, messages}` (before any join).
+pub fn messages_per_room(from: bson::DateTime, to: bson::DateTime) -> Vec<Document> {
+    vec![
+        doc! {"$match": messages_sent_match(from, to)},
+        doc! {"$group": {"_id": "$rid", "messages": {"$sum": 1}}},
+    ]
+}
+
+/// The stage operators of a pipeline, for tests.
+#[cfg(test)]
+pub fn stage_names(pipeline: &[Document]) -> Vec<&str> {
+    pipeline
+        .iter()
+        .filter_map(|s| s.keys().next().map(String::as_str))
+        .collect()
+}
+
 /// Stages that join each group's `_id` (a room id) to its room's type and keep dashboard types only.
 /// Only the few grouped rooms are looked up, and only their `t` is read.
 pub fn join_dashboard_room_type() -> Vec<Document> {
+    join_dashboard_room(&["t"])
+}
+
+/// As [`join_dashboard_room_type`], reading the room `fields` (which must include `t`) into `room`.
+pub fn join_dashboard_room(fields: &[&str]) -> Vec<Document> {
+    let mut projection = doc! {"_id": 0};
+    for field in fields {
+        projection.insert(*field, 1);
+    }
     vec![
         doc! {"$lookup": {
             "from": crate::store::coll::ROOMS,
             "localField": "_id",
             "foreignField": "_id",
-            "pipeline": [{"$project": {"_id": 0, "t": 1}}],
+            "pipeline": [{"$project": projection}],
             "as": "room",
         }},
         // Drops messages whose room no longer exists.

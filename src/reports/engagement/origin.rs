@@ -4,10 +4,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
-use super::{join_dashboard_room_type, messages_sent_match, start_end_window, DASHBOARD_ROOM_TYPES};
+use super::{join_dashboard_room_type, list_body, messages_per_room, window_report, DASHBOARD_ROOM_TYPES};
 use crate::app::AppState;
 use crate::auth::{Authorized, ViewEngagementDashboard};
-use crate::error::{success, ApiError};
+use crate::error::ApiError;
 use crate::params::window::DayWindow;
 use crate::reports::count_of;
 use crate::store::coll;
@@ -19,25 +19,13 @@ pub async fn handler(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let window = start_end_window(req.query_string(), state.settings.timezone)?;
-    let key = format!("{}|{}|{}", window.zone.name(), window.first_day, window.last_day);
-    let body = state
-        .reports
-        .get_or_compute(&state.metrics, REPORT, key, async {
-            let rows = state.store.aggregate(coll::MESSAGES, pipeline(&window), None).await?;
-            Ok(shape(&rows))
-        })
-        .await?;
-    Ok(success((*body).clone()))
+    window_report(&req, &state, REPORT, coll::MESSAGES, pipeline, shape).await
 }
 
 /// Messages sent in the window → group by room → the rooms' types → group by type.
 pub fn pipeline(window: &DayWindow) -> Vec<Document> {
     let (from, to) = window.bson_range();
-    let mut stages = vec![
-        doc! {"$match": messages_sent_match(from, to)},
-        doc! {"$group": {"_id": "$rid", "messages": {"$sum": 1}}},
-    ];
+    let mut stages = messages_per_room(from, to);
     stages.extend(join_dashboard_room_type());
     stages.push(doc! {"$group": {"_id": "$room.t", "messages": {"$sum": "$messages"}}});
     stages
@@ -59,9 +47,7 @@ pub fn shape(rows: &[Document]) -> Map<String, Value> {
     let origins = origins
         .into_iter()
         .map(|(messages, t)| json!({"messages": messages, "t": t}));
-    let mut body = Map::new();
-    body.insert("origins".into(), Value::Array(origins.collect()));
-    body
+    list_body("origins", origins)
 }
 
 #[cfg(test)]

@@ -1,0 +1,82 @@
+//! `GET /api/v1/engagement-dashboard/messages/messages-sent`: messages sent per day of the report zone,
+//! with the period and yesterday arithmetic of [`super::period`].
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use bson::{doc, Document};
+
+use super::period::Periods;
+use super::{cached_report, day_of, join_dashboard_room_type, messages_sent_match, start_end};
+use crate::app::AppState;
+use crate::auth::{Authorized, ViewEngagementDashboard};
+use crate::error::{success, ApiError};
+use crate::store::coll;
+
+const REPORT: &str = "engagement.messages.messages-sent";
+
+pub async fn handler(
+    _: Authorized<ViewEngagementDashboard>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let periods = Periods::of(&start_end(req.query_string(), state.settings.timezone)?);
+    let body = cached_report(
+        &state,
+        REPORT,
+        periods.key(),
+        coll::MESSAGES,
+        pipeline(&periods),
+        |rows| periods.shape(rows, "messages"),
+    )
+    .await?;
+    Ok(success((*body).clone()))
+}
+
+/// Messages sent in both periods → per room and day → the rooms' types (one lookup per room, not per
+/// message or per day) → per day: rows `{_id: "YYYY-MM-DD", n}`.
+pub fn pipeline(periods: &Periods) -> Vec<Document> {
+    let (from, to) = periods.bson_range();
+    let mut stages = vec![
+        doc! {"$match": messages_sent_match(from, to)},
+        doc! {"$group": {"_id": {"rid": "$rid", "day": day_of("$ts", periods.current.zone)}, "n": {"$sum": 1}}},
+        doc! {"$group": {"_id": "$_id.rid", "days": {"$push": {"day": "$_id.day", "n": "$n"}}}},
+    ];
+    stages.extend(join_dashboard_room_type());
+    stages.push(doc! {"$unwind": "$days"});
+    stages.push(doc! {"$group": {"_id": "$days.day", "n": {"$sum": "$days.n"}}});
+    stages
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::zone::ReportZone;
+    use crate::reports::engagement::stage_names;
+    use crate::reports::engagement::StartEnd;
+
+    #[test]
+    fn pipeline_reads_both_periods_and_buckets_in_the_zone() {
+        let zone = ReportZone::parse("+05:30").unwrap();
+        let (start_ms, end_ms) = (1_704_067_200_000, 1_704_671_999_999); // Jan 1 .. Jan 7 23:59:59.999 UTC
+        let periods = Periods::of(&StartEnd::new(start_ms, end_ms, zone));
+        let p = pipeline(&periods);
+        let stages = stage_names(&p);
+        assert_eq!(
+            stages,
+            ["$match", "$group", "$group", "$lookup", "$unwind", "$match", "$unwind", "$group"]
+        );
+        let ts = p[0].get_document("$match").unwrap().get_document("ts").unwrap();
+        // Previous period Dec 24 .. Dec 31, current Jan 1 .. Jan 8 (the end is Jan 8 05:29 in +05:30).
+        assert_eq!(
+            ts.get_datetime("$gte").unwrap().try_to_rfc3339_string().unwrap(),
+            "2023-12-23T18:30:00Z"
+        );
+        assert_eq!(
+            ts.get_datetime("$lt").unwrap().try_to_rfc3339_string().unwrap(),
+            "2024-01-08T18:30:00Z"
+        );
+        assert_eq!(
+            p[1],
+            doc! {"$group": {"_id": {"rid": "$rid", "day": {"$dateToString": {"format": "%Y-%m-%d", "date": "$ts", "timezone": "+05:30"}}}, "n": {"$sum": 1}}}
+        );
+    }
+}

@@ -1,0 +1,70 @@
+//! `GET /api/v1/engagement-dashboard/users/new-users`: users created per day of the report zone
+//! (`users.createdAt`), excluding users with the `anonymous` role — what Rocket.Chat's `afterCreateUser`
+//! hook counts — with the period and yesterday arithmetic of [`super::period`].
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use bson::{doc, Document};
+
+use super::period::Periods;
+use super::{cached_report, day_of, start_end};
+use crate::app::AppState;
+use crate::auth::{Authorized, ViewEngagementDashboard};
+use crate::error::{success, ApiError};
+use crate::store::coll;
+
+const REPORT: &str = "engagement.users.new-users";
+
+pub async fn handler(
+    _: Authorized<ViewEngagementDashboard>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let periods = Periods::of(&start_end(req.query_string(), state.settings.timezone)?);
+    let body = cached_report(&state, REPORT, periods.key(), coll::USERS, pipeline(&periods), |rows| {
+        periods.shape(rows, "users")
+    })
+    .await?;
+    Ok(success((*body).clone()))
+}
+
+/// Users created in both periods (the `{createdAt:1}` index leads) → per day: rows `{_id: day, n}`.
+pub fn pipeline(periods: &Periods) -> Vec<Document> {
+    let mut filter = periods.range_filter("createdAt");
+    filter.insert("roles", doc! {"$ne": "anonymous"});
+    vec![
+        doc! {"$match": filter},
+        doc! {"$group": {"_id": day_of("$createdAt", periods.current.zone), "n": {"$sum": 1}}},
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::zone::ReportZone;
+    use crate::reports::engagement::StartEnd;
+
+    #[test]
+    fn pipeline_excludes_anonymous_and_buckets_in_the_zone() {
+        let zone = ReportZone::parse("Europe/Berlin").unwrap();
+        let (start_ms, end_ms) = (1_704_067_200_000, 1_704_067_200_000);
+        let periods = Periods::of(&StartEnd::new(start_ms, end_ms, zone));
+        let p = pipeline(&periods);
+        let m = p[0].get_document("$match").unwrap();
+        assert_eq!(m.keys().collect::<Vec<_>>(), ["createdAt", "roles"]);
+        assert_eq!(m.get_document("roles").unwrap(), &doc! {"$ne": "anonymous"});
+        let created = m.get_document("createdAt").unwrap();
+        // Jan 1 in Berlin, and before it the previous period Dec 30..31 (daysBetweenDates 1, plus one).
+        assert_eq!(
+            created.get_datetime("$gte").unwrap().try_to_rfc3339_string().unwrap(),
+            "2023-12-29T23:00:00Z"
+        );
+        assert_eq!(
+            created.get_datetime("$lt").unwrap().try_to_rfc3339_string().unwrap(),
+            "2024-01-01T23:00:00Z"
+        );
+        assert_eq!(
+            p[1],
+            doc! {"$group": {"_id": {"$dateToString": {"format": "%Y-%m-%d", "date": "$createdAt", "timezone": "Europe/Berlin"}}, "n": {"$sum": 1}}}
+        );
+    }
+}

@@ -1,0 +1,93 @@
+//! `GET /api/v1/engagement-dashboard/messages/top-five-popular-channels`: the five dashboard rooms with
+//! the most messages sent in the window's days.
+//!
+//! Rocket.Chat groups its roll-up by the room's `{t, name, usernames}` as stored at send time and sorts
+//! by `messages` only. rc-analytics groups by room (current `fname || name`, `usernames || []`), and
+//! breaks ties deterministically by room `_id` ascending (documented extension of an unspecified order).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use bson::{doc, Document};
+use serde_json::{json, Map, Value};
+
+use super::{join_dashboard_room, list_body, messages_per_room, strings, window_report};
+use crate::app::AppState;
+use crate::auth::{Authorized, ViewEngagementDashboard};
+use crate::error::ApiError;
+use crate::params::window::DayWindow;
+use crate::reports::count_of;
+use crate::store::coll;
+
+const REPORT: &str = "engagement.messages.top-five-popular-channels";
+const TOP: i64 = 5;
+
+pub async fn handler(
+    _: Authorized<ViewEngagementDashboard>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    window_report(&req, &state, REPORT, coll::MESSAGES, pipeline, shape).await
+}
+
+/// Messages sent in the window → per room → the room (type, names, usernames) → the top five.
+pub fn pipeline(window: &DayWindow) -> Vec<Document> {
+    let (from, to) = window.bson_range();
+    let mut stages = messages_per_room(from, to);
+    stages.extend(join_dashboard_room(&["t", "name", "fname", "usernames"]));
+    stages.push(doc! {"$sort": {"messages": -1, "_id": 1}});
+    stages.push(doc! {"$limit": TOP});
+    stages
+}
+
+/// `{"channels":[{"messages","t","name"?,"usernames"}]}` (`name` = `fname || name`, absent for DMs).
+pub fn shape(rows: &[Document]) -> Map<String, Value> {
+    let channels = rows.iter().filter_map(|row| {
+        let room = row.get_document("room").ok()?;
+        let mut entry = Map::new();
+        entry.insert("messages".into(), json!(count_of(row, "messages")));
+        entry.insert("t".into(), json!(room.get_str("t").ok()?));
+        let name = [room.get_str("fname"), room.get_str("name")]
+            .into_iter()
+            .flatten()
+            .find(|n| !n.is_empty());
+        if let Some(name) = name {
+            entry.insert("name".into(), json!(name));
+        }
+        entry.insert("usernames".into(), json!(strings(room, "usernames")));
+        Some(Value::Object(entry))
+    });
+    list_body("channels", channels)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::zone::ReportZone;
+    use crate::reports::engagement::stage_names;
+
+    #[test]
+    fn pipeline_groups_before_the_lookup_and_limits_to_five() {
+        let w = DayWindow::from_instants(1_704_067_200_000, 1_704_671_999_999, ReportZone::utc());
+        let p = pipeline(&w);
+        let stages = stage_names(&p);
+        assert_eq!(
+            stages,
+            ["$match", "$group", "$lookup", "$unwind", "$match", "$sort", "$limit"]
+        );
+        assert_eq!(p[5], doc! {"$sort": {"messages": -1, "_id": 1}});
+        assert_eq!(p[6], doc! {"$limit": 5_i64});
+    }
+
+    #[test]
+    fn shape_names_like_rocket_chat() {
+        let rows = vec![
+            doc! {"_id": "c1", "messages": 3, "room": {"t": "c", "name": "general", "fname": "General Chat"}},
+            doc! {"_id": "d1", "messages": 2_i64, "room": {"t": "d", "usernames": ["a", "b"]}},
+            doc! {"_id": "p1", "messages": 1.0, "room": {"t": "p", "name": "secret"}},
+        ];
+        assert_eq!(
+            Value::Object(shape(&rows)).to_string(),
+            r#"{"channels":[{"messages":3,"t":"c","name":"General Chat","usernames":[]},{"messages":2,"t":"d","usernames":["a","b"]},{"messages":1,"t":"p","name":"secret","usernames":[]}]}"#
+        );
+        assert_eq!(Value::Object(shape(&[])).to_string(), r#"{"channels":[]}"#);
+    }
+}

@@ -1,0 +1,68 @@
+//! `GET /api/v1/engagement-dashboard/users/chat-busier/weekly-data`: active (non-anonymous) users per
+//! stored day from 7 days before the date of `start` to that date (report zone; see
+//! [`super::sessions`]), newest first.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use bson::{doc, Document};
+use chrono::NaiveDate;
+use serde_json::{json, Map, Value};
+
+use super::sessions::{day_month_year, newest_first, user_daily_match};
+use super::{cached_report, list_body, start_only};
+use crate::app::AppState;
+use crate::auth::{Authorized, ViewEngagementDashboard};
+use crate::error::{success, ApiError};
+use crate::params::window::{add_days, instant};
+use crate::reports::count_of;
+use crate::store::coll;
+
+const REPORT: &str = "engagement.users.chat-busier.weekly-data";
+
+pub async fn handler(
+    _: Authorized<ViewEngagementDashboard>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (start_ms, zone) = start_only(req.query_string(), state.settings.timezone)?;
+    let day = zone.date_of(instant(start_ms));
+    let body = cached_report(&state, REPORT, day.to_string(), coll::SESSIONS, pipeline(day), shape).await?;
+    Ok(success((*body).clone()))
+}
+
+/// Rocket.Chat's `subDays(start, 7)` .. `start`, as stored dates.
+pub fn pipeline(day: NaiveDate) -> Vec<Document> {
+    vec![
+        user_daily_match(add_days(day, -7), day),
+        doc! {"$group": {"_id": {"year": "$year", "month": "$month", "day": "$day"}, "users": {"$sum": 1}}},
+        newest_first("_id."),
+    ]
+}
+
+/// `{"month":[{"users":n,"day","month","year"}]}`.
+pub fn shape(rows: &[Document]) -> Map<String, Value> {
+    let days = rows.iter().filter_map(|row| {
+        let mut entry = Map::new();
+        entry.insert("users".into(), json!(count_of(row, "users")));
+        day_month_year(row.get_document("_id").ok()?, &mut entry);
+        Some(Value::Object(entry))
+    });
+    list_body("month", days)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eight_stored_days_and_shape() {
+        let p = pipeline("2024-01-03".parse().unwrap());
+        let m = p[0].get_document("$match").unwrap();
+        // Dec 27 .. Jan 3 crosses a year: the generic form.
+        assert!(m.contains_key("$and"));
+        let rows = vec![doc! {"_id": {"year": 2024, "month": 1, "day": 3}, "users": 4}];
+        assert_eq!(
+            Value::Object(shape(&rows)).to_string(),
+            r#"{"month":[{"users":4,"day":3,"month":1,"year":2024}]}"#
+        );
+    }
+}
