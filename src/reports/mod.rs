@@ -2,6 +2,7 @@
 
 pub mod cache;
 pub mod engagement;
+pub mod omnichannel;
 
 use bson::{Bson, Document};
 
