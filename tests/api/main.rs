@@ -3,5 +3,7 @@
 
 mod guard;
 mod helpers;
+mod omnichannel;
+mod omnichannel_siblings;
 mod origin;
 mod service;
