@@ -12,6 +12,13 @@ const DEPT: &str = "/api/v1/livechat/analytics/dashboards/conversations-by-depar
 /// The week 2024-01-01 (inclusive) to 2024-01-08 (exclusive), UTC.
 pub const WEEK: &str = "start=2024-01-01T00:00:00.000Z&end=2024-01-08T00:00:00.000Z";
 const IN_WEEK: &str = "2024-01-03T10:00:00Z";
+const ROUTES: [&str; 5] = [
+    "conversations-by-department",
+    "conversations-by-source",
+    "conversations-by-status",
+    "conversations-by-tags",
+    "conversations-by-agent",
+];
 
 /// An omnichannel conversation created at `ts`, with `extra` fields set and `without` fields removed.
 pub fn conversation(id: &str, ts: &str, extra: Document, without: &[&str]) -> Document {
@@ -69,6 +76,8 @@ async fn example_data(app: &TestApp) {
     app.insert("rocketchat_room", rooms).await;
 }
 
+/// The example data in the default order: `{total: 1}`, ties by name.
+const DEFAULT_ORDER: &str = r#"{"total":18,"data":[{"label":"TestBH","value":1},{"label":"TestQueue","value":1},{"label":"Missing","value":16}],"unspecified":43,"success":true}"#;
 const EXAMPLE: &str = r#"{"total":18,"data":[{"label":"TestQueue","value":1},{"label":"TestBH","value":1},{"label":"Missing","value":16}],"unspecified":43,"success":true}"#;
 
 #[tokio::test]
@@ -83,11 +92,7 @@ async fn rocket_chats_example_is_reproduced() {
     assert_json(&res, 200, EXAMPLE);
     // Default order {total: 1}, ties by name.
     let res = app.get(&format!("{DEPT}?{WEEK}"), Some(&admin)).await;
-    assert_json(
-        &res,
-        200,
-        r#"{"total":18,"data":[{"label":"TestBH","value":1},{"label":"TestQueue","value":1},{"label":"Missing","value":16}],"unspecified":43,"success":true}"#,
-    );
+    assert_json(&res, 200, DEFAULT_ORDER);
 }
 
 #[tokio::test]
@@ -98,7 +103,6 @@ async fn sorts() {
     let by_total_desc = r#"{"total":18,"data":[{"label":"Missing","value":16},{"label":"TestBH","value":1},{"label":"TestQueue","value":1}],"unspecified":43,"success":true}"#;
     let by_name = by_total_desc; // the same order here
     let by_name_desc = r#"{"total":18,"data":[{"label":"TestQueue","value":1},{"label":"TestBH","value":1},{"label":"Missing","value":16}],"unspecified":43,"success":true}"#;
-    let default = r#"{"total":18,"data":[{"label":"TestBH","value":1},{"label":"TestQueue","value":1},{"label":"Missing","value":16}],"unspecified":43,"success":true}"#;
     for (sort, body) in [
         (r#"{"total":-1}"#, by_total_desc),
         (r#"{"_id":1}"#, by_name),
@@ -107,7 +111,7 @@ async fn sorts() {
         // Unknown keys are accepted, as in Rocket.Chat (every row ties: by name).
         (r#"{"foo":1}"#, by_name),
         // Decision: an empty sort is the default order.
-        ("{}", default),
+        ("{}", DEFAULT_ORDER),
         ("%7B%22total%22%3A-1%7D", by_total_desc),
     ] {
         let res = app.get(&format!("{DEPT}?{WEEK}&sort={sort}"), Some(&admin)).await;
@@ -250,13 +254,7 @@ async fn validation_vectors() {
 async fn every_route_validates_the_same_way_and_only_some_read_sort() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    for route in [
-        "conversations-by-department",
-        "conversations-by-source",
-        "conversations-by-status",
-        "conversations-by-tags",
-        "conversations-by-agent",
-    ] {
+    for route in ROUTES {
         let res = app.get(&format!("{BASE}/{route}?{WEEK}&foo=1"), Some(&admin)).await;
         assert_json(&res, 400, &invalid_params("must NOT have additional properties"));
         let res = app.get(&format!("{BASE}/{route}?start=2024-01-01"), Some(&admin)).await;
@@ -285,13 +283,7 @@ async fn guard_comes_first() {
     app.default_permissions().await;
     let agent = app.user("agent1", &["livechat-agent", "user"]).await;
     let manager = app.user("manager1", &["livechat-manager", "user"]).await;
-    for route in [
-        "conversations-by-department",
-        "conversations-by-source",
-        "conversations-by-status",
-        "conversations-by-tags",
-        "conversations-by-agent",
-    ] {
+    for route in ROUTES {
         for query in [WEEK, "foo=1"] {
             let path = format!("{BASE}/{route}?{query}");
             assert_json(&app.get(&path, None).await, 401, UNAUTHORIZED);
@@ -441,13 +433,12 @@ async fn twenty_identical_cold_requests_run_one_aggregation() {
     let before = app.state.store.aggregations_run();
     let path = format!("{DEPT}?{WEEK}");
     let responses = join_all((0..20).map(|_| app.get(&path, Some(&admin)))).await;
-    let default_order = r#"{"total":18,"data":[{"label":"TestBH","value":1},{"label":"TestQueue","value":1},{"label":"Missing","value":16}],"unspecified":43,"success":true}"#;
     for res in &responses {
-        assert_json(res, 200, default_order);
+        assert_json(res, 200, DEFAULT_ORDER);
     }
     assert_eq!(app.state.store.aggregations_run(), before + 1);
     // Cached afterwards; another sort is another entry.
-    assert_json(&app.get(&path, Some(&admin)).await, 200, default_order);
+    assert_json(&app.get(&path, Some(&admin)).await, 200, DEFAULT_ORDER);
     assert_eq!(app.state.store.aggregations_run(), before + 1);
     let res = app
         .get(&format!("{path}&sort={{\"total\":1,\"_id\":-1}}"), Some(&admin))

@@ -10,6 +10,12 @@ async fn get(app: &TestApp, creds: &Creds, route: &str, extra: &str) -> Response
     app.get(&format!("{BASE}/{route}?{WEEK}{extra}"), Some(creds)).await
 }
 
+/// A window without any conversation.
+async fn get_empty_window(app: &TestApp, creds: &Creds, route: &str) -> Response {
+    app.get(&format!("{BASE}/{route}?start=2020-01-01&end=2020-01-02"), Some(creds))
+        .await
+}
+
 #[tokio::test]
 async fn by_source_labels_alias_else_type() {
     let app = spawn_app().await;
@@ -40,12 +46,7 @@ async fn by_source_labels_alias_else_type() {
     // `sort` is not read on this route.
     let sorted = get(&app, &admin, "conversations-by-source", "&sort={\"value\":1}").await;
     assert_eq!(sorted.body, res.body);
-    let none = app
-        .get(
-            &format!("{BASE}/conversations-by-source?start=2020-01-01&end=2020-01-02"),
-            Some(&admin),
-        )
-        .await;
+    let none = get_empty_window(&app, &admin, "conversations-by-source").await;
     assert_json(&none, 200, r#"{"data":[],"total":0,"success":true}"#);
 }
 
@@ -86,12 +87,7 @@ async fn by_status_covers_every_status() {
         200,
         r#"{"total":11,"data":[{"label":"Queued","value":4},{"label":"Open","value":3},{"label":"Closed","value":2},{"label":"On_Hold","value":1}],"success":true}"#,
     );
-    let none = app
-        .get(
-            &format!("{BASE}/conversations-by-status?start=2020-01-01&end=2020-01-02"),
-            Some(&admin),
-        )
-        .await;
+    let none = get_empty_window(&app, &admin, "conversations-by-status").await;
     assert_json(&none, 200, r#"{"data":[],"total":0,"success":true}"#);
 }
 
@@ -167,11 +163,6 @@ async fn by_agent_names_agents_or_falls_back_to_their_id() {
         200,
         r#"{"total":7,"data":[{"label":"Zed","value":3},{"label":"Alice","value":2},{"label":"agent2","value":1},{"label":"ghost-agent","value":1}],"unspecified":2,"success":true}"#,
     );
-    let none = app
-        .get(
-            &format!("{BASE}/conversations-by-agent?start=2020-01-01&end=2020-01-02"),
-            Some(&admin),
-        )
-        .await;
+    let none = get_empty_window(&app, &admin, "conversations-by-agent").await;
     assert_json(&none, 200, r#"{"data":[],"total":0,"unspecified":0,"success":true}"#);
 }

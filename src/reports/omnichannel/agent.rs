@@ -3,11 +3,10 @@
 //! name then id.
 
 use bson::{doc, Document};
-use futures::try_join;
 use serde_json::{Map, Value};
 
 use super::scope::Scope;
-use super::{aggregate_rooms, count_rooms, labelled, report_body, rooms_match, Report, ReportRequest};
+use super::{report_with_unspecified, rooms_match, Report, ReportRequest};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::store::coll;
@@ -19,12 +18,14 @@ impl Report for ByAgent {
     const SORTED: bool = true;
 
     async fn compute(state: &AppState, request: &ReportRequest, scope: &Scope) -> Result<Map<String, Value>, ApiError> {
-        let (rows, unspecified) = try_join!(
-            aggregate_rooms(state, pipeline(request, scope), "servedBy_1_ts_1"),
-            count_rooms(state, unspecified_filter(request, scope)),
-        )?;
-        let (data, total) = labelled(&rows, "name", "total");
-        Ok(report_body(data, total, Some(unspecified)))
+        report_with_unspecified(
+            state,
+            pipeline(request, scope),
+            "servedBy_1_ts_1",
+            "name",
+            unspecified_filter(request, scope),
+        )
+        .await
     }
 }
 

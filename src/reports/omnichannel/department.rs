@@ -3,11 +3,10 @@
 //! `departmentId`. Default order `{total: 1}`, ties by name.
 
 use bson::{doc, Document};
-use futures::try_join;
 use serde_json::{Map, Value};
 
 use super::scope::Scope;
-use super::{aggregate_rooms, count_rooms, labelled, report_body, rooms_match, Report, ReportRequest};
+use super::{report_with_unspecified, rooms_match, Report, ReportRequest};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::store::coll;
@@ -19,11 +18,14 @@ impl Report for ByDepartment {
     const SORTED: bool = true;
 
     async fn compute(state: &AppState, request: &ReportRequest, scope: &Scope) -> Result<Map<String, Value>, ApiError> {
-        let (rows, unspecified) = try_join!(
-            aggregate_rooms(state, pipeline(request, scope), "departmentId_1_ts_1"),
-            count_rooms(state, unspecified_filter(request, scope)),
-        )?;
-        Ok(shape(&rows, unspecified))
+        report_with_unspecified(
+            state,
+            pipeline(request, scope),
+            "departmentId_1_ts_1",
+            "_id",
+            unspecified_filter(request, scope),
+        )
+        .await
     }
 }
 
@@ -52,11 +54,6 @@ pub fn pipeline(request: &ReportRequest, scope: &Scope) -> Vec<Document> {
 /// `countDocuments` of the conversations without a department.
 pub fn unspecified_filter(request: &ReportRequest, scope: &Scope) -> Document {
     rooms_match(request, scope, doc! {"departmentId": {"$exists": false}})
-}
-
-pub fn shape(rows: &[Document], unspecified: u64) -> Map<String, Value> {
-    let (data, total) = labelled(rows, "_id", "total");
-    report_body(data, total, Some(unspecified))
 }
 
 #[cfg(test)]
@@ -91,22 +88,5 @@ mod tests {
         let f = unspecified_filter(&request(None), &Scope::All);
         assert_eq!(f.get_document("departmentId").unwrap(), &doc! {"$exists": false});
         assert_eq!(f.get_str("t").unwrap(), "l");
-    }
-
-    #[test]
-    fn shape_matches_rocket_chats_example() {
-        let rows = vec![
-            doc! {"_id": "TestQueue", "total": 1},
-            doc! {"_id": "TestBH", "total": 1},
-            doc! {"_id": "Missing", "total": 16},
-        ];
-        assert_eq!(
-            Value::Object(shape(&rows, 43)).to_string(),
-            r#"{"total":18,"data":[{"label":"TestQueue","value":1},{"label":"TestBH","value":1},{"label":"Missing","value":16}],"unspecified":43}"#
-        );
-        assert_eq!(
-            Value::Object(shape(&[], 2)).to_string(),
-            r#"{"data":[],"total":0,"unspecified":2}"#
-        );
     }
 }

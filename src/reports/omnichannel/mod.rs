@@ -277,9 +277,22 @@ pub async fn aggregate_rooms(
     }
 }
 
-/// Counts `rocketchat_room` documents (the `unspecified` figures; Rocket.Chat sends no hint there).
-pub async fn count_rooms(state: &AppState, filter: Document) -> Result<u64, ApiError> {
-    state.store.count(coll::ROOMS, filter, None).await
+/// The reports with `unspecified` (department, tags, agent): the rows of `pipeline` (sorted, with
+/// `total` and the field `label`), and at the same time the count of `unspecified` (Rocket.Chat sends no
+/// hint for that count).
+pub async fn report_with_unspecified(
+    state: &AppState,
+    pipeline: Vec<Document>,
+    hint: &'static str,
+    label: &str,
+    unspecified: Document,
+) -> Result<Map<String, Value>, ApiError> {
+    let (rows, unspecified) = futures::try_join!(
+        aggregate_rooms(state, pipeline, hint),
+        state.store.count(coll::ROOMS, unspecified, None),
+    )?;
+    let (data, total) = labelled(&rows, label, "total");
+    Ok(report_body(data, total, Some(unspecified)))
 }
 
 #[cfg(test)]

@@ -2,11 +2,10 @@
 //! `unspecified` = conversations without tags (missing or `[]`). Default order `{total: 1}`, ties by tag.
 
 use bson::{doc, Document};
-use futures::try_join;
 use serde_json::{Map, Value};
 
 use super::scope::Scope;
-use super::{aggregate_rooms, count_rooms, labelled, report_body, rooms_match, Report, ReportRequest};
+use super::{report_with_unspecified, rooms_match, Report, ReportRequest};
 use crate::app::AppState;
 use crate::error::ApiError;
 
@@ -17,12 +16,14 @@ impl Report for ByTags {
     const SORTED: bool = true;
 
     async fn compute(state: &AppState, request: &ReportRequest, scope: &Scope) -> Result<Map<String, Value>, ApiError> {
-        let (rows, unspecified) = try_join!(
-            aggregate_rooms(state, pipeline(request, scope), "tags.0_1_ts_1"),
-            count_rooms(state, unspecified_filter(request, scope)),
-        )?;
-        let (data, total) = labelled(&rows, "_id", "total");
-        Ok(report_body(data, total, Some(unspecified)))
+        report_with_unspecified(
+            state,
+            pipeline(request, scope),
+            "tags.0_1_ts_1",
+            "_id",
+            unspecified_filter(request, scope),
+        )
+        .await
     }
 }
 
