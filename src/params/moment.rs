@@ -73,7 +73,8 @@ pub fn parse(s: &str, zone: ReportZone) -> Option<i64> {
     } else {
         rfc_2822(s)?
     };
-    (ms.abs() <= JS_MAX_MS).then_some(ms)
+    // Within JavaScript's range, and within chrono's (±262,143 years, slightly less than JS's).
+    (ms.abs() <= JS_MAX_MS && DateTime::from_timestamp_millis(ms).is_some()).then_some(ms)
 }
 
 /// Rocket.Chat's `checkDates(moment(start), moment(end))`, in its order; returns both instants.
@@ -107,11 +108,8 @@ fn iso(c: &regex::Captures, zone: ReportZone) -> Option<i64> {
     if hour > 24 || minute > 59 || second > 59 || (hour == 24 && (minute, second, milli) != (0, 0, 0)) {
         return None;
     }
-    let local = date.and_time(NaiveTime::MIN)
-        + Duration::hours(hour as i64)
-        + Duration::minutes(minute as i64)
-        + Duration::seconds(second as i64)
-        + Duration::milliseconds(milli);
+    let since_midnight = Duration::milliseconds((((hour * 60 + minute) * 60 + second) as i64) * 1000 + milli);
+    let local = date.and_time(NaiveTime::MIN).checked_add_signed(since_midnight)?;
     match c.get(4) {
         Some(offset) => Some(local.and_utc().timestamp_millis() - offset_minutes(offset.as_str()) * 60_000),
         None => Some(local_to_instant(zone, local)),
@@ -242,12 +240,12 @@ pub fn local_to_instant(zone: ReportZone, local: NaiveDateTime) -> i64 {
         LocalResult::Ambiguous(a, b) => a.min(b).timestamp_millis(),
         LocalResult::None => {
             // In a DST gap: read with the offset in force before it (the time moves forward).
-            let before = local.and_utc() - Duration::days(1);
+            let before = local.checked_sub_signed(Duration::days(1)).unwrap_or(local);
             let offset = match zone {
                 ReportZone::Fixed(off) => off.local_minus_utc(),
-                ReportZone::Named(tz) => tz.offset_from_utc_datetime(&before.naive_utc()).fix().local_minus_utc(),
+                ReportZone::Named(tz) => tz.offset_from_utc_datetime(&before).fix().local_minus_utc(),
             };
-            (local - Duration::seconds(offset as i64)).and_utc().timestamp_millis()
+            local.and_utc().timestamp_millis() - offset as i64 * 1000
         }
     }
 }
@@ -255,7 +253,8 @@ pub fn local_to_instant(zone: ReportZone, local: NaiveDateTime) -> i64 {
 /// The wall-clock time of an instant in `zone`.
 fn local_of(ms: i64, zone: ReportZone) -> NaiveDateTime {
     let t = DateTime::from_timestamp_millis(ms).unwrap_or_default();
-    t.naive_utc() + Duration::seconds(zone.offset_secs_at(t) as i64)
+    let offset = Duration::seconds(zone.offset_secs_at(t) as i64);
+    t.naive_utc().checked_add_signed(offset).unwrap_or(t.naive_utc())
 }
 
 /// `moment(ms).startOf('day')`: local midnight of the instant's day, as a wall-clock time and instant.
@@ -378,8 +377,28 @@ mod tests {
             "January 15, 2024",
             "Tue, 15 Jan 2024 10:20:00 +0100",
             "/Date(8640000000000001)/",
+            // JavaScript has these, chrono does not.
+            "/Date(8639999999999999)/",
+            "+270000-01-01",
         ] {
             assert_eq!(iso_of(input, "UTC"), None, "{input}");
+        }
+    }
+
+    #[test]
+    fn extremes_do_not_panic() {
+        for zone in ["UTC", "Pacific/Kiritimati", "-12:00"] {
+            let zone = ReportZone::parse(zone).unwrap();
+            for s in [
+                "+262143-12-31T24:00",
+                "+262143-12-31T23:59",
+                "-262143-01-01",
+                "-262144-01-01T00:00Z",
+            ] {
+                let _ = parse(s, zone);
+                let _ = check_dates(s, "+262143-12-31", zone);
+                let _ = check_dates("-262143-01-01", s, zone);
+            }
         }
     }
 
