@@ -32,16 +32,18 @@ async fn by_source_labels_alias_else_type() {
         doc! {"source": {"type": "app", "alias": "Telegram"}},
     ));
     rooms.extend(conversations("api", 1, doc! {"source": {"type": "api", "alias": null}}));
+    // A source without type or alias: its entry has no label (MongoDB's `$push` of a missing value).
+    rooms.push(conversation("blank", "2024-01-03T10:00:00Z", doc! {"source": {}}, &[]));
     // No source: not counted; outside the window: not counted.
     rooms.push(conversation("no-source", "2024-01-03T10:00:00Z", doc! {}, &["source"]));
     rooms.push(conversation("old", "2023-12-01T10:00:00Z", doc! {}, &[]));
     app.insert("rocketchat_room", rooms).await;
     let res = get(&app, &admin, "conversations-by-source", "").await;
-    // By count descending, ties by label (binary order: "Telegram" < "api").
+    // By count descending, ties by label (no label first, then binary order: "Telegram" < "api").
     assert_json(
         &res,
         200,
-        r#"{"total":7,"data":[{"label":"widget","value":3},{"label":"WhatsApp","value":2},{"label":"Telegram","value":1},{"label":"api","value":1}],"success":true}"#,
+        r#"{"total":8,"data":[{"label":"widget","value":3},{"label":"WhatsApp","value":2},{"value":1},{"label":"Telegram","value":1},{"label":"api","value":1}],"success":true}"#,
     );
     // `sort` is not read on this route.
     let sorted = get(&app, &admin, "conversations-by-source", "&sort={\"value\":1}").await;

@@ -21,7 +21,7 @@ pub mod tags;
 use std::future::Future;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use bson::{doc, Bson, Document};
+use bson::{doc, Document};
 use serde_json::{Map, Value};
 
 use self::scope::Scope;
@@ -220,7 +220,8 @@ pub fn rooms_match(request: &ReportRequest, scope: &Scope, extra: Document) -> D
     filter
 }
 
-/// `{label, value}` entries from rows sorted by the pipeline, and their sum.
+/// `{label, value}` entries from rows sorted by the pipeline, and their sum. Labels are shown as
+/// Rocket.Chat's JSON shows them (strings stay strings, null stays null).
 pub fn labelled(rows: &[Document], label: &str, value: &str) -> (Vec<Value>, i64) {
     let mut total = 0;
     let data = rows
@@ -229,17 +230,15 @@ pub fn labelled(rows: &[Document], label: &str, value: &str) -> (Vec<Value>, i64
             let n = count_of(row, value);
             total += n;
             let mut entry = Map::new();
-            entry.insert("label".into(), json_of(row.get(label)));
+            // A label MongoDB computed as missing is left out of the entry, as in `$push` (null stays).
+            if let Some(l) = row.get(label) {
+                entry.insert("label".into(), l.clone().into_relaxed_extjson());
+            }
             entry.insert("value".into(), Value::from(n));
             Value::Object(entry)
         })
         .collect();
     (data, total)
-}
-
-/// A BSON value as Rocket.Chat's JSON shows it (strings stay strings; a missing value is null).
-pub fn json_of(value: Option<&Bson>) -> Value {
-    value.cloned().map_or(Value::Null, Bson::into_relaxed_extjson)
 }
 
 /// The body `{total, data[, unspecified]}`; with no data `{data: [], total: 0[, unspecified]}` — the key
@@ -317,6 +316,8 @@ pub(crate) mod test_support {
 
 #[cfg(test)]
 mod tests {
+    use bson::Bson;
+
     use super::test_support::request;
     use super::*;
 
