@@ -18,6 +18,7 @@ use crate::error::{json_response, ApiError};
 use crate::metrics::Metrics;
 use crate::reports::cache::ReportCache;
 use crate::reports::engagement;
+use crate::reports::omnichannel::{self, hints::RoomHints};
 use crate::store::Store;
 
 /// What every request shares.
@@ -27,6 +28,8 @@ pub struct AppState {
     pub auth: Authenticator,
     pub reports: ReportCache,
     pub metrics: Metrics,
+    /// Which of Rocket.Chat's report indexes exist on `rocketchat_room` (the omnichannel `hint`s).
+    pub room_hints: RoomHints,
 }
 
 impl AppState {
@@ -36,6 +39,7 @@ impl AppState {
             auth: Authenticator::new(settings.auth_cache_ttl),
             reports: ReportCache::new(settings.cache_ttl),
             metrics: Metrics::new(),
+            room_hints: RoomHints::new(),
             store,
             settings,
         })
@@ -55,6 +59,9 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState::new(settings).await.map_err(std::io::Error::other)?);
+        // Learn which report indexes exist while MongoDB answers; otherwise the first report retries.
+        let hints_state = state.clone();
+        tokio::spawn(async move { hints_state.room_hints.refresh(&hints_state.store).await });
         let server = run(listener, state.clone())?;
         Ok(Self { port, server, state })
     }
@@ -142,6 +149,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ops("/metrics", "Prometheus metrics", |p| get(p, metrics)),
     ];
     all.extend(engagement::endpoints());
+    all.extend(omnichannel::endpoints());
     all
 }
 

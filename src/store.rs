@@ -5,10 +5,11 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use bson::{doc, Document};
+use bson::{doc, Bson, Document};
 use futures::TryStreamExt;
 use mongodb::options::{
-    AggregateOptions, ClientOptions, CountOptions, FindOneOptions, Hint, ReadPreference, SelectionCriteria,
+    AggregateOptions, ClientOptions, CountOptions, DistinctOptions, FindOneOptions, Hint, ReadPreference,
+    SelectionCriteria,
 };
 use mongodb::{Client, Database};
 
@@ -125,6 +126,19 @@ impl Store {
             collection,
             async move { coll.find_one(filter).with_options(options).await },
         )
+        .await
+    }
+
+    /// The distinct values of `field` among the documents matching `filter`.
+    pub async fn distinct(&self, collection: &str, field: &str, filter: Document) -> Result<Vec<Bson>, ApiError> {
+        let options = DistinctOptions::builder()
+            .max_time(self.query_timeout)
+            .selection_criteria(self.selection.clone())
+            .build();
+        let coll = self.db.collection::<Document>(collection);
+        self.bounded(collection, async move {
+            coll.distinct(field, filter).with_options(options).await
+        })
         .await
     }
 

@@ -3,6 +3,7 @@
 pub mod cache;
 pub mod csv;
 pub mod engagement;
+pub mod omnichannel;
 
 use bson::{Bson, Document};
 

@@ -6,5 +6,7 @@ mod engagement_messages;
 mod engagement_users;
 mod guard;
 mod helpers;
+mod omnichannel;
+mod omnichannel_siblings;
 mod origin;
 mod service;

@@ -1,0 +1,408 @@
+//! The Omnichannel reports (`/api/v1/livechat/analytics/dashboards/conversations-by-*`): permission
+//! `view-livechat-reports`, ajv-style validation, moment dates and `checkDates`, monitor scoping, rooms
+//! `t: 'l'` created in `[start, end)` (rocketchat-api.md §6, §7.2).
+//!
+//! Checks, in order: 401 → 403 (the guard) → ajv (`required`, `additionalProperties`, `must be string`)
+//! → `sort` (department, tags, agent only, as Rocket.Chat) → our `tz` extension (before the dates, which
+//! it reads) → `checkDates` → monitor scope → cached computation.
+//!
+//! Extensions (documented): `tz` (report zone for date-only and offset-less strings and for `startOf('day')`;
+//! default `RCA_TIMEZONE`, where Rocket.Chat uses the server's zone) and `format` are the only keys accepted
+//! beyond Rocket.Chat's schema; a deterministic order for ties (by label, then id).
+
+pub mod agent;
+pub mod department;
+pub mod hints;
+pub mod scope;
+pub mod source;
+pub mod status;
+pub mod tags;
+
+use std::future::Future;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use bson::{doc, Document};
+use serde_json::{Map, Value};
+
+use self::scope::Scope;
+use crate::app::{get, AppState, Endpoint, Family, Param};
+use crate::auth::{Authorized, Permission, ViewLivechatReports};
+use crate::error::{success, ApiError};
+use crate::params::ajv::StringObjectSchema;
+use crate::params::moment::check_dates;
+use crate::params::query::Query;
+use crate::params::sort::{sort_param, SortSpec};
+use crate::params::zone::{zone_param, ReportZone};
+use crate::reports::count_of;
+use crate::store::coll;
+
+pub const PREFIX: &str = "/api/v1/livechat/analytics/dashboards";
+
+/// `GETDashboardConversationsByTypeSchema`, plus our extensions.
+const SCHEMA: StringObjectSchema = StringObjectSchema {
+    properties: &["start", "end", "sort"],
+    required: &["start", "end"],
+    extensions: &["tz", "format"],
+};
+
+const PARAMS: [Param; 5] = [
+    Param {
+        name: "start",
+        required: true,
+        description: "Start instant, inclusive: any ISO 8601 form moment accepts (offset-less: report zone)",
+    },
+    Param {
+        name: "end",
+        required: true,
+        description: "End instant, exclusive; at most 1.01 years (day to day) after start",
+    },
+    Param {
+        name: "sort",
+        required: false,
+        description: "JSON object of 1/-1 (department, tags, agent), e.g. {\"total\":-1}",
+    },
+    Param {
+        name: "tz",
+        required: false,
+        description: "Extension: report time zone, IANA name or ±HH:MM (default RCA_TIMEZONE)",
+    },
+    Param {
+        name: "format",
+        required: false,
+        description: "Extension: output format",
+    },
+];
+
+/// One report of the family.
+pub trait Report {
+    /// Name for the cache and the metrics.
+    const NAME: &'static str;
+    /// Whether the route reads `sort` (Rocket.Chat's `parseJsonQuery`).
+    const SORTED: bool;
+    /// Computes the body (without `success`).
+    fn compute(
+        state: &AppState,
+        request: &ReportRequest,
+        scope: &Scope,
+    ) -> impl Future<Output = Result<Map<String, Value>, ApiError>>;
+}
+
+pub fn endpoints() -> Vec<Endpoint> {
+    let endpoint = |path: &str, summary, register| Endpoint {
+        path: format!("{PREFIX}{path}"),
+        family: Family::Omnichannel,
+        summary,
+        permission: Some(ViewLivechatReports::NAME),
+        params: PARAMS.to_vec(),
+        register,
+    };
+    vec![
+        endpoint(
+            "/conversations-by-department",
+            "Conversations per department (merged by name), unspecified = without department",
+            |p| get(p, handler::<department::ByDepartment>),
+        ),
+        endpoint(
+            "/conversations-by-source",
+            "Conversations per source (alias, else type)",
+            |p| get(p, handler::<source::BySource>),
+        ),
+        endpoint(
+            "/conversations-by-status",
+            "Conversations open, closed, queued and on hold",
+            |p| get(p, handler::<status::ByStatus>),
+        ),
+        endpoint(
+            "/conversations-by-tags",
+            "Conversations per tag, unspecified = without tags",
+            |p| get(p, handler::<tags::ByTags>),
+        ),
+        endpoint(
+            "/conversations-by-agent",
+            "Conversations per serving agent (name, else id), unspecified = never served",
+            |p| get(p, handler::<agent::ByAgent>),
+        ),
+    ]
+}
+
+/// The route handler every report of the family shares.
+pub async fn handler<R: Report>(
+    authorized: Authorized<ViewLivechatReports>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let request = ReportRequest::parse(req.query_string(), state.settings.timezone, R::SORTED)?;
+    let scope = Scope::of(&state.store, &authorized.user).await?;
+    let key = request.cache_key(&scope);
+    let body = state
+        .reports
+        .get_or_compute(&state.metrics, R::NAME, key, R::compute(&state, &request, &scope))
+        .await?;
+    Ok(success((*body).clone()))
+}
+
+/// A validated request: `[start, end)` as instants, the report zone and the sort.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportRequest {
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub zone: ReportZone,
+    pub sort: Option<SortSpec>,
+}
+
+impl ReportRequest {
+    /// Rocket.Chat's checks in its order, with `tz` before the dates it is needed for.
+    pub fn parse(raw_query: &str, default_zone: ReportZone, sorted: bool) -> Result<Self, ApiError> {
+        let query = Query::parse(raw_query)?;
+        SCHEMA.validate(&query)?;
+        let sort = if sorted { sort_param(&query)? } else { None };
+        let zone = zone_param(&query, default_zone)?;
+        let text = |key| query.get(key).and_then(|v| v.as_str()).unwrap_or_default();
+        let (start_ms, end_ms) = check_dates(text("start"), text("end"), zone)?;
+        Ok(Self {
+            start_ms,
+            end_ms,
+            zone,
+            sort,
+        })
+    }
+
+    /// Report, instants, sort, zone and scope: everything the answer depends on.
+    pub fn cache_key(&self, scope: &Scope) -> String {
+        let sort = self.sort.as_ref().map(SortSpec::key).unwrap_or_default();
+        format!(
+            "{}|{}|{}|{}|{}",
+            self.start_ms,
+            self.end_ms,
+            sort,
+            self.zone.name(),
+            scope.key()
+        )
+    }
+
+    /// `{$gte: start, $lt: end}` on `rocketchat_room.ts`.
+    pub fn ts_range(&self) -> Document {
+        doc! {
+            "$gte": bson::DateTime::from_millis(self.start_ms),
+            "$lt": bson::DateTime::from_millis(self.end_ms),
+        }
+    }
+
+    /// The `$sort` stage: the requested sort (else `default`), then `tie_breakers` not already named,
+    /// so that equal counts come out in a fixed order.
+    pub fn sort_stage(&self, default: &[(&str, i32)], tie_breakers: &[&str]) -> Document {
+        let mut sort = Document::new();
+        match &self.sort {
+            Some(spec) => spec.0.iter().for_each(|(k, d)| {
+                sort.insert(k.clone(), *d);
+            }),
+            None => default.iter().for_each(|(k, d)| {
+                sort.insert(*k, *d);
+            }),
+        }
+        for key in tie_breakers {
+            if !sort.contains_key(*key) {
+                sort.insert(*key, 1);
+            }
+        }
+        doc! {"$sort": sort}
+    }
+}
+
+/// The omnichannel rooms of the request, with `extra` conditions, inside the user's scope
+/// (`{t: 'l', ts: [start, end), …extra, …restrictQuery}`).
+pub fn rooms_match(request: &ReportRequest, scope: &Scope, extra: Document) -> Document {
+    let mut filter = doc! {"t": "l", "ts": request.ts_range()};
+    filter.extend(extra);
+    if let Some(restriction) = scope.filter() {
+        filter.insert("$and", vec![restriction]);
+    }
+    filter
+}
+
+/// `{label, value}` entries from rows sorted by the pipeline, and their sum. Labels are shown as
+/// Rocket.Chat's JSON shows them (strings stay strings, null stays null).
+pub fn labelled(rows: &[Document], label: &str, value: &str) -> (Vec<Value>, i64) {
+    let mut total = 0;
+    let data = rows
+        .iter()
+        .map(|row| {
+            let n = count_of(row, value);
+            total += n;
+            let mut entry = Map::new();
+            // A label MongoDB computed as missing is left out of the entry, as in `$push` (null stays).
+            if let Some(l) = row.get(label) {
+                entry.insert("label".into(), l.clone().into_relaxed_extjson());
+            }
+            entry.insert("value".into(), Value::from(n));
+            Value::Object(entry)
+        })
+        .collect();
+    (data, total)
+}
+
+/// The body `{total, data[, unspecified]}`; with no data `{data: [], total: 0[, unspecified]}` — the key
+/// order of Rocket.Chat's default object.
+pub fn report_body(data: Vec<Value>, total: i64, unspecified: Option<u64>) -> Map<String, Value> {
+    let mut body = Map::new();
+    if data.is_empty() {
+        body.insert("data".into(), Value::Array(data));
+        body.insert("total".into(), Value::from(0));
+    } else {
+        body.insert("total".into(), Value::from(total));
+        body.insert("data".into(), Value::Array(data));
+    }
+    if let Some(n) = unspecified {
+        body.insert("unspecified".into(), Value::from(n));
+    }
+    body
+}
+
+/// Runs a pipeline on `rocketchat_room`, with Rocket.Chat's `hint` when that index exists.
+pub async fn aggregate_rooms(
+    state: &AppState,
+    pipeline: Vec<Document>,
+    hint: &'static str,
+) -> Result<Vec<Document>, ApiError> {
+    let hint = state.room_hints.hint(&state.store, hint).await;
+    match state.store.aggregate(coll::ROOMS, pipeline.clone(), hint).await {
+        // The index went away since it was seen: forget what we know and run without a hint.
+        Err(ApiError::Internal(detail)) if hint.is_some() => {
+            log::warn!("aggregation with hint {hint:?} failed ({detail}); retrying without");
+            state.room_hints.forget();
+            state.store.aggregate(coll::ROOMS, pipeline, None).await
+        }
+        other => other,
+    }
+}
+
+/// The reports with `unspecified` (department, tags, agent): the rows of `pipeline` (sorted, with
+/// `total` and the field `label`), and at the same time the count of `unspecified` (Rocket.Chat sends no
+/// hint for that count).
+pub async fn report_with_unspecified(
+    state: &AppState,
+    pipeline: Vec<Document>,
+    hint: &'static str,
+    label: &str,
+    unspecified: Document,
+) -> Result<Map<String, Value>, ApiError> {
+    let (rows, unspecified) = futures::try_join!(
+        aggregate_rooms(state, pipeline, hint),
+        state.store.count(coll::ROOMS, unspecified, None),
+    )?;
+    let (data, total) = labelled(&rows, label, "total");
+    Ok(report_body(data, total, Some(unspecified)))
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+
+    /// A request for 2024-01-01 (UTC) with an optional sort.
+    pub fn request(sort: Option<&str>) -> ReportRequest {
+        ReportRequest {
+            start_ms: 1_704_067_200_000,
+            end_ms: 1_704_153_600_000,
+            zone: ReportZone::utc(),
+            sort: sort.and_then(|s| crate::params::sort::parse_sort(s).unwrap()),
+        }
+    }
+
+    /// Stage names of a pipeline.
+    pub fn stages(p: &[Document]) -> Vec<&str> {
+        p.iter().map(|s| s.keys().next().unwrap().as_str()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bson::Bson;
+
+    use super::test_support::request;
+    use super::*;
+
+    #[test]
+    fn parse_runs_rocket_chats_checks_in_order() {
+        let run = |q: &str, sorted| ReportRequest::parse(q, ReportZone::utc(), sorted).map_err(|e| e.to_string());
+        let ok = "start=2024-01-01&end=2024-01-02";
+        assert_eq!(
+            run("end=x&sort=bad&tz=bad", true).unwrap_err(),
+            "must have required property 'start' [invalid-params]"
+        );
+        assert_eq!(
+            run("start=x&end=y&sort=bad&tz=bad", true).unwrap_err(),
+            "Invalid sort parameter provided: \"bad\" [error-invalid-sort]"
+        );
+        // Routes without sort never read it.
+        assert_eq!(
+            run("start=x&end=y&sort=bad&tz=bad", false).unwrap_err(),
+            "Invalid time zone: bad"
+        );
+        assert_eq!(
+            run("start=x&end=y&tz=UTC", false).unwrap_err(),
+            "The \"start\" query parameter must be a valid date."
+        );
+        let r = ReportRequest::parse(
+            &format!("{ok}&sort={{\"total\":-1}}&tz=%2B02:00&format=csv"),
+            ReportZone::utc(),
+            true,
+        )
+        .unwrap();
+        assert_eq!(r.start_ms, 1_704_060_000_000); // 2024-01-01T00:00+02:00
+        assert_eq!(r.sort, Some(SortSpec(vec![("total".into(), -1)])));
+    }
+
+    #[test]
+    fn sort_stage_appends_tie_breakers() {
+        let stage = |sort| request(sort).sort_stage(&[("total", 1)], &["_id"]);
+        assert_eq!(stage(None), doc! {"$sort": {"total": 1, "_id": 1}});
+        assert_eq!(stage(Some(r#"{"total":-1}"#)), doc! {"$sort": {"total": -1, "_id": 1}});
+        assert_eq!(stage(Some(r#"{"_id":-1}"#)), doc! {"$sort": {"_id": -1}});
+        assert_eq!(stage(Some("{}")), doc! {"$sort": {"total": 1, "_id": 1}});
+    }
+
+    #[test]
+    fn cache_key_covers_window_sort_zone_and_scope() {
+        let scope = Scope::Monitor {
+            units: vec!["u1".into()],
+            departments: vec!["d1".into()],
+        };
+        assert_eq!(
+            request(Some(r#"{"total":-1}"#)).cache_key(&scope),
+            "1704067200000|1704153600000|total:-1|UTC|u1;d1"
+        );
+        assert_eq!(
+            request(None).cache_key(&Scope::All),
+            "1704067200000|1704153600000||UTC|*"
+        );
+    }
+
+    #[test]
+    fn bodies_keep_rocket_chats_key_order() {
+        let empty = Value::Object(report_body(vec![], 0, Some(4))).to_string();
+        assert_eq!(empty, r#"{"data":[],"total":0,"unspecified":4}"#);
+        let rows = vec![doc! {"_id": "A", "total": 2_i64}, doc! {"_id": "B", "total": 3.0}];
+        let (data, total) = labelled(&rows, "_id", "total");
+        let body = Value::Object(report_body(data, total, None)).to_string();
+        assert_eq!(
+            body,
+            r#"{"total":5,"data":[{"label":"A","value":2},{"label":"B","value":3}]}"#
+        );
+    }
+
+    #[test]
+    fn rooms_match_adds_the_scope() {
+        let scope = Scope::Monitor {
+            units: vec!["u1".into()],
+            departments: vec!["d1".into()],
+        };
+        let m = rooms_match(&request(None), &scope, doc! {"tags": {"$exists": true}});
+        let keys: Vec<&str> = m.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["t", "ts", "tags", "$and"]);
+        assert_eq!(
+            m.get_array("$and").unwrap()[0],
+            Bson::Document(doc! {"$or": [{"departmentAncestors": {"$in": ["u1"]}}, {"departmentId": {"$in": ["d1"]}}]})
+        );
+        assert!(!rooms_match(&request(None), &Scope::All, doc! {}).contains_key("$and"));
+    }
+}

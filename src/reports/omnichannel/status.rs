@@ -1,0 +1,104 @@
+//! `GET …/conversations-by-status`: `Open` (open, not on hold, served), `Closed` (`metrics.chatDuration`
+//! truthy: a duration of 0 is not counted), `Queued` (open, never served), `On_Hold` (`onHold: true`), by
+//! count descending, ties in that fixed order; `total` = all conversations of the window (a conversation
+//! may be in none or in two of the entries, as in Rocket.Chat). No `sort`, no `unspecified`.
+
+use bson::{doc, Document};
+use serde_json::{json, Map, Value};
+
+use super::scope::Scope;
+use super::{report_body, rooms_match, Report, ReportRequest};
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::reports::count_of;
+use crate::store::coll;
+
+pub struct ByStatus;
+
+/// Labels in Rocket.Chat's order, with the field of the `$group` that counts each.
+const STATUSES: [(&str, &str); 4] = [
+    ("Open", "open"),
+    ("Closed", "closed"),
+    ("Queued", "queued"),
+    ("On_Hold", "onhold"),
+];
+
+impl Report for ByStatus {
+    const NAME: &'static str = "omnichannel.conversations_by_status";
+    const SORTED: bool = false;
+
+    async fn compute(state: &AppState, request: &ReportRequest, scope: &Scope) -> Result<Map<String, Value>, ApiError> {
+        // Rocket.Chat sends no hint here.
+        let rows = state
+            .store
+            .aggregate(coll::ROOMS, pipeline(request, scope), None)
+            .await?;
+        Ok(shape(rows.first()))
+    }
+}
+
+/// One `$group` over the window's conversations, with Rocket.Chat's conditions.
+pub fn pipeline(request: &ReportRequest, scope: &Scope) -> Vec<Document> {
+    let count_if = |condition: Document| doc! {"$sum": {"$cond": [condition, 1, 0]}};
+    vec![
+        doc! {"$match": rooms_match(request, scope, doc! {})},
+        doc! {"$group": {
+            "_id": null,
+            "total": {"$sum": 1},
+            "open": count_if(doc! {"$and": [
+                {"$eq": ["$open", true]},
+                {"$or": [{"$not": ["$onHold"]}, {"$eq": ["$onHold", false]}]},
+                {"$ifNull": ["$servedBy", false]},
+            ]}),
+            "closed": count_if(doc! {"$ifNull": ["$metrics.chatDuration", false]}),
+            "queued": count_if(doc! {"$and": [
+                {"$eq": ["$open", true]},
+                {"$eq": [{"$ifNull": ["$servedBy", null]}, null]},
+            ]}),
+            "onhold": count_if(doc! {"$eq": ["$onHold", true]}),
+        }},
+    ]
+}
+
+/// `{total, data: [{label, value}…]}` by value descending (stable: ties keep Rocket.Chat's label order);
+/// no conversation at all → `{data: [], total: 0}`.
+pub fn shape(row: Option<&Document>) -> Map<String, Value> {
+    let Some(row) = row else {
+        return report_body(vec![], 0, None);
+    };
+    let mut counts: Vec<(&str, i64)> = STATUSES
+        .iter()
+        .map(|(label, field)| (*label, count_of(row, field)))
+        .collect();
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+    let data = counts
+        .into_iter()
+        .map(|(label, value)| json!({"label": label, "value": value}))
+        .collect();
+    report_body(data, count_of(row, "total"), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{request, stages};
+    use super::*;
+
+    #[test]
+    fn pipeline_is_one_group() {
+        let p = pipeline(&request(None), &Scope::All);
+        assert_eq!(stages(&p), ["$match", "$group"]);
+        let g = p[1].get_document("$group").unwrap();
+        let keys: Vec<&str> = g.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["_id", "total", "open", "closed", "queued", "onhold"]);
+    }
+
+    #[test]
+    fn shape_sorts_by_value_keeping_label_order_for_ties() {
+        let row = doc! {"_id": null, "total": 9, "open": 2, "closed": 5, "queued": 2, "onhold": 0};
+        assert_eq!(
+            Value::Object(shape(Some(&row))).to_string(),
+            r#"{"total":9,"data":[{"label":"Closed","value":5},{"label":"Open","value":2},{"label":"Queued","value":2},{"label":"On_Hold","value":0}]}"#
+        );
+        assert_eq!(Value::Object(shape(None)).to_string(), r#"{"data":[],"total":0}"#);
+    }
+}
