@@ -3,5 +3,6 @@
 
 mod guard;
 mod helpers;
+mod ops;
 mod origin;
 mod service;
