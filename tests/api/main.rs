@@ -1,8 +1,10 @@
 //! Integration tests: the real service against a real MongoDB-wire server (`MONGODB_URI`, started by
 //! `scripts/test.sh`), one database per test, exact status codes and bodies.
 
+mod compose;
 mod guard;
 mod helpers;
 mod ops;
 mod origin;
+mod proxy;
 mod service;
