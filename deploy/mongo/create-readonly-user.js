@@ -9,9 +9,9 @@
 // of rc-analytics: it replaces the role's privileges with the list below. docker-compose.yml runs it on
 // MongoDB's first start (docker-entrypoint-initdb.d).
 //
-// GRANTS must equal `store::coll::GRANTS` in rc-analytics' source: the service refuses to read anything else,
-// and a test (tests/api/least_privilege.rs) compares the two and runs the service with only this role.
-// Strict JSON between the braces (the test reads it).
+// GRANTS must equal `store::coll::GRANTS` in rc-analytics' source: the service refuses to read anything else.
+// tests/api/least_privilege.rs runs this script (under Node.js with a small mongosh shim), compares its role
+// with that list, and runs the service with nothing but this role.
 const GRANTS = {
   "users": ["find"],
   "rocketchat_permissions": ["find"],

@@ -4,6 +4,7 @@
 mod compose;
 mod guard;
 mod helpers;
+mod least_privilege;
 mod ops;
 mod origin;
 mod proxy;
