@@ -269,10 +269,7 @@ fn substitute(text: &str, from: &str, to: &str) -> String {
 /// Runs deploy/nginx/rc-analytics.conf with only its three addresses changed (`server rc-analytics:3100;`,
 /// `server rocketchat:3000;`, `listen 80;` → loopback ports), included from a minimal main file that keeps
 /// pid, logs and temp files in a temporary directory; nginx in the foreground (`daemon off`).
-fn start_nginx(listen: u16, rca: u16, rocketchat: u16) -> Nginx {
-    let nginx = which_nginx().unwrap_or_else(|| {
-        panic!("nginx is not installed: run the tests with scripts/test.sh, which installs Debian's nginx")
-    });
+fn start_nginx(nginx: &Path, listen: u16, rca: u16, rocketchat: u16) -> Nginx {
     let dir = std::env::temp_dir().join(format!("rca-nginx-{}-{listen}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let conf = std::fs::read_to_string(repo_file(NGINX_CONF)).unwrap();
@@ -322,7 +319,8 @@ fn start_nginx(listen: u16, rca: u16, rocketchat: u16) -> Nginx {
     guard
 }
 
-fn which_nginx() -> Option<PathBuf> {
+/// The nginx binary; the test fails (never skips) without it.
+fn nginx_binary() -> PathBuf {
     [
         "/usr/sbin/nginx",
         "/usr/bin/nginx",
@@ -332,16 +330,20 @@ fn which_nginx() -> Option<PathBuf> {
     .iter()
     .map(PathBuf::from)
     .find(|p| p.exists())
+    .unwrap_or_else(|| {
+        panic!("nginx is not installed: run the tests with scripts/test.sh, which installs Debian's nginx")
+    })
 }
 
 #[tokio::test]
 async fn nginx_sends_the_registry_routes_to_rc_analytics_and_the_rest_to_rocket_chat() {
+    let nginx = nginx_binary();
     let app = spawn_app().await;
     let admin = app.admin().await;
     let rca_port: u16 = app.address.rsplit(':').next().unwrap().parse().unwrap();
     let (rc_port, seen) = stand_in_rocketchat().await;
     let listen = free_port();
-    let _nginx = start_nginx(listen, rca_port, rc_port);
+    let _nginx = start_nginx(&nginx, listen, rca_port, rc_port);
     let proxy = format!("http://127.0.0.1:{listen}");
     let http = reqwest::Client::new();
     let get = |path: &str, creds: Option<&Creds>| {
