@@ -13,12 +13,16 @@ RUN mkdir src \
        target/release/.fingerprint/rc-analytics-*
 # The sources; the same command as in the development docs.
 COPY src ./src
-RUN cargo build --release --locked && strip target/release/rc-analytics
+# touch: COPY keeps the files' own (possibly older) mtimes; the crate must rebuild from the real sources.
+RUN touch src/main.rs src/lib.rs \
+    && cargo build --release --locked \
+    && strip target/release/rc-analytics
 
-# Stage 2: Debian slim with CA certificates (mongodb+srv / TLS to MongoDB), a non-root user, the binary.
+# Stage 2: Debian slim with CA certificates (TLS to MongoDB), a non-root user, the binary. No tzdata: the
+# IANA zone database is compiled into the binary (chrono-tz).
 FROM docker.io/library/debian:bookworm-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates tzdata \
+    && apt-get install -y --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin rc-analytics
 COPY --from=build /src/target/release/rc-analytics /usr/local/bin/rc-analytics
