@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what the tests run (Debian's nginx for the proxy test, SecantusDB in .venv),
+# The whole test suite: installs what the tests run (Debian's nginx and Node.js, SecantusDB in .venv),
 # starts its own test database (unless MONGODB_URI points at one), runs every test, and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# tests/api/proxy.rs runs deploy/nginx/rc-analytics.conf with a real nginx (in the foreground, on loopback,
-# as a child of the test). CI runs as root on a fresh machine: install it from Debian when it is missing.
-if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
-  echo "tests: installing Debian's nginx for the proxy test" >&2
+# Programs the tests run, from Debian when missing (CI runs as root on a fresh machine):
+#   nginx   tests/api/proxy.rs runs deploy/nginx/rc-analytics.conf with it (foreground, loopback, a child of the test)
+#   node    tests/api/least_privilege.rs runs deploy/mongo/create-readonly-user.js with it (through a mongosh shim)
+missing=()
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "tests: installing Debian's ${missing[*]} for the deployment tests" >&2
   if [ "$(id -u)" -ne 0 ]; then
-    echo "tests: nginx is missing and this is not root: install it (apt-get install nginx)" >&2
+    echo "tests: ${missing[*]} missing and this is not root: apt-get install ${missing[*]}" >&2
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >&2
-  apt-get install -y -qq --no-install-recommends nginx >&2
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
 # tests/api/least_privilege.rs starts its own SecantusDB with --auth from .venv.

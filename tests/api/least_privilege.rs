@@ -121,7 +121,7 @@ fn script_commands(database: &str) -> Vec<(String, Document)> {
         .arg(database)
         .env("RCA_MONGO_PASSWORD", PASSWORD)
         .output()
-        .expect("node runs (Node.js is needed to run the mongosh script in tests)");
+        .expect("node is not installed: run the tests with scripts/test.sh, which installs Debian's nodejs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let commands: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     commands
