@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, App, Handler, HttpResponse, HttpServer, Resource, Responder, ResponseError};
@@ -98,7 +99,7 @@ pub fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result
 /// The report families a route belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Family {
-    /// `/health`, `/ready`, `/metrics`: served to operators, not proxied for Rocket.Chat's clients.
+    /// `/health`, `/ready`, `/metrics`, `/openapi.json`: served to operators, not proxied for Rocket.Chat's clients.
     Operations,
     /// `/api/v1/engagement-dashboard/…`: Meteor `check` validation.
     Engagement,
@@ -147,6 +148,11 @@ pub fn endpoints() -> Vec<Endpoint> {
             |p| get(p, ready),
         ),
         ops("/metrics", "Prometheus metrics", |p| get(p, metrics)),
+        ops(
+            "/openapi.json",
+            "This OpenAPI description, generated from the route registry",
+            |p| get(p, openapi),
+        ),
     ];
     all.extend(engagement::endpoints());
     all.extend(omnichannel::endpoints());
@@ -197,16 +203,40 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         .body(state.metrics.render())
 }
 
-/// Counts and times each request, logs one line for it, and turns a panic into a JSON 500.
+async fn openapi() -> HttpResponse {
+    json_response(StatusCode::OK, &crate::openapi::document(&endpoints()))
+}
+
+/// The header that carries a request's id, in and out.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// The caller's (or the proxy's) `X-Request-Id` when it is 1 to 64 visible ASCII characters, else a new
+/// random 16-hex-digit id. Anything else is replaced rather than echoed, so log lines stay one line.
+pub fn request_id(incoming: Option<&[u8]>) -> String {
+    match incoming {
+        Some(v) if (1..=64).contains(&v.len()) && v.iter().all(|b| (0x21..=0x7e).contains(b)) => {
+            String::from_utf8_lossy(v).into_owned()
+        }
+        _ => format!("{:016x}", rand::random::<u64>()),
+    }
+}
+
+/// Counts and times each request, logs one line for it (method, path, status, duration, request id),
+/// echoes the request id in `X-Request-Id`, and turns a panic into a JSON 500.
+///
+/// Handler and extractor errors arrive here as responses, so they carry the header. A panic (or an error
+/// returned by the service itself) leaves no request to build a response on: actix renders that error
+/// after this middleware, without the header; its log line still has the id.
 async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse, actix_web::Error> {
     let started = Instant::now();
     let state = req.app_data::<web::Data<AppState>>().cloned();
+    let id = request_id(req.headers().get(REQUEST_ID).map(|v| v.as_bytes()));
     let method = req.method().clone();
     let path = req.path().to_owned();
-    let outcome = match AssertUnwindSafe(next.call(req)).catch_unwind().await {
+    let mut outcome = match AssertUnwindSafe(next.call(req)).catch_unwind().await {
         Ok(Ok(res)) => Ok(res.map_into_boxed_body()),
         Ok(Err(e)) => Err(e),
         Err(panic) => {
@@ -215,22 +245,58 @@ async fn observe(
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            Err(ApiError::Internal(format!("panic while serving {path}: {what}")).into())
+            Err(ApiError::Internal(format!("panic while serving {path} (request {id}): {what}")).into())
         }
     };
-    let (status, route) = match &outcome {
-        Ok(res) => (res.status(), res.request().match_pattern()),
+    let (status, route) = match &mut outcome {
+        Ok(res) => {
+            if let Ok(value) = HeaderValue::from_str(&id) {
+                res.headers_mut().insert(HeaderName::from_static(REQUEST_ID), value);
+            }
+            (res.status(), res.request().match_pattern())
+        }
         Err(e) => (e.as_response_error().status_code(), None),
     };
-    let route = route.unwrap_or_else(|| "unmatched".into());
+    let route = route.unwrap_or_else(|| UNMATCHED.into());
     let elapsed = started.elapsed();
     if let Some(state) = state {
         state.metrics.request(&route, status.as_u16(), elapsed.as_secs_f64());
     }
     log::info!(
-        "{method} {path} {} {:.1}ms",
+        "{method} {path} {} {:.1}ms request_id={id}",
         status.as_u16(),
         elapsed.as_secs_f64() * 1000.0
     );
     outcome
+}
+
+/// The metrics route label of requests that match no route (one label, so unknown paths cannot
+/// multiply the series).
+pub const UNMATCHED: &str = "unmatched";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_id_keeps_sane_ids_and_replaces_others() {
+        assert_eq!(request_id(Some(b"abc-123_XYZ")), "abc-123_XYZ");
+        assert_eq!(request_id(Some(&[b'a'; 64])), "a".repeat(64));
+        for bad in [&b""[..], &[b'a'; 65], b"has space", b"line\nbreak", "é".as_bytes()] {
+            let id = request_id(Some(bad));
+            assert_eq!(id.len(), 16, "{bad:?}");
+            assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+        }
+        assert_ne!(request_id(None), request_id(None));
+    }
+
+    #[test]
+    fn operations_routes_are_registered() {
+        let ops: Vec<String> = endpoints()
+            .into_iter()
+            .filter(|e| e.family == Family::Operations)
+            .map(|e| e.path)
+            .collect();
+        assert_eq!(ops, ["/health", "/ready", "/metrics", "/openapi.json"]);
+    }
 }

@@ -1,12 +1,103 @@
 //! Small subcommands of the binary besides serving.
 
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
 pub const USAGE: &str = "usage:
   rc-analytics                 serve the API (configured by environment: MONGO_URL, RCA_*)
   rc-analytics seed [options]  write demo data (rc-analytics seed --help)
   rc-analytics healthcheck     exit 0 when the local service answers /health (for Docker's HEALTHCHECK)";
 
-/// Exit code 0 when `GET /health` on the local service answers 200. (Issue 5 completes this.)
-pub fn healthcheck(_args: &[String]) -> i32 {
-    eprintln!("healthcheck: not implemented yet");
-    1
+/// How long the health check waits in all (connect, send, read).
+pub const HEALTHCHECK_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// `rc-analytics healthcheck`: `GET /health` on 127.0.0.1 at the port of `RCA_BIND` (default 3100);
+/// exit code 0 on a 200, 1 otherwise. Needs no `MONGO_URL` (Docker runs it with the container's
+/// environment, but `/health` does no I/O and the check must not depend on the database).
+pub fn healthcheck(args: &[String]) -> i32 {
+    if !args.is_empty() {
+        eprintln!("healthcheck: takes no arguments\n{USAGE}");
+        return 2;
+    }
+    let port = match health_port(std::env::var("RCA_BIND").ok().as_deref()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("healthcheck: {e}");
+            return 1;
+        }
+    };
+    match check_health(SocketAddr::from(([127, 0, 0, 1], port)), HEALTHCHECK_TIMEOUT) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("healthcheck: {e}");
+            1
+        }
+    }
+}
+
+/// The port of `RCA_BIND` (`0.0.0.0:3100` when unset).
+pub fn health_port(bind: Option<&str>) -> Result<u16, String> {
+    let bind = bind.unwrap_or("0.0.0.0:3100");
+    bind.parse::<SocketAddr>()
+        .map(|a| a.port())
+        .map_err(|_| format!("RCA_BIND: '{bind}' is not an address:port"))
+}
+
+/// One HTTP/1.1 `GET /health` with a total time limit; Ok when the status line says 200.
+pub fn check_health(addr: SocketAddr, timeout: Duration) -> Result<(), String> {
+    let mut stream = TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("{addr}: {e}"))?;
+    stream.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    stream.set_write_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nUser-Agent: rc-analytics-healthcheck\r\n\r\n")
+        .map_err(|e| format!("{addr}: {e}"))?;
+    // The status line is all we need; read at most 1 KiB of it.
+    let mut head = Vec::with_capacity(128);
+    let mut buf = [0u8; 128];
+    while !head.windows(2).any(|w| w == b"\r\n") && head.len() < 1024 {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+            Err(e) => return Err(format!("{addr}: {e}")),
+        }
+    }
+    let line = String::from_utf8_lossy(&head);
+    let line = line.lines().next().unwrap_or("");
+    match line.split(' ').nth(1) {
+        Some("200") => Ok(()),
+        _ => Err(format!("{addr}: /health answered '{line}'")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_from_bind() {
+        assert_eq!(health_port(None), Ok(3100));
+        assert_eq!(health_port(Some("127.0.0.1:8080")), Ok(8080));
+        assert_eq!(health_port(Some("[::]:3200")), Ok(3200));
+        assert!(health_port(Some("nowhere")).is_err());
+    }
+
+    #[test]
+    fn non_200_and_closed_ports_fail() {
+        use std::net::TcpListener;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 512];
+            let _ = s.read(&mut buf);
+            s.write_all(b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n")
+                .unwrap();
+        });
+        let err = check_health(addr, HEALTHCHECK_TIMEOUT).unwrap_err();
+        assert!(err.contains("503"), "{err}");
+        server.join().unwrap();
+        // The listener is gone: connection refused.
+        assert!(check_health(addr, HEALTHCHECK_TIMEOUT).is_err());
+    }
 }

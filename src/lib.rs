@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod metrics;
+pub mod openapi;
 pub mod params;
 pub mod reports;
 pub mod seed;

@@ -5,6 +5,8 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use std::collections::BTreeSet;
+
 use bson::{doc, Bson, Document};
 use futures::TryStreamExt;
 use mongodb::options::{
@@ -29,6 +31,87 @@ pub mod coll {
     pub const UNIT_MONITORS: &str = "rocketchat_livechat_unit_monitors";
     pub const SETTINGS: &str = "rocketchat_settings";
     pub const SUBSCRIPTIONS: &str = "rocketchat_subscription";
+
+    /// What rc-analytics may do on which collection: exactly what its read-only MongoDB role grants
+    /// (`deploy/mongo/create-readonly-user.js` holds the same list; tests/api/least_privilege.rs compares
+    /// them and runs the service with only that role). The store refuses any other read, so a report that
+    /// starts reading a new collection (directly or through `$lookup`) fails its tests until the
+    /// collection is added here AND to the script.
+    pub const GRANTS: &[(&str, &[&str])] = &[
+        (USERS, &[FIND]),
+        (PERMISSIONS, &[FIND]),
+        (MESSAGES, &[FIND]),
+        // listIndexes: the omnichannel reports send a `hint` only when Rocket.Chat's index exists.
+        (ROOMS, &[FIND, LIST_INDEXES]),
+        (SESSIONS, &[FIND]),
+        (DEPARTMENTS, &[FIND]),
+        (DEPARTMENT_AGENTS, &[FIND]),
+        (UNIT_MONITORS, &[FIND]),
+    ];
+
+    /// MongoDB privilege actions.
+    pub const FIND: &str = "find";
+    pub const LIST_INDEXES: &str = "listIndexes";
+
+    /// Ok when `GRANTS` allows `action` on `collection`.
+    pub fn check_grant(collection: &str, action: &str) -> Result<(), String> {
+        if GRANTS
+            .iter()
+            .any(|(c, actions)| *c == collection && actions.contains(&action))
+        {
+            Ok(())
+        } else {
+            Err(format!(
+                "'{action}' on '{collection}' is not granted to rc-analytics' read-only role: add it to \
+                 store::coll::GRANTS and deploy/mongo/create-readonly-user.js"
+            ))
+        }
+    }
+}
+
+/// The collections a pipeline on `collection` reads: itself and every `$lookup`/`$graphLookup` `from`
+/// and `$unionWith` collection, at any depth (sub-pipelines, `$facet`).
+pub fn collections_read(collection: &str, pipeline: &[Document]) -> BTreeSet<String> {
+    fn walk(value: &Bson, out: &mut BTreeSet<String>) {
+        match value {
+            Bson::Document(d) => {
+                for (key, v) in d {
+                    match (key.as_str(), v) {
+                        ("$lookup" | "$graphLookup", Bson::Document(stage)) => {
+                            if let Ok(from) = stage.get_str("from") {
+                                out.insert(from.to_string());
+                            }
+                        }
+                        ("$unionWith", Bson::String(c)) => {
+                            out.insert(c.clone());
+                        }
+                        ("$unionWith", Bson::Document(stage)) => {
+                            if let Ok(c) = stage.get_str("coll") {
+                                out.insert(c.to_string());
+                            }
+                        }
+                        _ => {}
+                    }
+                    walk(v, out);
+                }
+            }
+            Bson::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::from([collection.to_string()]);
+    for stage in pipeline {
+        walk(&Bson::Document(stage.clone()), &mut out);
+    }
+    out
+}
+
+/// Refuses a read the read-only role does not grant (a 500 with the reason in the log).
+fn granted(collections: impl IntoIterator<Item = impl AsRef<str>>, action: &str) -> Result<(), ApiError> {
+    for c in collections {
+        coll::check_grant(c.as_ref(), action).map_err(ApiError::Internal)?;
+    }
+    Ok(())
 }
 
 pub struct Store {
@@ -79,6 +162,7 @@ impl Store {
         pipeline: Vec<Document>,
         hint: Option<&str>,
     ) -> Result<Vec<Document>, ApiError> {
+        granted(collections_read(collection, &pipeline), coll::FIND)?;
         self.aggregations.fetch_add(1, Ordering::Relaxed);
         let options = AggregateOptions::builder()
             .allow_disk_use(true)
@@ -98,6 +182,7 @@ impl Store {
     }
 
     pub async fn count(&self, collection: &str, filter: Document, hint: Option<&str>) -> Result<u64, ApiError> {
+        granted([collection], coll::FIND)?;
         let options = CountOptions::builder()
             .max_time(self.query_timeout)
             .selection_criteria(self.selection.clone())
@@ -116,6 +201,7 @@ impl Store {
         filter: Document,
         projection: Document,
     ) -> Result<Option<Document>, ApiError> {
+        granted([collection], coll::FIND)?;
         let options = FindOneOptions::builder()
             .max_time(self.query_timeout)
             .selection_criteria(self.selection.clone())
@@ -131,6 +217,7 @@ impl Store {
 
     /// The distinct values of `field` among the documents matching `filter`.
     pub async fn distinct(&self, collection: &str, field: &str, filter: Document) -> Result<Vec<Bson>, ApiError> {
+        granted([collection], coll::FIND)?;
         let options = DistinctOptions::builder()
             .max_time(self.query_timeout)
             .selection_criteria(self.selection.clone())
@@ -144,6 +231,7 @@ impl Store {
 
     /// Index names of a collection (empty when it does not exist).
     pub async fn index_names(&self, collection: &str) -> Result<Vec<String>, ApiError> {
+        granted([collection], coll::LIST_INDEXES)?;
         let coll = self.db.collection::<Document>(collection);
         self.bounded(collection, async move {
             match coll.list_index_names().await {
@@ -187,5 +275,53 @@ fn read_preference(pref: ReadPref) -> ReadPreference {
         ReadPref::Secondary => ReadPreference::secondary(None),
         ReadPref::SecondaryPreferred => ReadPreference::secondary_preferred(None),
         ReadPref::Nearest => ReadPreference::nearest(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collections_read_follows_lookups_at_any_depth() {
+        let pipeline = vec![
+            doc! {"$match": {"ts": 1}},
+            doc! {"$lookup": {"from": "rocketchat_room", "localField": "rid", "foreignField": "_id", "as": "r",
+            "pipeline": [{"$lookup": {"from": "users", "pipeline": [], "as": "u"}}]}},
+            doc! {"$facet": {"a": [{"$unionWith": "rocketchat_sessions"}],
+            "b": [{"$unionWith": {"coll": "rocketchat_subscription", "pipeline": []}}]}},
+            doc! {"$graphLookup": {"from": "rocketchat_livechat_department", "startWith": "$x",
+            "connectFromField": "a", "connectToField": "b", "as": "g"}},
+        ];
+        let read: Vec<String> = collections_read("rocketchat_message", &pipeline).into_iter().collect();
+        assert_eq!(
+            read,
+            [
+                "rocketchat_livechat_department",
+                "rocketchat_message",
+                "rocketchat_room",
+                "rocketchat_sessions",
+                "rocketchat_subscription",
+                "users"
+            ]
+        );
+    }
+
+    #[test]
+    fn only_granted_reads_pass() {
+        assert!(coll::check_grant(coll::MESSAGES, coll::FIND).is_ok());
+        assert!(coll::check_grant(coll::ROOMS, coll::LIST_INDEXES).is_ok());
+        let e = coll::check_grant(coll::MESSAGES, coll::LIST_INDEXES).unwrap_err();
+        assert!(e.contains("'listIndexes' on 'rocketchat_message'"), "{e}");
+        assert!(coll::check_grant("rocketchat_settings", coll::FIND).is_err());
+        assert!(granted(
+            collections_read(coll::MESSAGES, &crate::reports::engagement::join_dashboard_room_type()),
+            coll::FIND
+        )
+        .is_ok());
+        assert!(matches!(
+            granted(["rca_anything"], coll::FIND),
+            Err(ApiError::Internal(_))
+        ));
     }
 }

@@ -1,0 +1,236 @@
+//! `/openapi.json`: the OpenAPI 3.0 description, generated at run time from the endpoint registry
+//! (`app::endpoints()`), so it cannot drift from the router. Every error body it shows is produced by
+//! `ApiError::body()` itself.
+//!
+//! Built by hand with `serde_json` rather than with an OpenAPI crate: the registry already holds
+//! everything (path, family, summary, permission, parameters) and the document is small; a crate would
+//! add a derive layer that the registry would still have to feed.
+
+use serde_json::{json, Map, Value};
+
+use crate::app::{Endpoint, Family};
+use crate::error::ApiError;
+
+/// A parameter whose description starts with this word is an rc-analytics extension (not in
+/// Rocket.Chat's API); it is marked `x-rc-analytics-extension: true`.
+pub const EXTENSION_MARK: &str = "Extension";
+
+/// The document for these endpoints.
+pub fn document(endpoints: &[Endpoint]) -> Value {
+    let mut paths = Map::new();
+    for endpoint in endpoints {
+        paths.insert(endpoint.path.clone(), json!({ "get": operation(endpoint) }));
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "rc-analytics",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Rocket.Chat's analytics REST API (Engagement Dashboard, Omnichannel reports) computed \
+                from Rocket.Chat's MongoDB. Same paths, parameters, permissions and JSON bodies as Rocket.Chat; \
+                items marked x-rc-analytics-extension are additions.",
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "authToken": {"type": "apiKey", "in": "header", "name": "X-Auth-Token",
+                    "description": "A Rocket.Chat login token or personal access token"},
+                "userId": {"type": "apiKey", "in": "header", "name": "X-User-Id",
+                    "description": "The Rocket.Chat user id the token belongs to"},
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["success", "error"],
+                    "properties": {
+                        "success": {"type": "boolean", "enum": [false]},
+                        "error": {"type": "string"},
+                        "errorType": {"type": "string"},
+                        "status": {"type": "string"},
+                        "message": {"type": "string"},
+                        "details": {"type": "object"},
+                    },
+                },
+                "Success": {
+                    "type": "object",
+                    "required": ["success"],
+                    "properties": {"success": {"type": "boolean", "enum": [true]}},
+                    "additionalProperties": true,
+                },
+            },
+        },
+    })
+}
+
+fn operation(endpoint: &Endpoint) -> Value {
+    let parameters: Vec<Value> = endpoint
+        .params
+        .iter()
+        .map(|p| {
+            let mut param = json!({
+                "name": p.name,
+                "in": "query",
+                "required": p.required,
+                "description": p.description,
+                "schema": {"type": "string"},
+            });
+            if p.description.starts_with(EXTENSION_MARK) {
+                param["x-rc-analytics-extension"] = Value::Bool(true);
+            }
+            param
+        })
+        .collect();
+    let ok = if endpoint.path == "/metrics" {
+        json!({"description": "Prometheus text exposition format",
+            "content": {"text/plain": {"schema": {"type": "string"}}}})
+    } else {
+        json!({"description": "Success; `success: true` is the last key",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Success"}}}})
+    };
+    let mut responses = Map::new();
+    responses.insert("200".into(), ok);
+    for (status, errors) in error_responses(endpoint.family) {
+        responses.insert(status.to_string(), error_response(&errors));
+    }
+    let mut op = json!({
+        "operationId": operation_id(&endpoint.path),
+        "summary": endpoint.summary,
+        "tags": [family_tag(endpoint.family)],
+        "parameters": parameters,
+        "responses": responses,
+    });
+    if let Some(permission) = endpoint.permission {
+        op["security"] = json!([{"authToken": [], "userId": []}]);
+        op["x-rc-permission"] = Value::String(permission.into());
+    }
+    op
+}
+
+fn family_tag(family: Family) -> &'static str {
+    match family {
+        Family::Operations => "operations",
+        Family::Engagement => "engagement-dashboard",
+        Family::Omnichannel => "omnichannel-reports",
+    }
+}
+
+/// `/api/v1/engagement-dashboard/messages/origin` → `engagement-dashboard.messages.origin`.
+pub fn operation_id(path: &str) -> String {
+    let trimmed = path.trim_start_matches('/').trim_start_matches("api/v1/");
+    let id = trimmed.replace(['/', '{', '}'], ".");
+    let id = id.trim_matches('.');
+    if id.is_empty() {
+        "root".into()
+    } else {
+        id.to_string()
+    }
+}
+
+/// The error statuses a family can answer, each with example errors (built by `ApiError` itself).
+pub fn error_responses(family: Family) -> Vec<(u16, Vec<(&'static str, ApiError)>)> {
+    let mut out: Vec<(u16, Vec<(&'static str, ApiError)>)> = Vec::new();
+    let guarded = matches!(family, Family::Engagement | Family::Omnichannel);
+    if guarded {
+        out.push((401, vec![("unauthorized", ApiError::Unauthorized)]));
+        out.push((403, vec![("forbidden", ApiError::Forbidden)]));
+    }
+    match family {
+        Family::Engagement => out.push((
+            400,
+            vec![
+                ("missing", ApiError::Match("Missing key 'start'".into())),
+                (
+                    "invalid",
+                    ApiError::Match("Failed Match.Where validation in field start".into()),
+                ),
+                ("timezone", ApiError::BadRequest("Invalid time zone: Mars/Base".into())),
+            ],
+        )),
+        Family::Omnichannel => out.push((
+            400,
+            vec![
+                (
+                    "invalid-params",
+                    ApiError::InvalidParams("must have required property 'start'".into()),
+                ),
+                ("invalid-sort", ApiError::InvalidSort("abc".into())),
+                (
+                    "check-dates",
+                    ApiError::BadRequest("The \"start\" query parameter must be a valid date.".into()),
+                ),
+                ("timezone", ApiError::BadRequest("Invalid time zone: Mars/Base".into())),
+            ],
+        )),
+        Family::Operations => {}
+    }
+    out.push((404, vec![("not-found", ApiError::NotFound)]));
+    out.push((405, vec![("method-not-allowed", ApiError::MethodNotAllowed)]));
+    out.push((500, vec![("internal", ApiError::Internal(String::new()))]));
+    out.push((503, vec![("unavailable", ApiError::Unavailable(String::new()))]));
+    out.push((504, vec![("timeout", ApiError::Timeout)]));
+    out
+}
+
+fn error_response(errors: &[(&'static str, ApiError)]) -> Value {
+    let mut examples = Map::new();
+    for (name, e) in errors {
+        examples.insert((*name).into(), json!({ "value": e.body() }));
+    }
+    json!({
+        "description": errors.first().map(|(_, e)| e.to_string()).unwrap_or_default(),
+        "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Error"},
+            "examples": examples,
+        }},
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::endpoints;
+
+    #[test]
+    fn every_registry_route_is_described_with_its_parameters() {
+        let all = endpoints();
+        let doc = document(&all);
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+        let paths = doc["paths"].as_object().unwrap();
+        assert_eq!(paths.len(), all.len());
+        for e in &all {
+            let op = &paths[&e.path]["get"];
+            let names: Vec<&str> = op["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].as_str().unwrap())
+                .collect();
+            let expected: Vec<&str> = e.params.iter().map(|p| p.name).collect();
+            assert_eq!(names, expected, "{}", e.path);
+            assert_eq!(op["x-rc-permission"].as_str(), e.permission, "{}", e.path);
+        }
+    }
+
+    #[test]
+    fn family_error_bodies() {
+        let statuses = |f| error_responses(f).into_iter().map(|(s, _)| s).collect::<Vec<_>>();
+        assert_eq!(statuses(Family::Operations), [404, 405, 500, 503, 504]);
+        assert_eq!(statuses(Family::Engagement), [401, 403, 400, 404, 405, 500, 503, 504]);
+        assert_eq!(statuses(Family::Omnichannel), [401, 403, 400, 404, 405, 500, 503, 504]);
+        let sort = error_response(&[("s", ApiError::InvalidSort("abc".into()))]);
+        assert_eq!(
+            sort["content"]["application/json"]["examples"]["s"]["value"].to_string(),
+            r#"{"success":false,"error":"Invalid sort parameter provided: \"abc\" [error-invalid-sort]","errorType":"error-invalid-sort","details":{"helperMethod":"parseJsonQuery"}}"#
+        );
+    }
+
+    #[test]
+    fn operation_ids() {
+        assert_eq!(
+            operation_id("/api/v1/engagement-dashboard/messages/origin"),
+            "engagement-dashboard.messages.origin"
+        );
+        assert_eq!(operation_id("/health"), "health");
+        assert_eq!(operation_id("/openapi.json"), "openapi.json");
+    }
+}

@@ -1,0 +1,271 @@
+//! Operations: `/metrics`, `/openapi.json`, the request id and log line, `rc-analytics healthcheck`, and a
+//! graceful stop on SIGTERM (the real binary).
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rc_analytics::app::{endpoints, Family};
+use serde_json::Value;
+
+use crate::helpers::*;
+
+const ORIGIN: &str = "/api/v1/engagement-dashboard/messages/origin";
+const DATES: &str = "start=2024-01-01T00:00:00.000Z&end=2024-01-01T00:00:00.000Z";
+
+/// A port nothing listens on at the moment it is returned.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The value of a series line `name{labels} value` in a Prometheus text exposition.
+fn series(text: &str, name_and_labels: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name_and_labels)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[tokio::test]
+async fn metrics_record_requests_latency_queries_cache_and_auth_failures() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.get("/health", None).await;
+    app.get("/nope", None).await;
+    app.get(ORIGIN, None).await;
+    let wrong = Creds {
+        user_id: "admin1".into(),
+        token: "wrong".into(),
+    };
+    app.get(ORIGIN, Some(&wrong)).await;
+    let path = format!("{ORIGIN}?{DATES}");
+    assert_eq!(app.get(&path, Some(&admin)).await.status, 200);
+    assert_eq!(app.get(&path, Some(&admin)).await.status, 200);
+
+    let res = app.get("/metrics", None).await;
+    assert_eq!(res.status, 200);
+    assert!(res.content_type.starts_with("text/plain"), "{}", res.content_type);
+    let m = res.body;
+    let origin = format!(r#"route="{ORIGIN}""#);
+    for (line, value) in [
+        (
+            r#"rca_http_requests_total{route="/health",status="200"}"#.to_string(),
+            1.0,
+        ),
+        (r#"rca_http_requests_total{route="unmatched",status="404"}"#.into(), 1.0),
+        (format!(r#"rca_http_requests_total{{{origin},status="401"}}"#), 2.0),
+        (format!(r#"rca_http_requests_total{{{origin},status="200"}}"#), 2.0),
+        (
+            r#"rca_http_request_duration_seconds_count{route="/health"}"#.into(),
+            1.0,
+        ),
+        (format!(r#"rca_http_request_duration_seconds_count{{{origin}}}"#), 4.0),
+        (
+            r#"rca_mongodb_query_duration_seconds_count{report="engagement.messages.origin"}"#.into(),
+            1.0,
+        ),
+        (
+            r#"rca_report_cache_total{report="engagement.messages.origin",result="miss"}"#.into(),
+            1.0,
+        ),
+        (
+            r#"rca_report_cache_total{report="engagement.messages.origin",result="hit"}"#.into(),
+            1.0,
+        ),
+        (r#"rca_auth_failures_total{reason="missing-headers"}"#.into(), 1.0),
+        (r#"rca_auth_failures_total{reason="unauthenticated"}"#.into(), 1.0),
+    ] {
+        assert_eq!(series(&m, &line), Some(value), "{line} in\n{m}");
+    }
+    assert!(m.contains(r#"rca_http_request_duration_seconds_bucket{route="/health",le="+Inf"} 1"#));
+
+    // Counts increase (the /metrics request itself is counted once it has been answered).
+    app.get("/health", None).await;
+    let again = app.get("/metrics", None).await.body;
+    assert_eq!(
+        series(&again, r#"rca_http_requests_total{route="/health",status="200"}"#),
+        Some(2.0)
+    );
+    assert_eq!(
+        series(&again, r#"rca_http_requests_total{route="/metrics",status="200"}"#),
+        Some(1.0)
+    );
+}
+
+#[tokio::test]
+async fn openapi_describes_every_registry_route() {
+    let app = spawn_app().await;
+    let res = app.get("/openapi.json", None).await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.content_type, "application/json");
+    let doc: Value = serde_json::from_str(&res.body).expect("valid JSON");
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{}", doc["openapi"]);
+    let paths = doc["paths"].as_object().unwrap();
+    let registry = endpoints();
+    assert_eq!(
+        paths.keys().cloned().collect::<BTreeSet<_>>(),
+        registry.iter().map(|e| e.path.clone()).collect::<BTreeSet<_>>()
+    );
+    for e in &registry {
+        let op = &paths[&e.path]["get"];
+        assert_eq!(op["summary"], e.summary, "{}", e.path);
+        let params = op["parameters"].as_array().unwrap();
+        assert_eq!(params.len(), e.params.len(), "{}", e.path);
+        for (described, p) in params.iter().zip(&e.params) {
+            assert_eq!(described["name"], p.name, "{}", e.path);
+            assert_eq!(described["in"], "query");
+            assert_eq!(described["required"], p.required, "{} {}", e.path, p.name);
+            let extension = p.description.starts_with(rc_analytics::openapi::EXTENSION_MARK);
+            assert_eq!(
+                described["x-rc-analytics-extension"].as_bool().unwrap_or(false),
+                extension
+            );
+        }
+        let responses = op["responses"].as_object().unwrap();
+        for status in ["200", "404", "405", "500", "503", "504"] {
+            assert!(responses.contains_key(status), "{} lacks {status}", e.path);
+        }
+        let guarded = e.family != Family::Operations;
+        for status in ["400", "401", "403"] {
+            assert_eq!(responses.contains_key(status), guarded, "{} {status}", e.path);
+        }
+        if guarded {
+            assert_eq!(op["x-rc-permission"], e.permission.unwrap());
+            let example = &responses["401"]["content"]["application/json"]["examples"]["unauthorized"]["value"];
+            assert_eq!(example.to_string(), UNAUTHORIZED);
+        }
+    }
+    // The tz extension of the engagement routes is marked.
+    let tz = paths[ORIGIN]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "tz")
+        .unwrap();
+    assert_eq!(tz["x-rc-analytics-extension"], true);
+}
+
+#[tokio::test]
+async fn request_id_is_echoed_or_generated() {
+    let app = spawn_app().await;
+    let url = format!("{}/health", app.address);
+    let res = app
+        .http
+        .get(&url)
+        .header("X-Request-Id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "abc-123");
+    // Errors carry it too, and an insane id is replaced.
+    let res = app
+        .http
+        .get(format!("{}/nope", app.address))
+        .header("X-Request-Id", "x".repeat(65))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(id.len(), 16);
+    assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+}
+
+fn healthcheck(port: u16) -> i32 {
+    Command::new(env!("CARGO_BIN_EXE_rc-analytics"))
+        .arg("healthcheck")
+        .env("RCA_BIND", format!("0.0.0.0:{port}"))
+        .env_remove("MONGO_URL")
+        .stderr(Stdio::null())
+        .status()
+        .unwrap()
+        .code()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn healthcheck_subcommand() {
+    let app = spawn_app().await;
+    let port: u16 = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let code = tokio::task::spawn_blocking(move || healthcheck(port)).await.unwrap();
+    assert_eq!(code, 0);
+    let closed = free_port();
+    let code = tokio::task::spawn_blocking(move || healthcheck(closed)).await.unwrap();
+    assert_eq!(code, 1);
+}
+
+/// The binary, serving on `port` against the test server, with its log on a pipe.
+struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn sigterm_stops_gracefully_within_docker_grace_period() {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_rc-analytics"))
+        .env("MONGO_URL", mongodb_uri())
+        .env("RCA_BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut served = Served(child);
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let started = Instant::now();
+    while rc_analytics::cli::check_health(addr, Duration::from_millis(500)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the binary did not answer /health"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // One request with a known id, for the log line.
+    let res = get_health_with_id(port);
+    assert_eq!(res, 200);
+
+    let pid = served.0.id() as libc::pid_t;
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let stopping = Instant::now();
+    let status = loop {
+        if let Some(status) = served.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            stopping.elapsed() < Duration::from_secs(10),
+            "still running 10 s after SIGTERM (Docker would SIGKILL it)"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    let log: Vec<String> = BufReader::new(served.0.stderr.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .collect();
+    let line = log
+        .iter()
+        .find(|l| l.contains("request_id=sigterm-test-1"))
+        .unwrap_or_else(|| panic!("no request line in the log:\n{}", log.join("\n")));
+    assert!(line.contains(" INFO "), "{line}");
+    assert!(line.contains("GET /health 200 "), "{line}");
+    assert!(line.contains("ms request_id=sigterm-test-1"), "{line}");
+}
+
+/// A blocking `GET /health` with `X-Request-Id: sigterm-test-1` (std only, outside any runtime).
+fn get_health_with_id(port: u16) -> u16 {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Request-Id: sigterm-test-1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out.split(' ').nth(1).unwrap().parse().unwrap()
+}

@@ -1,0 +1,469 @@
+//! The proxy configuration in the repo (`deploy/nginx/rc-analytics.conf`), run for real with Debian's nginx
+//! (installed by scripts/test.sh) in front of the real rc-analytics and a stand-in for Rocket.Chat: which
+//! paths reach which side, headers intact, websockets upgraded. The routed paths are compared with the
+//! route registry, so routes added to `app::endpoints()` are covered without editing this test.
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rc_analytics::app::{endpoints, Family};
+use rc_analytics::reports::engagement::PREFIX as ENGAGEMENT_PREFIX;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::helpers::*;
+use crate::ops::free_port;
+
+pub const NGINX_CONF: &str = "deploy/nginx/rc-analytics.conf";
+/// The omnichannel dashboards' path: rc-analytics serves some of its reports, Rocket.Chat the others.
+pub const OMNICHANNEL_DASHBOARDS: &str = "/api/v1/livechat/analytics/dashboards/";
+
+pub fn repo_file(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// The paths a proxy sends to rc-analytics: by prefix and by exact path.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Routing {
+    pub prefixes: BTreeSet<String>,
+    pub exact: BTreeSet<String>,
+}
+
+impl Routing {
+    pub fn sends_to_rc_analytics(&self, path: &str) -> bool {
+        self.exact.contains(path) || self.prefixes.iter().any(|p| path.starts_with(p.as_str()))
+    }
+}
+
+/// The `location` blocks of an nginx file whose `proxy_pass` goes to the `rc_analytics` upstream.
+/// Understands `location ^~ /prefix/ {` and `location = /exact {` (the two forms the file uses); any other
+/// location that proxies to rc-analytics is an error, so the file cannot route in a way this test misses.
+pub fn nginx_routing(conf: &str) -> Routing {
+    let text: String = conf
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut routing = Routing::default();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("location ") {
+        let after = &rest[at + "location ".len()..];
+        let open = after.find('{').expect("location block opens");
+        let head: Vec<&str> = after[..open].split_whitespace().collect();
+        let close = after[open..].find('}').expect("location block closes") + open;
+        let body = &after[open + 1..close];
+        if body.contains("proxy_pass http://rc_analytics;") {
+            match head.as_slice() {
+                ["^~", prefix] => routing.prefixes.insert(prefix.to_string()),
+                ["=", path] => routing.exact.insert(path.to_string()),
+                other => panic!("location {other:?} proxies to rc-analytics: use `^~ /prefix/` or `= /path`"),
+            };
+        } else {
+            assert!(
+                body.contains("proxy_pass http://rocketchat;"),
+                "location {head:?} proxies neither to rc_analytics nor to rocketchat"
+            );
+        }
+        rest = &after[close..];
+    }
+    routing
+}
+
+/// What the registry requires of a proxy: every engagement route under the family's prefix, every
+/// omnichannel route by exact path, nothing else (operations routes stay private, and the other omnichannel
+/// dashboards stay with Rocket.Chat). Returns the differences, empty when the proxy routes exactly that.
+pub fn routing_mismatches(served: &[(String, Family)], routing: &Routing) -> Vec<String> {
+    let mut out = Vec::new();
+    let engagement_prefix = format!("{ENGAGEMENT_PREFIX}/");
+    for prefix in &routing.prefixes {
+        if *prefix != engagement_prefix {
+            out.push(format!("prefix {prefix} is routed; only {engagement_prefix} may be"));
+        }
+    }
+    let omnichannel: BTreeSet<&str> = served
+        .iter()
+        .filter(|(_, f)| *f == Family::Omnichannel)
+        .map(|(p, _)| p.as_str())
+        .collect();
+    for path in &routing.exact {
+        if !omnichannel.contains(path.as_str()) {
+            out.push(format!("{path} is routed to rc-analytics, which does not serve it"));
+        }
+    }
+    for (path, family) in served {
+        let routed = routing.sends_to_rc_analytics(path);
+        match family {
+            Family::Operations if routed => out.push(format!("{path} (operations) is exposed through the proxy")),
+            Family::Engagement if !routing.prefixes.iter().any(|p| path.starts_with(p.as_str())) => {
+                out.push(format!("{path} is not routed by the engagement prefix"))
+            }
+            Family::Omnichannel if !routing.exact.contains(path) => {
+                out.push(format!("{path} is not routed by exact path"))
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+pub fn registry_routes() -> Vec<(String, Family)> {
+    endpoints().into_iter().map(|e| (e.path, e.family)).collect()
+}
+
+/// Checks a proxy's routing against the registry. Before the omnichannel routes are in the registry
+/// (their branch merges separately) the only difference allowed is exact omnichannel-dashboard paths
+/// routed ahead of their routes; once the registry holds any omnichannel route, the sets must be equal.
+pub fn assert_routes_registry(what: &str, routing: &Routing) {
+    let served = registry_routes();
+    let mismatches = routing_mismatches(&served, routing);
+    let registry_has_omnichannel = served.iter().any(|(_, f)| *f == Family::Omnichannel);
+    let tolerated = |m: &String| {
+        !registry_has_omnichannel
+            && m.starts_with(OMNICHANNEL_DASHBOARDS)
+            && m.ends_with("is routed to rc-analytics, which does not serve it")
+    };
+    let wrong: Vec<&String> = mismatches.iter().filter(|m| !tolerated(m)).collect();
+    assert!(wrong.is_empty(), "{what} differs from app::endpoints(): {wrong:#?}");
+}
+
+#[test]
+fn the_comparison_finds_every_kind_of_difference() {
+    let served = vec![
+        ("/health".to_string(), Family::Operations),
+        (format!("{ENGAGEMENT_PREFIX}/messages/origin"), Family::Engagement),
+        (
+            format!("{OMNICHANNEL_DASHBOARDS}conversations-by-source"),
+            Family::Omnichannel,
+        ),
+    ];
+    let good = Routing {
+        prefixes: [format!("{ENGAGEMENT_PREFIX}/")].into(),
+        exact: [format!("{OMNICHANNEL_DASHBOARDS}conversations-by-source")].into(),
+    };
+    assert_eq!(routing_mismatches(&served, &good), Vec::<String>::new());
+    let bad = Routing {
+        prefixes: ["/".to_string()].into(),
+        exact: [format!("{OMNICHANNEL_DASHBOARDS}agents-productivity-totals")].into(),
+    };
+    assert_eq!(
+        routing_mismatches(&served, &bad),
+        [
+            "prefix / is routed; only /api/v1/engagement-dashboard/ may be".to_string(),
+            "/api/v1/livechat/analytics/dashboards/agents-productivity-totals is routed to rc-analytics, which does not serve it".into(),
+            "/health (operations) is exposed through the proxy".into(),
+            "/api/v1/livechat/analytics/dashboards/conversations-by-source is not routed by exact path".into(),
+        ]
+    );
+    let none = Routing::default();
+    assert_eq!(
+        routing_mismatches(&served, &none),
+        [
+            "/api/v1/engagement-dashboard/messages/origin is not routed by the engagement prefix".to_string(),
+            "/api/v1/livechat/analytics/dashboards/conversations-by-source is not routed by exact path".into(),
+        ]
+    );
+}
+
+#[test]
+fn nginx_routes_exactly_the_registry() {
+    let conf = std::fs::read_to_string(repo_file(NGINX_CONF)).unwrap();
+    let routing = nginx_routing(&conf);
+    assert!(!routing.prefixes.is_empty() && !routing.exact.is_empty(), "{routing:?}");
+    assert_routes_registry(NGINX_CONF, &routing);
+}
+
+/// What the stand-in for Rocket.Chat saw.
+#[derive(Clone, Debug)]
+struct Seen {
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
+}
+
+impl Seen {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A loopback HTTP/1.1 listener standing in for Rocket.Chat: records each request, answers
+/// `200 rocketchat` (or `101` to a websocket upgrade), closes the connection.
+async fn stand_in_rocketchat() -> (u16, Arc<Mutex<Vec<Seen>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let record = record.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let text = String::from_utf8_lossy(&head).to_string();
+                let mut lines = text.split("\r\n");
+                let mut first = lines.next().unwrap_or("").split(' ');
+                let (method, target) = (
+                    first.next().unwrap_or("").to_string(),
+                    first.next().unwrap_or("").to_string(),
+                );
+                let headers: Vec<(String, String)> = lines
+                    .filter_map(|l| l.split_once(':'))
+                    .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+                    .collect();
+                let seen = Seen {
+                    method,
+                    target,
+                    headers,
+                };
+                let upgrade = seen.header("upgrade") == Some("websocket");
+                record.lock().unwrap().push(seen);
+                let answer: &[u8] = if upgrade {
+                    b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                } else {
+                    b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 10\r\nconnection: close\r\n\r\nrocketchat"
+                };
+                let _ = sock.write_all(answer).await;
+                let _ = sock.shutdown().await;
+            });
+        }
+    });
+    (port, seen)
+}
+
+/// nginx running the repo's file, as a child process killed on drop.
+struct Nginx {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Drop for Nginx {
+    /// SIGTERM to the master, which stops its worker (a SIGKILL would orphan it); SIGKILL only if the
+    /// master has not exited within 5 s.
+    fn drop(&mut self) {
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        let started = Instant::now();
+        while matches!(self.child.try_wait(), Ok(None)) && started.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Replaces `from` by `to`, exactly once.
+fn substitute(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(
+        text.matches(from).count(),
+        1,
+        "{NGINX_CONF} must contain `{from}` exactly once"
+    );
+    text.replace(from, to)
+}
+
+/// Runs deploy/nginx/rc-analytics.conf with only its three addresses changed (`server rc-analytics:3100;`,
+/// `server rocketchat:3000;`, `listen 80;` → loopback ports), included from a minimal main file that keeps
+/// pid, logs and temp files in a temporary directory; nginx in the foreground (`daemon off`).
+fn start_nginx(nginx: &Path, listen: u16, rca: u16, rocketchat: u16) -> Nginx {
+    let dir = std::env::temp_dir().join(format!("rca-nginx-{}-{listen}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = std::fs::read_to_string(repo_file(NGINX_CONF)).unwrap();
+    let conf = substitute(&conf, "server rc-analytics:3100;", &format!("server 127.0.0.1:{rca};"));
+    let conf = substitute(
+        &conf,
+        "server rocketchat:3000;",
+        &format!("server 127.0.0.1:{rocketchat};"),
+    );
+    let conf = substitute(&conf, "listen 80;", &format!("listen 127.0.0.1:{listen};"));
+    std::fs::write(dir.join("rc-analytics.conf"), conf).unwrap();
+    let d = dir.display();
+    std::fs::write(
+        dir.join("nginx.conf"),
+        format!(
+            "worker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log info;\nevents {{ worker_connections 64; }}\n\
+             http {{\n  access_log {d}/access.log;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  \
+             fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  \
+             include {d}/rc-analytics.conf;\n}}\n"
+        ),
+    )
+    .unwrap();
+    let child = Command::new(nginx)
+        .arg("-p")
+        .arg(&dir)
+        .arg("-e")
+        .arg(dir.join("error.log"))
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .args(["-g", "daemon off;"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("nginx starts");
+    let mut guard = Nginx { child, dir };
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", listen)).is_err() {
+        if let Some(status) = guard.child.try_wait().unwrap() {
+            let mut err = String::new();
+            guard.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            let log = std::fs::read_to_string(guard.dir.join("error.log")).unwrap_or_default();
+            panic!("nginx exited ({status}): {err}\n{log}");
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "nginx did not listen");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    guard
+}
+
+/// The nginx binary; the test fails (never skips) without it.
+fn nginx_binary() -> PathBuf {
+    [
+        "/usr/sbin/nginx",
+        "/usr/bin/nginx",
+        "/usr/local/sbin/nginx",
+        "/usr/local/bin/nginx",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+    .unwrap_or_else(|| {
+        panic!("nginx is not installed: run the tests with scripts/test.sh, which installs Debian's nginx")
+    })
+}
+
+#[tokio::test]
+async fn nginx_sends_the_registry_routes_to_rc_analytics_and_the_rest_to_rocket_chat() {
+    let nginx = nginx_binary();
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let rca_port: u16 = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let (rc_port, seen) = stand_in_rocketchat().await;
+    let listen = free_port();
+    let _nginx = start_nginx(&nginx, listen, rca_port, rc_port);
+    let proxy = format!("http://127.0.0.1:{listen}");
+    let http = reqwest::Client::new();
+    let get = |path: &str, creds: Option<&Creds>| {
+        let mut req = http.get(format!("{proxy}{path}"));
+        if let Some(c) = creds {
+            req = req.header("X-User-Id", &c.user_id).header("X-Auth-Token", &c.token);
+        }
+        req
+    };
+    let seen_count = || seen.lock().unwrap().len();
+
+    // Every route rc-analytics serves to Rocket.Chat's clients reaches rc-analytics, with the headers
+    // intact (the admin passes the guard: no 401/403) and rc-analytics' request id echoed.
+    for (path, family) in registry_routes() {
+        if family == Family::Operations {
+            continue;
+        }
+        let before = seen_count();
+        let res = get(&path, Some(&admin))
+            .header("X-Request-Id", "via-proxy")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(seen_count(), before, "{path} reached Rocket.Chat");
+        assert_eq!(res.headers()["x-request-id"], "via-proxy", "{path}");
+        let status = res.status().as_u16();
+        let body = res.text().await.unwrap();
+        assert!(![401, 403, 404].contains(&status), "{path}: {status} {body}");
+        assert!(
+            body.starts_with(r#"{"success""#) || body.ends_with(r#""success":true}"#),
+            "{path}: {body}"
+        );
+    }
+    // Exact answers through the proxy: a report, and the 401 for a wrong token.
+    let origin =
+        "/api/v1/engagement-dashboard/messages/origin?start=2024-01-01T00:00:00.000Z&end=2024-01-01T00:00:00.000Z";
+    let res = send(get(origin, Some(&admin))).await;
+    assert_json(
+        &res,
+        200,
+        r#"{"origins":[{"messages":0,"t":"c"},{"messages":0,"t":"d"},{"messages":0,"t":"p"}],"success":true}"#,
+    );
+    let wrong = Creds {
+        user_id: admin.user_id.clone(),
+        token: "not-the-token".into(),
+    };
+    assert_json(&send(get(origin, Some(&wrong))).await, 401, UNAUTHORIZED);
+    // An unknown engagement-dashboard route is answered by rc-analytics (JSON 404), as the prefix says.
+    let res = send(get("/api/v1/engagement-dashboard/not-a-route", None)).await;
+    assert_json(&res, 404, r#"{"success":false,"error":"Resource not found"}"#);
+    // Without an incoming id, the proxy's own (nginx $request_id: 32 hex digits) reaches rc-analytics.
+    let res = get("/api/v1/engagement-dashboard/not-a-route", None)
+        .send()
+        .await
+        .unwrap();
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert!(id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+    assert_eq!(seen_count(), 0);
+
+    // Everything else reaches Rocket.Chat, with the query string and the auth headers intact: routes
+    // rc-analytics does not serve (also under the omnichannel dashboards, and below an exact path), and
+    // rc-analytics' operations routes, which the proxy does not expose.
+    let not_served = [
+        "/api/v1/livechat/analytics/dashboards/agents-productivity-totals?start=2024-01-01T00:00:00.000Z&end=x",
+        "/api/v1/livechat/analytics/dashboards/conversations-by-source/extra",
+        "/api/v1/livechat/analytics/dashboards/charts/chats",
+        "/api/v1/engagement-dashboard",
+        "/api/v1/me",
+        "/api/v1/login",
+        "/",
+        "/health",
+        "/metrics",
+        "/openapi.json",
+    ];
+    for target in not_served {
+        let path = target.split('?').next().unwrap();
+        assert!(!endpoints()
+            .iter()
+            .any(|e| e.path == path && e.family != Family::Operations));
+        let res = get(target, Some(&admin)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{target}");
+        assert_eq!(res.text().await.unwrap(), "rocketchat", "{target}");
+        let last = seen.lock().unwrap().last().cloned().unwrap();
+        assert_eq!((last.method.as_str(), last.target.as_str()), ("GET", target));
+        assert_eq!(last.header("x-auth-token"), Some(admin.token.as_str()), "{target}");
+        assert_eq!(last.header("x-user-id"), Some(admin.user_id.as_str()), "{target}");
+    }
+    assert_eq!(seen_count(), not_served.len());
+
+    // A websocket upgrade (Rocket.Chat's DDP at /websocket) reaches Rocket.Chat with its upgrade headers,
+    // and the 101 comes back.
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", listen)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        s.write_all(
+            b"GET /websocket HTTP/1.1\r\nHost: chat.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        )
+        .unwrap();
+        let mut buf = [0u8; 256];
+        let n = s.read(&mut buf).unwrap();
+        String::from_utf8_lossy(&buf[..n]).to_string()
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 101 "), "{answer}");
+    let ws = seen.lock().unwrap().last().cloned().unwrap();
+    assert_eq!((ws.method.as_str(), ws.target.as_str()), ("GET", "/websocket"));
+    assert_eq!(ws.header("upgrade"), Some("websocket"));
+    assert_eq!(
+        ws.header("connection").map(str::to_ascii_lowercase).as_deref(),
+        Some("upgrade")
+    );
+    assert_eq!(ws.header("sec-websocket-key"), Some("dGhlIHNhbXBsZSBub25jZQ=="));
+    assert_eq!(ws.header("host"), Some("chat.example"));
+}
