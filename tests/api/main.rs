@@ -4,4 +4,5 @@
 mod guard;
 mod helpers;
 mod origin;
+mod seed;
 mod service;
