@@ -167,7 +167,7 @@ async fn refuses_a_database_with_rocket_chat_data_and_force_replaces_it() {
 
 fn origin_body(summary: &SeedSummary) -> String {
     let o = summary.expected_origin;
-    let mut rows = vec![(o.c, "c"), (o.p, "p"), (o.d, "d")];
+    let mut rows = [(o.c, "c"), (o.p, "p"), (o.d, "d")];
     rows.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
     let rows: Vec<String> = rows
         .iter()
