@@ -13,6 +13,8 @@ use crate::store::coll;
 
 /// Documents per `insert_many`.
 pub const BATCH: usize = 5_000;
+/// `insert_many` calls in flight at once: the next batch is sent while the server stores the last.
+const IN_FLIGHT: usize = 3;
 
 /// Collections whose documents mean "a Rocket.Chat workspace lives here".
 const ROCKET_CHAT_DATA: [&str; 4] = [coll::USERS, coll::ROOMS, coll::MESSAGES, coll::SETTINGS];
@@ -40,10 +42,13 @@ pub async fn prepare(db: &Database, force: bool) -> Result<(), SeedError> {
     Ok(())
 }
 
-/// Buffers documents per collection and writes them in batches.
+type Inserted = Result<(&'static str, u64), mongodb::error::Error>;
+
+/// Buffers documents per collection and writes them in batches, a few at a time.
 pub struct Writer<'a> {
     db: &'a Database,
     pending: BTreeMap<&'static str, Vec<Document>>,
+    running: tokio::task::JoinSet<Inserted>,
     pub counts: BTreeMap<&'static str, u64>,
     progress: Option<Progress>,
 }
@@ -62,6 +67,7 @@ impl<'a> Writer<'a> {
         Self {
             db,
             pending: BTreeMap::new(),
+            running: tokio::task::JoinSet::new(),
             counts: BTreeMap::new(),
             progress: progress.map(|(of, total)| Progress {
                 of,
@@ -97,12 +103,26 @@ impl<'a> Writer<'a> {
         if docs.is_empty() {
             return Ok(());
         }
-        let n = docs.len() as u64;
-        self.db
-            .collection::<Document>(collection)
-            .insert_many(docs)
-            .with_options(InsertManyOptions::builder().ordered(false).build())
-            .await?;
+        while self.running.len() >= IN_FLIGHT {
+            self.settle_one().await?;
+        }
+        let coll = self.db.collection::<Document>(collection);
+        self.running.spawn(async move {
+            let n = docs.len() as u64;
+            coll.insert_many(docs)
+                .with_options(InsertManyOptions::builder().ordered(false).build())
+                .await
+                .map(|_| (collection, n))
+        });
+        Ok(())
+    }
+
+    /// Waits for one insert in flight and counts it.
+    async fn settle_one(&mut self) -> Result<(), SeedError> {
+        let Some(done) = self.running.join_next().await else {
+            return Ok(());
+        };
+        let (collection, n) = done.map_err(|e| SeedError::Invalid(format!("insert task failed: {e}")))??;
         let count = self.counts.entry(collection).or_default();
         *count += n;
         let written = *count;
@@ -117,6 +137,9 @@ impl<'a> Writer<'a> {
         let names: Vec<&'static str> = self.pending.keys().copied().collect();
         for name in names {
             self.flush(name).await?;
+        }
+        while !self.running.is_empty() {
+            self.settle_one().await?;
         }
         if self.progress.as_ref().is_some_and(|p| p.terminal && p.tenths > 0) {
             eprintln!();
