@@ -35,15 +35,20 @@ async fn fresh_db(tag: &str) -> Database {
     ))
 }
 
-async fn all_docs(db: &Database, coll: &str) -> Vec<Document> {
+/// The documents of `coll` matching `filter`, by `_id`.
+async fn find_all(db: &Database, coll: &str, filter: Document) -> Vec<Document> {
     db.collection::<Document>(coll)
-        .find(doc! {})
+        .find(filter)
         .sort(doc! {"_id": 1})
         .await
         .unwrap()
         .try_collect()
         .await
         .unwrap()
+}
+
+async fn all_docs(db: &Database, coll: &str) -> Vec<Document> {
+    find_all(db, coll, doc! {}).await
 }
 
 async fn count(db: &Database, coll: &str, filter: Document) -> u64 {
@@ -288,14 +293,7 @@ async fn the_omnichannel_example_is_in_the_data() {
     );
 
     // The example's conversations vary: every status, source and tag shape.
-    let rooms = db
-        .collection::<Document>("rocketchat_room")
-        .find(window)
-        .await
-        .unwrap()
-        .try_collect::<Vec<Document>>()
-        .await
-        .unwrap();
+    let rooms = find_all(&db, "rocketchat_room", window).await;
     let has = |f: &dyn Fn(&Document) -> bool| rooms.iter().any(f);
     let served = |d: &Document| d.get_document("servedBy").is_ok();
     let duration = |d: &Document| {
