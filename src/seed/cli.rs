@@ -80,7 +80,7 @@ fn parse(args: &[String], today: NaiveDate) -> Result<Option<Args>, String> {
     Ok(Some(out))
 }
 
-/// Exit codes: 0 written, 1 refused or failed, 2 bad usage.
+/// Exit codes: 0 written, 1 refused (Rocket.Chat data without `--force`) or failed, 2 bad usage.
 pub fn main(args: &[String]) -> i32 {
     let args = match parse(args, Utc::now().date_naive()) {
         Ok(Some(a)) => a,
@@ -136,9 +136,9 @@ pub fn main(args: &[String]) -> i32 {
                 println!("{}", summary.report(BASE_URL));
                 0
             }
-            Err(SeedError::Refused(why)) => {
+            Err(SeedError::Invalid(why)) => {
                 eprintln!("seed: {why}");
-                1
+                2
             }
             Err(e) => {
                 eprintln!("seed: {e}");

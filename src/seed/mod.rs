@@ -106,8 +106,12 @@ pub enum SeedError {
     /// The database holds Rocket.Chat data and `--force` was not given.
     #[error("{0}")]
     Refused(String),
+    /// Options out of range (a usage error).
     #[error("{0}")]
     Invalid(String),
+    /// A writing task died.
+    #[error("{0}")]
+    Internal(String),
     #[error("MongoDB: {0}")]
     Mongo(#[from] mongodb::error::Error),
 }
@@ -298,7 +302,10 @@ pub async fn generate(db: &Database, opts: &SeedOptions) -> Result<SeedSummary, 
     Ok(SeedSummary {
         database: db.name().to_string(),
         span,
-        written: written.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        written: WRITTEN
+            .iter()
+            .map(|c| (c.to_string(), written.get(c).copied().unwrap_or(0)))
+            .collect(),
         credentials: people.credentials(),
         personal_access_token: Credential {
             label: "personal access token".into(),

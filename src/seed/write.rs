@@ -122,7 +122,7 @@ impl<'a> Writer<'a> {
         let Some(done) = self.running.join_next().await else {
             return Ok(());
         };
-        let (collection, n) = done.map_err(|e| SeedError::Invalid(format!("insert task failed: {e}")))??;
+        let (collection, n) = done.map_err(|e| SeedError::Internal(format!("insert task failed: {e}")))??;
         let count = self.counts.entry(collection).or_default();
         *count += n;
         let written = *count;

@@ -162,6 +162,12 @@ async fn refuses_a_database_with_rocket_chat_data_and_force_replaces_it() {
         String::from_utf8_lossy(&out.stderr),
         "seed: --messages 'many' is not a whole number\n"
     );
+    let out = seed_binary(&["--mongo-url", &url, "--days", "6"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "seed: --days 6 is out of range: 7 (the example needs the last 7 days) to 3660\n"
+    );
     let out = seed_binary(&["--until", UNTIL]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
