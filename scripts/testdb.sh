@@ -25,6 +25,7 @@ PY
 }
 
 install() {
+  # grep reads all of pip's output: with pipefail, `grep -q` would close the pipe early, fail pip, and reinstall every time.
   if [ -x "$venv/bin/secantusd-py" ] && "$venv/bin/pip" show secantusdb 2>/dev/null | grep '^Version: 0.7.0b3$' >/dev/null; then
     return 0
   fi

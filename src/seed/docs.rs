@@ -69,9 +69,14 @@ pub fn permission(id: &str, roles: &[&str]) -> Document {
     doc! {"_id": id, "roles": roles.to_vec(), "_updatedAt": DateTime::from_millis(0)}
 }
 
-/// A room of type `c`, `p`, `d` (direct: `name` lists the usernames) or `l`/`v`.
+/// A room of type `c`, `p`, `d` (direct: `name` lists the usernames, ids `uid-<username>`) or `l`/`v`.
 pub fn room(id: &str, t: &str, name: &str, ts: DateTime) -> Document {
-    let mut d = doc! {
+    if t == "d" {
+        let uids: Vec<String> = name.split(',').map(|u| format!("uid-{u}")).collect();
+        let members: Vec<(&str, &str)> = uids.iter().map(String::as_str).zip(name.split(',')).collect();
+        return direct_room(id, &members, ts);
+    }
+    doc! {
         "_id": id,
         "t": t,
         "msgs": 0,
@@ -79,18 +84,39 @@ pub fn room(id: &str, t: &str, name: &str, ts: DateTime) -> Document {
         "ts": ts,
         "_updatedAt": ts,
         "default": false,
-    };
-    if t == "d" {
-        let usernames: Vec<&str> = name.split(',').collect();
-        d.insert("usernames", usernames.clone());
-        d.insert("uids", usernames.iter().map(|u| format!("uid-{u}")).collect::<Vec<_>>());
-        d.insert("usersCount", usernames.len() as i32);
-    } else {
-        d.insert("name", name);
-        d.insert("fname", name);
-        d.insert("u", doc! {"_id": "rocket.cat", "username": "rocket.cat"});
+        "name": name,
+        "fname": name,
+        "u": {"_id": "rocket.cat", "username": "rocket.cat"},
     }
-    d
+}
+
+/// A direct-message room (`t: 'd'`) between `members` (`(user id, username)`): no `name`, the
+/// members in `usernames` and `uids`.
+pub fn direct_room(id: &str, members: &[(&str, &str)], ts: DateTime) -> Document {
+    doc! {
+        "_id": id,
+        "t": "d",
+        "msgs": 0,
+        "usersCount": members.len() as i32,
+        "ts": ts,
+        "_updatedAt": ts,
+        "default": false,
+        "usernames": members.iter().map(|m| m.1).collect::<Vec<_>>(),
+        "uids": members.iter().map(|m| m.0).collect::<Vec<_>>(),
+    }
+}
+
+/// A business unit (Enterprise): stored with the departments, `type: 'u'`.
+pub fn unit(id: &str, name: &str, departments: i32, monitors: i32) -> Document {
+    doc! {
+        "_id": id,
+        "name": name,
+        "type": "u",
+        "visibility": "public",
+        "numDepartments": departments,
+        "numMonitors": monitors,
+        "_updatedAt": DateTime::from_millis(0),
+    }
 }
 
 /// A message written by `username` in `rid` at `ts`. Set `t`, `tmid`, `parent`… on the result as needed.
@@ -147,7 +173,8 @@ pub fn livechat_room(id: &str, ts: DateTime, visitor: &str) -> Document {
     }
 }
 
-fn title_case(username: &str) -> String {
+/// `ana.agent` → `Ana Agent` (display names from usernames and slugs).
+pub fn title_case(username: &str) -> String {
     username
         .split(['.', '_', '-'])
         .filter(|w| !w.is_empty())

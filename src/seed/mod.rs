@@ -1,4 +1,318 @@
 //! Demo data: Rocket.Chat-shaped documents, for the demo and for the tests.
+//!
+//! [`generate`] writes a whole workspace's worth of analytics-relevant data: roles and permissions,
+//! users with hashed login tokens, rooms of every type, messages with daily and hourly variation,
+//! omnichannel departments, units, agents and conversations (including issue 3's example), and
+//! engagement-dashboard sessions. Same `seed` and `until` ⇒ the same documents, byte for byte.
+//!
+//! Decisions where the brief is silent:
+//! - Every day of the span has computed sessions and `user_daily` roll-ups, the last day (`until`)
+//!   included, as if the nightly job had run; `_computedAt` is the next day at 02:00 UTC.
+//! - No `rocketchat_subscription`, `rocketchat_analytics` or `rocketchat_settings` documents are
+//!   written: rc-analytics reads the raw collections. A `rocketchat_livechat_visitor` document is
+//!   written per conversation.
+//! - Rooms exist before the span starts; 40 % of the regular users too, the others register during it.
+//! - Thread roots carry no `tcount`/`tlm` (replies are drawn after their roots are written).
 
 pub mod cli;
 pub mod docs;
+mod messages;
+mod omni;
+mod people;
+mod rng;
+mod rooms;
+mod sessions;
+pub mod write;
+
+use std::collections::BTreeMap;
+
+use chrono::{Days, NaiveDate, NaiveTime};
+use mongodb::Database;
+
+use crate::params::iso::format_canonical;
+use crate::store::coll;
+
+pub use messages::Origin;
+pub use omni::Example;
+
+pub const DAY_MS: i64 = 86_400_000;
+
+/// Omnichannel visitors (not read by any report yet; written so conversations point at real visitors).
+pub const VISITORS: &str = "rocketchat_livechat_visitor";
+
+/// Every collection the generator writes; `--force` drops exactly these.
+pub const WRITTEN: [&str; 10] = [
+    coll::ROLES,
+    coll::PERMISSIONS,
+    coll::USERS,
+    coll::ROOMS,
+    coll::MESSAGES,
+    coll::SESSIONS,
+    coll::DEPARTMENTS,
+    coll::DEPARTMENT_AGENTS,
+    coll::UNIT_MONITORS,
+    VISITORS,
+];
+
+#[derive(Clone, Debug)]
+pub struct SeedOptions {
+    pub seed: u64,
+    /// Total number of `rocketchat_message` documents.
+    pub messages: u64,
+    /// Last day of data (UTC).
+    pub until: NaiveDate,
+    /// Number of days, `until` included.
+    pub days: u32,
+    /// Replace the generator's collections in a database that already holds Rocket.Chat data.
+    pub force: bool,
+    /// Show the messages written so far on stderr.
+    pub progress: bool,
+}
+
+impl SeedOptions {
+    pub const DEFAULT_MESSAGES: u64 = 50_000;
+    pub const DEFAULT_DAYS: u32 = 42;
+
+    pub fn new(until: NaiveDate) -> Self {
+        Self {
+            seed: 1,
+            messages: Self::DEFAULT_MESSAGES,
+            until,
+            days: Self::DEFAULT_DAYS,
+            force: false,
+            progress: false,
+        }
+    }
+
+    fn check(&self) -> Result<(), SeedError> {
+        if !(7..=3660).contains(&self.days) {
+            return Err(SeedError::Invalid(format!(
+                "--days {} is out of range: 7 (the example needs the last 7 days) to 3660",
+                self.days
+            )));
+        }
+        if self.messages > 1_000_000_000 {
+            return Err(SeedError::Invalid(format!(
+                "--messages {} is more than 1000000000",
+                self.messages
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    /// The database holds Rocket.Chat data and `--force` was not given.
+    #[error("{0}")]
+    Refused(String),
+    /// Options out of range (a usage error).
+    #[error("{0}")]
+    Invalid(String),
+    /// A writing task died.
+    #[error("{0}")]
+    Internal(String),
+    #[error("MongoDB: {0}")]
+    Mongo(#[from] mongodb::error::Error),
+}
+
+/// The days the data covers, all UTC.
+#[derive(Clone, Copy, Debug)]
+pub struct Span {
+    pub until: NaiveDate,
+    pub days: u32,
+}
+
+impl Span {
+    pub fn date(&self, i: u32) -> NaiveDate {
+        self.until - Days::new(u64::from(self.days - 1 - i))
+    }
+
+    /// 00:00 UTC of day `i` (0 = the first day).
+    pub fn day_ms(&self, i: u32) -> i64 {
+        midnight(self.date(i))
+    }
+
+    pub fn start_ms(&self) -> i64 {
+        self.day_ms(0)
+    }
+
+    /// 00:00 UTC of the day after `until` (the data ends before it).
+    pub fn end_ms(&self) -> i64 {
+        midnight(self.until) + DAY_MS
+    }
+
+    /// `[until-6 00:00Z, until+1 00:00Z)`: the last 7 days.
+    pub fn last_week(&self) -> (i64, i64) {
+        (self.end_ms() - 7 * DAY_MS, self.end_ms())
+    }
+}
+
+fn midnight(d: NaiveDate) -> i64 {
+    d.and_time(NaiveTime::MIN).and_utc().timestamp_millis()
+}
+
+/// A user's id and plain login token, for `X-User-Id` / `X-Auth-Token`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credential {
+    pub label: String,
+    pub user_id: String,
+    pub username: String,
+    pub token: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct SeedSummary {
+    pub database: String,
+    pub span: Span,
+    /// Documents written per collection.
+    pub written: BTreeMap<String, u64>,
+    /// The admin first, then a manager, a monitor, an agent, a plain user and a guest.
+    pub credentials: Vec<Credential>,
+    /// The plain user's personal access token (stored like a login token, with `type: 'personalAccessToken'`).
+    pub personal_access_token: Credential,
+    /// What `messages/origin` must answer for the last 7 days, counted while generating.
+    pub expected_origin: Origin,
+    /// What `conversations-by-department` must answer for the last 7 days.
+    pub example: Example,
+}
+
+impl SeedSummary {
+    pub fn admin(&self) -> &Credential {
+        &self.credentials[0]
+    }
+
+    /// `messages/origin` over the last 7 days (whole days, `end` the last millisecond of `until`).
+    pub fn origin_path(&self) -> String {
+        let (start, end) = self.span.last_week();
+        format!(
+            "/api/v1/engagement-dashboard/messages/origin?start={}&end={}",
+            format_canonical(start),
+            format_canonical(end - 1)
+        )
+    }
+
+    /// `conversations-by-department` over `[until-6 00:00Z, until+1 00:00Z)`.
+    pub fn by_department_path(&self) -> String {
+        let (start, end) = self.span.last_week();
+        format!(
+            "/api/v1/livechat/analytics/dashboards/conversations-by-department?start={}&end={}",
+            format_canonical(start),
+            format_canonical(end)
+        )
+    }
+
+    pub fn curl(&self, base: &str, path: &str) -> String {
+        let admin = self.admin();
+        format!(
+            "curl -s -H 'X-User-Id: {}' -H 'X-Auth-Token: {}' '{base}{path}'",
+            admin.user_id, admin.token
+        )
+    }
+
+    /// What the command prints: counts, credentials, the curl lines and the expected answers.
+    pub fn report(&self, base: &str) -> String {
+        let mut out = format!(
+            "Seeded database '{}' with {} days of demo data ({} to {}):\n",
+            self.database,
+            self.span.days,
+            self.span.date(0),
+            self.span.until
+        );
+        for (name, n) in &self.written {
+            out += &format!("  {name:<40} {n:>9}\n");
+        }
+        out += "\nCredentials (X-User-Id / X-Auth-Token):\n";
+        for c in &self.credentials {
+            out += &format!("  {:<14} {} {}  {}\n", c.username, c.user_id, c.token, c.label);
+        }
+        let pat = &self.personal_access_token;
+        out += &format!("  {:<14} {} {}  {}\n", pat.username, pat.user_id, pat.token, pat.label);
+        let o = &self.expected_origin;
+        out += &format!(
+            "\nMessages sent in the last 7 days, counted while generating: c={} p={} d={}\n{}\n",
+            o.c,
+            o.p,
+            o.d,
+            self.curl(base, &self.origin_path())
+        );
+        let e = &self.example;
+        let data: Vec<String> = e.data.iter().map(|(l, v)| format!("{l}={v}")).collect();
+        out += &format!(
+            "\nOmnichannel conversations by department, last 7 days: {} (total {}), unspecified {}, \
+             {} in deleted departments (not counted)\n{}\n",
+            data.join(", "),
+            e.total,
+            e.unspecified,
+            e.deleted,
+            self.curl(base, &self.by_department_path())
+        );
+        out
+    }
+}
+
+/// Writes the demo data into `db` (see the module documentation).
+pub async fn generate(db: &Database, opts: &SeedOptions) -> Result<SeedSummary, SeedError> {
+    opts.check()?;
+    write::prepare(db, opts.force).await?;
+    let span = Span {
+        until: opts.until,
+        days: opts.days,
+    };
+    let regular = (opts.messages / 400).clamp(30, 1500) as usize;
+    let people = people::generate(opts.seed, &span, regular);
+    let mut rooms = rooms::generate(opts.seed, &span, &people);
+    // Conversations take up to a tenth of the messages; the rest go to the other rooms.
+    let omni = omni::generate(opts.seed, &span, &people, opts.messages / 10);
+
+    let progress = opts.progress.then_some((coll::MESSAGES, opts.messages));
+    let mut w = write::Writer::new(db, progress);
+    w.extend(coll::ROLES, people::roles()).await?;
+    w.extend(coll::PERMISSIONS, people::permissions()).await?;
+    w.extend(coll::USERS, people.docs.iter().cloned()).await?;
+    w.extend(coll::DEPARTMENTS, omni.departments).await?;
+    w.extend(coll::DEPARTMENT_AGENTS, omni.department_agents).await?;
+    w.extend(coll::UNIT_MONITORS, omni.unit_monitors).await?;
+    w.extend(VISITORS, omni.visitors).await?;
+    w.extend(coll::ROOMS, omni.rooms).await?;
+    let livechat_messages = omni.messages.len() as u64;
+    w.extend(coll::MESSAGES, omni.messages).await?;
+
+    let mut stream = messages::Stream::new(opts.seed, &span, &people, &mut rooms);
+    for (day, n) in stream
+        .per_day(opts.messages - livechat_messages)
+        .into_iter()
+        .enumerate()
+    {
+        let docs = stream.day(day as u32, n);
+        w.extend(coll::MESSAGES, docs).await?;
+    }
+    let expected_origin = stream.origin();
+    let room_docs: Vec<_> = rooms.list.iter().map(|r| r.doc(&people)).collect();
+    w.extend(coll::ROOMS, room_docs).await?;
+
+    let mut sessions = sessions::Sessions::new(opts.seed, &span, &people);
+    for day in 0..span.days {
+        let docs = sessions.day(day);
+        w.extend(coll::SESSIONS, docs).await?;
+    }
+    let written = w.finish().await?;
+    write::create_indexes(db).await?;
+
+    Ok(SeedSummary {
+        database: db.name().to_string(),
+        span,
+        written: WRITTEN
+            .iter()
+            .map(|c| (c.to_string(), written.get(c).copied().unwrap_or(0)))
+            .collect(),
+        credentials: people.credentials(),
+        personal_access_token: Credential {
+            label: "personal access token".into(),
+            token: people.pat.clone(),
+            ..people.all[people.plain_user].credential("")
+        },
+        expected_origin,
+        example: omni.example,
+    })
+}

@@ -13,4 +13,5 @@ mod omnichannel_siblings;
 mod ops;
 mod origin;
 mod proxy;
+mod seed;
 mod service;

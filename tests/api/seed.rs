@@ -1,0 +1,369 @@
+//! `rc-analytics seed`: reproducible data, the safety rule (through the real binary), and the data
+//! agreeing with what the service answers and with issue 3's example.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Command;
+
+use bson::{doc, Bson, Document};
+use chrono::NaiveDate;
+use futures::TryStreamExt;
+use mongodb::{Client, Database};
+use rc_analytics::reports::count_of;
+use rc_analytics::seed::{docs, generate, SeedOptions, SeedSummary, WRITTEN};
+
+use crate::helpers::*;
+
+const UNTIL: &str = "2024-03-10";
+
+fn options(seed: u64, messages: u64) -> SeedOptions {
+    let mut o = SeedOptions::new(NaiveDate::parse_from_str(UNTIL, "%Y-%m-%d").unwrap());
+    o.seed = seed;
+    o.messages = messages;
+    o
+}
+
+async fn fresh_db(tag: &str) -> Database {
+    let client = Client::with_uri_str(mongodb_uri()).await.expect("client");
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    client.database(&format!(
+        "rca_seed_{tag}_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000
+    ))
+}
+
+/// The documents of `coll` matching `filter`, by `_id`.
+async fn find_all(db: &Database, coll: &str, filter: Document) -> Vec<Document> {
+    db.collection::<Document>(coll)
+        .find(filter)
+        .sort(doc! {"_id": 1})
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap()
+}
+
+async fn all_docs(db: &Database, coll: &str) -> Vec<Document> {
+    find_all(db, coll, doc! {}).await
+}
+
+async fn count(db: &Database, coll: &str, filter: Document) -> u64 {
+    db.collection::<Document>(coll).count_documents(filter).await.unwrap()
+}
+
+/// The test server's URL with `db` as its path (the way `--mongo-url` names the database).
+fn url_for(db: &str) -> String {
+    let uri = mongodb_uri();
+    let (base, query) = uri.split_once('?').map_or((uri.as_str(), ""), |(b, q)| (b, q));
+    let scheme_end = base.find("://").unwrap() + 3;
+    let hosts = base[scheme_end..].split('/').next().unwrap();
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
+    format!("{}{hosts}/{db}{query}", &base[..scheme_end])
+}
+
+fn seed_binary(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_rc-analytics"))
+        .arg("seed")
+        .args(args)
+        .env_remove("MONGO_URL")
+        .output()
+        .expect("runs")
+}
+
+#[tokio::test]
+async fn same_seed_and_until_give_identical_documents() {
+    let (a, b, c) = (fresh_db("a").await, fresh_db("b").await, fresh_db("c").await);
+    let sa = generate(&a, &options(3, 1500)).await.unwrap();
+    let sb = generate(&b, &options(3, 1500)).await.unwrap();
+    generate(&c, &options(4, 1500)).await.unwrap();
+    assert_eq!(sa.credentials, sb.credentials);
+    assert_eq!(sa.expected_origin, sb.expected_origin);
+    for coll in WRITTEN {
+        let (da, db_) = (all_docs(&a, coll).await, all_docs(&b, coll).await);
+        assert!(!da.is_empty(), "{coll} is empty");
+        assert_eq!(da.len(), db_.len(), "{coll}");
+        for (x, y) in da.iter().zip(&db_) {
+            // Byte for byte, key order included.
+            assert_eq!(bson::to_vec(x).unwrap(), bson::to_vec(y).unwrap(), "{coll}");
+        }
+        assert_eq!(sa.written[coll], da.len() as u64, "{coll}");
+    }
+    assert_eq!(sa.written["rocketchat_message"], 1500);
+    // Another seed: other ids, other messages.
+    for coll in ["users", "rocketchat_message", "rocketchat_room"] {
+        assert_ne!(all_docs(&a, coll).await, all_docs(&c, coll).await, "{coll}");
+    }
+}
+
+#[tokio::test]
+async fn refuses_a_database_with_rocket_chat_data_and_force_replaces_it() {
+    let db = fresh_db("force").await;
+    let intruder = docs::user(
+        "intruder",
+        "intruder",
+        &["user"],
+        date("2024-01-01T00:00:00Z"),
+        &["t"],
+        &[],
+    );
+    db.collection::<Document>("users").insert_one(intruder).await.unwrap();
+    db.collection::<Document>("rocketchat_settings")
+        .insert_one(doc! {"_id": "Site_Name", "value": "Prod"})
+        .await
+        .unwrap();
+    let url = url_for(db.name());
+
+    let out = seed_binary(&["--mongo-url", &url, "--messages", "800", "--until", UNTIL]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "seed: database '{}' already holds Rocket.Chat data (documents in users, rocketchat_settings); \
+             refusing to write demo data there (--force drops and rewrites the collections the generator writes)\n",
+            db.name()
+        )
+    );
+    assert_eq!(out.stdout, b"");
+    assert_eq!(count(&db, "users", doc! {}).await, 1);
+    assert_eq!(count(&db, "rocketchat_message", doc! {}).await, 0);
+
+    let out = seed_binary(&["--mongo-url", &url, "--messages", "800", "--until", UNTIL, "--force"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("curl -s -H 'X-User-Id: "), "{stdout}");
+    assert!(
+        stdout.contains(
+            "/api/v1/engagement-dashboard/messages/origin?start=2024-03-04T00:00:00.000Z&end=2024-03-10T23:59:59.999Z'"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("conversations-by-department?start=2024-03-04T00:00:00.000Z&end=2024-03-11T00:00:00.000Z'"),
+        "{stdout}"
+    );
+    // The generator's collections were replaced; what it does not write was left alone.
+    assert_eq!(count(&db, "users", doc! {"_id": "intruder"}).await, 0);
+    assert_eq!(count(&db, "users", doc! {"username": "demo.admin"}).await, 1);
+    assert_eq!(count(&db, "rocketchat_message", doc! {}).await, 800);
+    assert_eq!(count(&db, "rocketchat_settings", doc! {}).await, 1);
+
+    // Bad usage: exit 2, one line.
+    let out = seed_binary(&["--messages", "many"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "seed: --messages 'many' is not a whole number\n"
+    );
+    let out = seed_binary(&["--mongo-url", &url, "--days", "6"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "seed: --days 6 is out of range: 7 (the example needs the last 7 days) to 3660\n"
+    );
+    let out = seed_binary(&["--until", UNTIL]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "seed: no database given: pass --mongo-url URL or set MONGO_URL\n"
+    );
+}
+
+fn origin_body(summary: &SeedSummary) -> String {
+    let o = summary.expected_origin;
+    let mut rows = [(o.c, "c"), (o.p, "p"), (o.d, "d")];
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    let rows: Vec<String> = rows
+        .iter()
+        .map(|(n, t)| format!(r#"{{"messages":{n},"t":"{t}"}}"#))
+        .collect();
+    format!(r#"{{"origins":[{}],"success":true}}"#, rows.join(","))
+}
+
+#[tokio::test]
+async fn messages_origin_on_seeded_data_matches_the_generators_count() {
+    let app = spawn_app().await;
+    let summary = generate(&app.db, &options(5, 3000)).await.unwrap();
+    let o = summary.expected_origin;
+    assert!(o.c > 0 && o.p > 0 && o.d > 0, "{o:?}");
+    // The window holds messages that must not count: system, history copies, deleted rooms, l and v rooms.
+    let (from, to) = summary.span.last_week();
+    let window = doc! {"$gte": bson::DateTime::from_millis(from), "$lt": bson::DateTime::from_millis(to)};
+    let all = count(&app.db, "rocketchat_message", doc! {"ts": window.clone()}).await;
+    assert!(all > o.c + o.p + o.d, "{all} messages in the window");
+    for filter in [
+        doc! {"parent": {"$exists": true}},
+        doc! {"t": "uj"},
+        doc! {"t": "e2e"},
+        doc! {"t": "rm"},
+        doc! {"tmid": {"$exists": true}},
+    ] {
+        assert!(
+            count(&app.db, "rocketchat_message", filter.clone()).await > 0,
+            "{filter}"
+        );
+    }
+    let admin = summary.admin();
+    let creds = Creds {
+        user_id: admin.user_id.clone(),
+        token: admin.token.clone(),
+    };
+    let res = app.get(&summary.origin_path(), Some(&creds)).await;
+    assert_json(&res, 200, &origin_body(&summary));
+    // The personal access token authenticates too; a plain user is refused.
+    let pat = &summary.personal_access_token;
+    let res = app
+        .get(
+            &summary.origin_path(),
+            Some(&Creds {
+                user_id: pat.user_id.clone(),
+                token: pat.token.clone(),
+            }),
+        )
+        .await;
+    assert_json(&res, 403, FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_omnichannel_example_is_in_the_data() {
+    let db = fresh_db("example").await;
+    let summary = generate(&db, &options(9, 1200)).await.unwrap();
+    let (from, to) = summary.span.last_week();
+    let window =
+        doc! {"t": "l", "ts": {"$gte": bson::DateTime::from_millis(from), "$lt": bson::DateTime::from_millis(to)}};
+
+    let names: BTreeMap<String, String> = all_docs(&db, "rocketchat_livechat_department")
+        .await
+        .iter()
+        .filter(|d| d.get_str("type").is_err())
+        .map(|d| {
+            (
+                d.get_str("_id").unwrap().to_string(),
+                d.get_str("name").unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut per_department: Vec<(String, i64)> = db
+        .collection::<Document>("rocketchat_room")
+        .aggregate(vec![
+            doc! {"$match": {"$and": [window.clone(), {"departmentId": {"$exists": true}}]}},
+            doc! {"$group": {"_id": "$departmentId", "n": {"$sum": 1}}},
+        ])
+        .await
+        .unwrap()
+        .try_collect::<Vec<Document>>()
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let id = d.get_str("_id").unwrap();
+            let name = names.get(id).cloned().unwrap_or_else(|| "(deleted)".into());
+            (name, count_of(d, "n"))
+        })
+        .collect();
+    per_department.sort();
+    assert_eq!(
+        per_department,
+        [
+            ("(deleted)".to_string(), 1),
+            ("(deleted)".to_string(), 2),
+            ("Missing".to_string(), 6),
+            ("Missing".to_string(), 10),
+            ("TestBH".to_string(), 1),
+            ("TestQueue".to_string(), 1),
+        ]
+    );
+    let unspecified = count(
+        &db,
+        "rocketchat_room",
+        doc! {"$and": [window.clone(), {"departmentId": {"$exists": false}}]},
+    )
+    .await;
+    assert_eq!(unspecified, 43);
+    let e = &summary.example;
+    assert_eq!((e.total, e.unspecified, e.deleted), (18, 43, 3));
+    assert_eq!(
+        e.data,
+        [
+            ("TestBH".to_string(), 1),
+            ("TestQueue".to_string(), 1),
+            ("Missing".to_string(), 16)
+        ]
+    );
+
+    // The example's conversations vary: every status, source and tag shape.
+    let rooms = find_all(&db, "rocketchat_room", window).await;
+    let has = |f: &dyn Fn(&Document) -> bool| rooms.iter().any(f);
+    let served = |d: &Document| d.get_document("servedBy").is_ok();
+    let duration = |d: &Document| {
+        d.get_document("metrics")
+            .ok()
+            .and_then(|m| m.get_f64("chatDuration").ok())
+    };
+    assert!(has(&|d| d.get_bool("open") == Ok(true)
+        && served(d)
+        && d.get("onHold").is_none()));
+    assert!(has(&|d| d.get("open").is_none()
+        && d.get("closedAt").is_some()
+        && duration(d) > Some(0.0)));
+    assert!(has(&|d| d.get("open").is_none() && duration(d) == Some(0.0)));
+    assert!(has(&|d| d.get_bool("open") == Ok(true) && !served(d)));
+    assert!(has(&|d| d.get_bool("onHold") == Ok(true)));
+    let sources: BTreeSet<String> = rooms
+        .iter()
+        .map(|d| d.get_document("source").unwrap().get_str("type").unwrap().to_string())
+        .collect();
+    assert_eq!(
+        sources.into_iter().collect::<Vec<_>>(),
+        ["api", "app", "email", "sms", "widget"]
+    );
+    let tag_lengths: BTreeSet<Option<usize>> = rooms
+        .iter()
+        .map(|d| d.get_array("tags").ok().map(|t| t.len().min(2)))
+        .collect();
+    assert_eq!(
+        tag_lengths.into_iter().collect::<Vec<_>>(),
+        [None, Some(0), Some(1), Some(2)]
+    );
+    let agents: BTreeSet<&str> = rooms
+        .iter()
+        .filter_map(|d| d.get_document("servedBy").ok()?.get_str("username").ok())
+        .collect();
+    assert!(agents.len() >= 3, "{agents:?}");
+
+    // Rocket.Chat's livechat indexes, by their exact names, partial on t:'l'.
+    let indexes: Vec<Document> = db
+        .collection::<Document>("rocketchat_room")
+        .list_indexes()
+        .await
+        .unwrap()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| bson::to_document(&m).unwrap())
+        .collect();
+    for name in [
+        "source_1_ts_1",
+        "departmentId_1_ts_1",
+        "tags.0_1_ts_1",
+        "servedBy_1_ts_1",
+    ] {
+        let index = indexes
+            .iter()
+            .find(|i| i.get_str("name") == Ok(name))
+            .unwrap_or_else(|| panic!("{name} missing: {indexes:?}"));
+        assert_eq!(
+            index.get("partialFilterExpression"),
+            Some(&Bson::Document(doc! {"t": "l"})),
+            "{name}"
+        );
+    }
+}
