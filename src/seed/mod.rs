@@ -152,6 +152,9 @@ fn midnight(d: NaiveDate) -> i64 {
     d.and_time(NaiveTime::MIN).and_utc().timestamp_millis()
 }
 
+/// `{"total":1,"_id":-1}`, URL-encoded.
+pub const EXAMPLE_SORT: &str = "%7B%22total%22%3A1%2C%22_id%22%3A-1%7D";
+
 /// A user's id and plain login token, for `X-User-Id` / `X-Auth-Token`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credential {
@@ -192,14 +195,41 @@ impl SeedSummary {
         )
     }
 
-    /// `conversations-by-department` over `[until-6 00:00Z, until+1 00:00Z)`.
+    /// `conversations-by-department` over `[until-6 00:00Z, until+1 00:00Z)`, sorted by
+    /// `{"total":1,"_id":-1}`: Rocket.Chat's documented example, byte for byte.
     pub fn by_department_path(&self) -> String {
         let (start, end) = self.span.last_week();
         format!(
-            "/api/v1/livechat/analytics/dashboards/conversations-by-department?start={}&end={}",
+            "/api/v1/livechat/analytics/dashboards/conversations-by-department?start={}&end={}&sort={}",
             format_canonical(start),
-            format_canonical(end)
+            format_canonical(end),
+            EXAMPLE_SORT
         )
+    }
+
+    /// A request for every report route of the registry over the last 7 days (`start`-only routes: the
+    /// last millisecond of `--until`), the department report with the example's sort.
+    pub fn report_paths(&self) -> Vec<String> {
+        let (start, end) = self.span.last_week();
+        crate::app::endpoints()
+            .into_iter()
+            .filter(|e| e.family != crate::app::Family::Operations)
+            .map(|e| {
+                let has_end = e.params.iter().any(|p| p.name == "end");
+                let query = match (e.family, has_end) {
+                    (_, false) => format!("start={}", format_canonical(end - 1)),
+                    (crate::app::Family::Engagement, true) => {
+                        format!("start={}&end={}", format_canonical(start), format_canonical(end - 1))
+                    }
+                    _ => format!("start={}&end={}", format_canonical(start), format_canonical(end)),
+                };
+                if e.path.ends_with("/conversations-by-department") {
+                    self.by_department_path()
+                } else {
+                    format!("{}?{query}", e.path)
+                }
+            })
+            .collect()
     }
 
     pub fn curl(&self, base: &str, path: &str) -> String {
@@ -247,6 +277,11 @@ impl SeedSummary {
             e.deleted,
             self.curl(base, &self.by_department_path())
         );
+        out += "\nEvery report over the same days:\n";
+        for path in self.report_paths() {
+            out += &self.curl(base, &path);
+            out.push('\n');
+        }
         out
     }
 }

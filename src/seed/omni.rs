@@ -10,8 +10,9 @@ use super::people::People;
 use super::rng::{Gen, Part, Weighted};
 use super::{Span, DAY_MS};
 
-/// What `conversations-by-department` must answer for the last 7 days: `data` merged by department
-/// name and sorted by count, then name; conversations of deleted departments are in none of the numbers.
+/// What `conversations-by-department` must answer for the last 7 days with `sort={"total":1,"_id":-1}`:
+/// `data` merged by department name, by count ascending, then name descending (the default sort breaks the
+/// TestQueue/TestBH tie by name ascending instead); conversations of deleted departments are in none of the numbers.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Example {
     pub data: Vec<(String, u64)>,
@@ -288,7 +289,8 @@ impl Builder<'_> {
                 Target::None => example.unspecified += 1,
             }
         }
-        example.data.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        // The order of `sort={"total":1,"_id":-1}`, the sort that gives Rocket.Chat's example byte for byte.
+        example.data.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)));
         self.out.example = example;
     }
 

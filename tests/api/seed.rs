@@ -146,7 +146,10 @@ async fn refuses_a_database_with_rocket_chat_data_and_force_replaces_it() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("conversations-by-department?start=2024-03-04T00:00:00.000Z&end=2024-03-11T00:00:00.000Z'"),
+        stdout.contains(
+            "conversations-by-department?start=2024-03-04T00:00:00.000Z&end=2024-03-11T00:00:00.000Z\
+             &sort=%7B%22total%22%3A1%2C%22_id%22%3A-1%7D'"
+        ),
         "{stdout}"
     );
     // The generator's collections were replaced; what it does not write was left alone.
@@ -292,8 +295,8 @@ async fn the_omnichannel_example_is_in_the_data() {
     assert_eq!(
         e.data,
         [
-            ("TestBH".to_string(), 1),
             ("TestQueue".to_string(), 1),
+            ("TestBH".to_string(), 1),
             ("Missing".to_string(), 16)
         ]
     );
@@ -366,4 +369,34 @@ async fn the_omnichannel_example_is_in_the_data() {
             "{name}"
         );
     }
+}
+
+#[tokio::test]
+async fn every_report_answers_the_demo_requests_with_data() {
+    let app = spawn_app().await;
+    let summary = generate(&app.db, &options(3, 3000)).await.unwrap();
+    let admin = summary.admin();
+    let creds = Creds {
+        user_id: admin.user_id.clone(),
+        token: admin.token.clone(),
+    };
+    // The same requests on an empty workspace, for comparison.
+    let empty = spawn_app().await;
+    let empty_admin = empty.admin().await;
+    let paths = summary.report_paths();
+    assert_eq!(paths.len(), 14, "{paths:#?}");
+    for path in &paths {
+        let res = app.get(path, Some(&creds)).await;
+        assert_eq!(res.status, 200, "{path}: {}", res.body);
+        let nothing = empty.get(path, Some(&empty_admin)).await;
+        assert_eq!(nothing.status, 200, "{path}: {}", nothing.body);
+        assert_ne!(res.body, nothing.body, "{path} answers as if there were no data");
+    }
+    // Rocket.Chat's documented example, byte for byte.
+    let res = app.get(&summary.by_department_path(), Some(&creds)).await;
+    assert_json(
+        &res,
+        200,
+        r#"{"total":18,"data":[{"label":"TestQueue","value":1},{"label":"TestBH","value":1},{"label":"Missing","value":16}],"unspecified":43,"success":true}"#,
+    );
 }
