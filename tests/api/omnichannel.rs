@@ -93,6 +93,16 @@ async fn rocket_chats_example_is_reproduced() {
     // Default order {total: 1}, ties by name.
     let res = app.get(&format!("{DEPT}?{WEEK}"), Some(&admin)).await;
     assert_json(&res, 200, DEFAULT_ORDER);
+    // The same rows as CSV (the `format` extension).
+    let res = app.get(&format!("{DEPT}?{WEEK}&format=csv"), Some(&admin)).await;
+    assert_eq!(
+        (res.status, res.content_type.as_str(), res.body.as_str()),
+        (
+            200,
+            "text/csv; charset=utf-8",
+            "label,value\r\nTestBH,1\r\nTestQueue,1\r\nMissing,16\r\n"
+        )
+    );
 }
 
 #[tokio::test]
