@@ -76,5 +76,12 @@ echo
 echo "Try (admin credentials; more users above):"
 printf '  %s\n' "${lines[@]}"
 echo
+echo "Operations (not proxied in a deployment):"
+echo "\$ curl -s http://$bind/metrics | grep '^rca_http_requests_total'"
+curl -s "http://$bind/metrics" | grep '^rca_http_requests_total' || true
+echo "\$ curl -s http://$bind/openapi.json | head -c 300"
+curl -s "http://$bind/openapi.json" | head -c 300
+echo
+echo
 echo "demo: running; press Ctrl-C to stop the service and the database" >&2
 wait "$service_pid"

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Benchmark: prints figures, asserts nothing. Seeds BENCH_MESSAGES demo messages into a fresh in-memory
+# SecantusDB, runs rc-analytics (release build unless BENCH_PROFILE=dev), and prints for every report route
+# the cold latency (first request: computed), the warm latency (median of BENCH_WARM cached requests) and
+# the answer's size, then the service's peak resident memory.
+#   BENCH_MESSAGES  messages to seed (default 200000)
+#   BENCH_WARM      cached requests per route (default 20)
+#   BENCH_DB_PORT   database port (default 27031)
+#   BENCH_PROFILE   release (default) or dev
+# SecantusDB's Python server is the stand-in database here: absolute figures are far slower than MongoDB's;
+# compare runs with each other.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+messages=${BENCH_MESSAGES:-200000}
+warm=${BENCH_WARM:-20}
+port=${BENCH_DB_PORT:-27031}
+profile=${BENCH_PROFILE:-release}
+bind=127.0.0.1:3131
+dir=.bench
+mkdir -p "$dir"
+
+service_pid=
+cleanup() {
+  [ -n "$service_pid" ] && kill "$service_pid" 2>/dev/null && wait "$service_pid" 2>/dev/null
+  scripts/testdb.sh stop "$port"
+}
+trap cleanup EXIT
+
+if [ "$profile" = release ]; then cargo build --release --bin rc-analytics; bin=target/release/rc-analytics
+else cargo build --bin rc-analytics; bin=target/debug/rc-analytics; fi
+
+scripts/testdb.sh start "$port" >/dev/null
+mongo_url="mongodb://127.0.0.1:$port/rocketchat?directConnection=true"
+started=$(date +%s.%N)
+"$bin" seed --mongo-url "$mongo_url" --messages "$messages" --force >"$dir/seed.txt"
+printf 'seeded %s messages in %.1f s\n' "$messages" "$(echo "$(date +%s.%N) - $started" | bc)"
+
+MONGO_URL="$mongo_url" RCA_BIND="$bind" RCA_QUERY_TIMEOUT_MS=300000 RCA_CONNECT_TIMEOUT_MS=120000 \
+  RUST_LOG=warn "$bin" >"$dir/service.log" 2>&1 &
+service_pid=$!
+for _ in $(seq 1 60); do curl -sf "http://$bind/ready" >/dev/null 2>&1 && break; sleep 0.5; done
+
+printf '\n%-75s %10s %10s %8s\n' "route (last 7 days of data)" "cold ms" "warm ms" "bytes"
+grep "^curl .*'http://127.0.0.1:3100/api/" "$dir/seed.txt" | sort -u | while read -r line; do
+  url=$(echo "$line" | sed -E "s#.*'(http://127.0.0.1:3100[^']*)'.*#\1#; s#127.0.0.1:3100#$bind#")
+  uid=$(echo "$line" | sed -E "s#.*X-User-Id: ([^']*)'.*#\1#")
+  tok=$(echo "$line" | sed -E "s#.*X-Auth-Token: ([^']*)'.*#\1#")
+  get() { curl -s -o "$dir/body" -w '%{time_total} %{http_code}' -H "X-User-Id: $uid" -H "X-Auth-Token: $tok" "$url"; }
+  read -r cold code < <(get)
+  times=()
+  for _ in $(seq 1 "$warm"); do read -r t _ < <(get); times+=("$t"); done
+  median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((warm + 1) / 2))p")
+  route=$(echo "$url" | sed -E 's#^http://[^/]*##; s#\?.*##')
+  printf '%-75s %10.1f %10.2f %8s%s\n' "$route" "$(echo "$cold * 1000" | bc)" "$(echo "$median * 1000" | bc)" \
+    "$(wc -c <"$dir/body")" "$([ "$code" = 200 ] || echo " (HTTP $code)")"
+done
+printf '\npeak resident memory of rc-analytics: %s\n' "$(grep VmHWM /proc/$service_pid/status | awk '{print $2, $3}')"
