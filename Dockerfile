@@ -1,4 +1,4 @@
-# rc-analytics: a small image, configured only by environment (MONGO_URL, RCA_*, RUST_LOG; docs/deploy.md).
+# rc-analytics: a small image, configured only by environment (MONGO_URL, RCA_*, RUST_LOG; README.md "Configuration").
 #   docker build -t rc-analytics .
 # Stage 1 builds the dependencies alone (cached while only the sources change), then the release binary.
 FROM docker.io/library/rust:1-slim-bookworm AS build

@@ -19,6 +19,10 @@ bind=127.0.0.1:3131
 dir=.bench
 mkdir -p "$dir"
 
+if scripts/testdb.sh running "$port"; then
+  echo "bench: something already listens on 127.0.0.1:$port; set BENCH_DB_PORT to a free port" >&2
+  exit 1
+fi
 service_pid=
 cleanup() {
   [ -n "$service_pid" ] && kill "$service_pid" 2>/dev/null && wait "$service_pid" 2>/dev/null

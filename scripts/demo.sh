@@ -32,6 +32,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+if scripts/testdb.sh running "$port"; then
+  echo "demo: something already listens on 127.0.0.1:$port; set DEMO_DB_PORT to a free port" >&2
+  exit 1
+fi
 echo "demo: starting the demo database on 127.0.0.1:$port" >&2
 scripts/testdb.sh start "$port" >/dev/null
 database_started=1

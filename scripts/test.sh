@@ -26,9 +26,14 @@ scripts/testdb.sh install
 
 if [ -z "${MONGODB_URI:-}" ]; then
   port=${RCA_TEST_DB_PORT:-27018}
-  MONGODB_URI=$(scripts/testdb.sh start "$port")
+  if scripts/testdb.sh running "$port"; then
+    echo "tests: a server already listens on 127.0.0.1:$port; using it and leaving it running" >&2
+    MONGODB_URI=$(scripts/testdb.sh uri "$port")
+  else
+    MONGODB_URI=$(scripts/testdb.sh start "$port")
+    trap 'scripts/testdb.sh stop "$port"' EXIT
+  fi
   export MONGODB_URI
-  trap 'scripts/testdb.sh stop "$port"' EXIT
 fi
 echo "tests: using $MONGODB_URI" >&2
 cargo test --all-targets "$@"

@@ -3,7 +3,9 @@
 # virtual environment at .venv, in memory, on 127.0.0.1 only.
 #   scripts/testdb.sh install          install SecantusDB into .venv (idempotent)
 #   scripts/testdb.sh start [PORT]     start it on PORT (default 27018) unless it already answers; prints the URI
-#   scripts/testdb.sh stop [PORT]      stop the server this script started on PORT
+#   scripts/testdb.sh running [PORT]   exit 0 when something already listens on PORT (callers then use it
+#                                      and must not stop it)
+#   scripts/testdb.sh stop [PORT]      stop the SecantusDB this script started on PORT (and nothing else)
 #   scripts/testdb.sh uri [PORT]       print the connection URI
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,10 +59,12 @@ case "$cmd" in
     fi
     echo "$uri"
     ;;
+  running) answers ;;
   stop)
     if [ -f "$state/$port.pid" ]; then
       pid=$(cat "$state/$port.pid")
-      if kill "$pid" 2>/dev/null; then
+      # Only a SecantusDB: the pid file may be stale and its number reused by another process.
+      if grep -q secantusd "/proc/$pid/cmdline" 2>/dev/null && kill "$pid" 2>/dev/null; then
         for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
         kill -9 "$pid" 2>/dev/null || true
         echo "testdb: stopped SecantusDB on port $port" >&2
@@ -69,5 +73,5 @@ case "$cmd" in
     fi
     ;;
   uri) echo "$uri" ;;
-  *) echo "usage: $0 install|start|stop|uri [PORT]" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start|running|stop|uri [PORT]" >&2; exit 2 ;;
 esac

@@ -38,7 +38,7 @@ impl AppState {
         let store = Store::new(&settings).await?;
         Ok(Self {
             auth: Authenticator::new(settings.auth_cache_ttl),
-            reports: ReportCache::new(settings.cache_ttl),
+            reports: ReportCache::new(settings.cache_ttl, settings.compute_hold),
             metrics: Metrics::new(),
             room_hints: RoomHints::new(),
             store,

@@ -20,14 +20,14 @@ pub fn healthcheck(args: &[String]) -> i32 {
         eprintln!("healthcheck: takes no arguments\n{USAGE}");
         return 2;
     }
-    let port = match health_port(std::env::var("RCA_BIND").ok().as_deref()) {
-        Ok(p) => p,
+    let addr = match health_address(std::env::var("RCA_BIND").ok().as_deref()) {
+        Ok(a) => a,
         Err(e) => {
             eprintln!("healthcheck: {e}");
             return 1;
         }
     };
-    match check_health(SocketAddr::from(([127, 0, 0, 1], port)), HEALTHCHECK_TIMEOUT) {
+    match check_health(addr, HEALTHCHECK_TIMEOUT) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("healthcheck: {e}");
@@ -36,12 +36,20 @@ pub fn healthcheck(args: &[String]) -> i32 {
     }
 }
 
-/// The port of `RCA_BIND` (`0.0.0.0:3100` when unset).
-pub fn health_port(bind: Option<&str>) -> Result<u16, String> {
+/// Where the local service answers: `RCA_BIND` (`0.0.0.0:3100` when unset), with a wildcard address
+/// (`0.0.0.0`, `::`) replaced by the loopback address of its family.
+pub fn health_address(bind: Option<&str>) -> Result<SocketAddr, String> {
     let bind = bind.unwrap_or("0.0.0.0:3100");
-    bind.parse::<SocketAddr>()
-        .map(|a| a.port())
-        .map_err(|_| format!("RCA_BIND: '{bind}' is not an address:port"))
+    let mut addr = bind
+        .parse::<SocketAddr>()
+        .map_err(|_| format!("RCA_BIND: '{bind}' is not an address:port"))?;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    Ok(addr)
 }
 
 /// One HTTP/1.1 `GET /health` with a total time limit; Ok when the status line says 200.
@@ -76,10 +84,12 @@ mod tests {
 
     #[test]
     fn port_from_bind() {
-        assert_eq!(health_port(None), Ok(3100));
-        assert_eq!(health_port(Some("127.0.0.1:8080")), Ok(8080));
-        assert_eq!(health_port(Some("[::]:3200")), Ok(3200));
-        assert!(health_port(Some("nowhere")).is_err());
+        let addr = |s: &str| s.parse::<SocketAddr>().unwrap();
+        assert_eq!(health_address(None), Ok(addr("127.0.0.1:3100")));
+        assert_eq!(health_address(Some("127.0.0.1:8080")), Ok(addr("127.0.0.1:8080")));
+        assert_eq!(health_address(Some("10.0.0.5:3100")), Ok(addr("10.0.0.5:3100")));
+        assert_eq!(health_address(Some("[::]:3200")), Ok(addr("[::1]:3200")));
+        assert!(health_address(Some("nowhere")).is_err());
     }
 
     #[test]

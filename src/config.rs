@@ -45,6 +45,9 @@ pub struct Settings {
     /// Server selection and connect timeout: how long a request waits for an unreachable MongoDB.
     pub connect_timeout: Duration,
     pub read_preference: ReadPref,
+    /// Test seam, not read from the environment (zero): a pause before each report computation, so that
+    /// tests can show identical concurrent requests sharing one computation.
+    pub compute_hold: Duration,
 }
 
 /// A variable that stops start-up.
@@ -104,6 +107,7 @@ impl Settings {
             query_timeout: millis("RCA_QUERY_TIMEOUT_MS", 30_000)?,
             connect_timeout: millis("RCA_CONNECT_TIMEOUT_MS", 2_000)?,
             read_preference,
+            compute_hold: Duration::ZERO,
         })
     }
 }

@@ -39,6 +39,9 @@ pub fn sort_param(query: &Query) -> Result<Option<SortSpec>, ApiError> {
     }
 }
 
+/// Sort keys accepted from a request (MongoDB's limit of 32, less the reports' two tie-breakers).
+pub const MAX_KEYS: usize = 30;
+
 pub fn parse_sort(raw: &str) -> Result<Option<SortSpec>, ApiError> {
     let invalid = || ApiError::InvalidSort(raw.to_string());
     let parsed: serde_json::Value = serde_json::from_str(raw).map_err(|_| invalid())?;
@@ -53,11 +56,16 @@ pub fn parse_sort(raw: &str) -> Result<Option<SortSpec>, ApiError> {
             Some(-1.0) => -1,
             _ => return Err(invalid()),
         };
-        let refused_by_mongodb = key.starts_with('$') || key.contains('\0') || key.split('.').any(str::is_empty);
+        let refused_by_mongodb =
+            key.contains('\0') || key.split('.').any(|part| part.is_empty() || part.starts_with('$'));
         if refused_by_mongodb {
             return Err(invalid());
         }
         keys.push((key, direction));
+    }
+    // MongoDB takes at most 32 sort keys; the reports append up to two tie-breakers.
+    if keys.len() > MAX_KEYS {
+        return Err(invalid());
     }
     // JavaScript objects list integer-like keys first, in numeric order.
     keys.sort_by_key(|(k, _)| array_index(k).map_or((1, 0), |i| (0, i)));
@@ -97,6 +105,8 @@ mod tests {
 
     #[test]
     fn refuses_everything_else_with_the_raw_text() {
+        let keys: Vec<String> = (0..=MAX_KEYS).map(|i| format!("\"k{i}\":1")).collect();
+        let too_many = format!("{{{}}}", keys.join(","));
         for raw in [
             "abc",
             "",
@@ -111,6 +121,8 @@ mod tests {
             r#"{"$total":1}"#,
             r#"{"a..b":1}"#,
             r#"{"":1}"#,
+            r#"{"a.$b":1}"#,
+            &too_many,
         ] {
             match parse_sort(raw) {
                 Err(ApiError::InvalidSort(r)) => assert_eq!(r, raw),

@@ -13,14 +13,29 @@ use crate::metrics::Metrics;
 pub type Body = Arc<Map<String, Value>>;
 
 pub struct ReportCache {
-    cache: Option<Cache<String, Body>>,
+    /// In-flight and (when `keep`) finished computations per key.
+    cache: Cache<String, Body>,
+    /// False when `RCA_CACHE_TTL_SECS` is 0: an answer is dropped as soon as it is handed out, so only
+    /// requests that arrive while it is being computed share it.
+    keep: bool,
+    /// Test seam (zero in service): a pause before each computation starts, so that a test can show
+    /// concurrent requests joining one computation regardless of how fast the database is.
+    hold: Duration,
 }
 
 impl ReportCache {
-    /// `ttl` zero disables the cache (each request computes its own answer).
-    pub fn new(ttl: Duration) -> Self {
+    /// `ttl` zero keeps no answers (identical concurrent requests still share one computation).
+    pub fn new(ttl: Duration, hold: Duration) -> Self {
+        let builder = Cache::builder().max_capacity(10_000);
+        let cache = if ttl.is_zero() {
+            builder.build()
+        } else {
+            builder.time_to_live(ttl).build()
+        };
         Self {
-            cache: (!ttl.is_zero()).then(|| Cache::builder().max_capacity(10_000).time_to_live(ttl).build()),
+            cache,
+            keep: !ttl.is_zero(),
+            hold,
         }
     }
 
@@ -36,20 +51,25 @@ impl ReportCache {
         F: Future<Output = Result<Map<String, Value>, ApiError>>,
     {
         let timed = async {
+            if !self.hold.is_zero() {
+                tokio::time::sleep(self.hold).await;
+            }
             let started = Instant::now();
             let body = compute.await;
             metrics.query(report, started.elapsed().as_secs_f64());
             body.map(Arc::new)
         };
-        let Some(cache) = &self.cache else {
-            return timed.await;
-        };
-        let entry = cache
-            .entry(format!("{report}|{key}"))
+        let key = format!("{report}|{key}");
+        let entry = self
+            .cache
+            .entry(key.clone())
             .or_try_insert_with(timed)
             .await
             .map_err(|e| (*e).clone())?;
         metrics.cache(report, !entry.is_fresh());
+        if !self.keep {
+            self.cache.invalidate(&key).await;
+        }
         Ok(entry.into_value())
     }
 }

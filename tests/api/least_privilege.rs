@@ -280,12 +280,7 @@ async fn the_service_works_with_only_the_read_only_role() {
     assert!(!reports.is_empty());
     for path in reports {
         let res = app.get(&format!("{path}?{dates}"), Some(&admin)).await;
-        assert!(
-            ![401, 403, 500, 503].contains(&res.status),
-            "{path}: {} {}",
-            res.status,
-            res.body
-        );
+        assert_eq!(res.status, 200, "{path}: {}", res.body);
     }
     // listIndexes, granted on the rooms for the omnichannel hints, works too.
     assert!(app.state.store.index_names(coll::ROOMS).await.is_ok());

@@ -441,7 +441,13 @@ async fn monitors_see_everything_when_there_are_no_units() {
 
 #[tokio::test]
 async fn twenty_identical_cold_requests_run_one_aggregation() {
-    let app = spawn_app().await;
+    // No result cache, and each computation held 300 ms before it starts: all twenty requests are in
+    // flight together, so only single flight can make them share one aggregation.
+    let app = spawn_app_with(|s| {
+        s.cache_ttl = std::time::Duration::ZERO;
+        s.compute_hold = std::time::Duration::from_millis(300);
+    })
+    .await;
     let admin = app.admin().await;
     example_data(&app).await;
     let before = app.state.store.aggregations_run();
@@ -451,9 +457,22 @@ async fn twenty_identical_cold_requests_run_one_aggregation() {
         assert_json(res, 200, DEFAULT_ORDER);
     }
     assert_eq!(app.state.store.aggregations_run(), before + 1);
-    // Cached afterwards; another sort is another entry.
+    // Nothing is kept: the next request computes again.
+    assert_json(&app.get(&path, Some(&admin)).await, 200, DEFAULT_ORDER);
+    assert_eq!(app.state.store.aggregations_run(), before + 2);
+}
+
+#[tokio::test]
+async fn results_are_cached_per_parameters() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    example_data(&app).await;
+    let before = app.state.store.aggregations_run();
+    let path = format!("{DEPT}?{WEEK}");
+    assert_json(&app.get(&path, Some(&admin)).await, 200, DEFAULT_ORDER);
     assert_json(&app.get(&path, Some(&admin)).await, 200, DEFAULT_ORDER);
     assert_eq!(app.state.store.aggregations_run(), before + 1);
+    // Another sort is another entry.
     let res = app
         .get(&format!("{path}&sort={{\"total\":1,\"_id\":-1}}"), Some(&admin))
         .await;
@@ -515,4 +534,27 @@ async fn hints_are_sent_only_when_the_indexes_exist() {
     assert_eq!(app.state.store.aggregations_run(), before + 1);
     assert!(!app.state.room_hints.knows("departmentId_1_ts_1"));
     assert!(app.state.room_hints.knows("tags.0_1_ts_1"));
+}
+
+#[tokio::test]
+async fn dates_at_the_ends_of_the_calendar_and_sort_paths_mongodb_refuses() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for route in ROUTES {
+        let empty = app.get(&format!("{BASE}/{route}?{WEEK}"), Some(&admin)).await;
+        assert_eq!(empty.status, 200, "{route}: {}", empty.body);
+        for window in [
+            "start=0000-01-01&end=0000-01-02",
+            "start=-000001-06-01T00:00:00Z&end=0000-01-01T00:00:00Z",
+            "start=9999-12-31&end=%2B010000-01-01",
+        ] {
+            let res = app.get(&format!("{BASE}/{route}?{window}"), Some(&admin)).await;
+            assert_json(&res, 200, &empty.body);
+        }
+    }
+    // MongoDB refuses a `$` at the start of any part of a sort path: the sort error, never a 500.
+    let res = app
+        .get(&format!("{DEPT}?{WEEK}&sort={{\"a.$b\":1}}"), Some(&admin))
+        .await;
+    assert_json(&res, 400, &invalid_sort(r#"{\"a.$b\":1}"#));
 }

@@ -113,20 +113,13 @@ pub fn registry_routes() -> Vec<(String, Family)> {
     endpoints().into_iter().map(|e| (e.path, e.family)).collect()
 }
 
-/// Checks a proxy's routing against the registry. Before the omnichannel routes are in the registry
-/// (their branch merges separately) the only difference allowed is exact omnichannel-dashboard paths
-/// routed ahead of their routes; once the registry holds any omnichannel route, the sets must be equal.
+/// Checks a proxy's routing against the registry: the routed paths must be exactly the served ones.
 pub fn assert_routes_registry(what: &str, routing: &Routing) {
-    let served = registry_routes();
-    let mismatches = routing_mismatches(&served, routing);
-    let registry_has_omnichannel = served.iter().any(|(_, f)| *f == Family::Omnichannel);
-    let tolerated = |m: &String| {
-        !registry_has_omnichannel
-            && m.starts_with(OMNICHANNEL_DASHBOARDS)
-            && m.ends_with("is routed to rc-analytics, which does not serve it")
-    };
-    let wrong: Vec<&String> = mismatches.iter().filter(|m| !tolerated(m)).collect();
-    assert!(wrong.is_empty(), "{what} differs from app::endpoints(): {wrong:#?}");
+    let mismatches = routing_mismatches(&registry_routes(), routing);
+    assert!(
+        mismatches.is_empty(),
+        "{what} differs from app::endpoints(): {mismatches:#?}"
+    );
 }
 
 #[test]

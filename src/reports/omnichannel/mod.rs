@@ -32,6 +32,7 @@ use crate::params::ajv::StringObjectSchema;
 use crate::params::moment::check_dates;
 use crate::params::query::Query;
 use crate::params::sort::{sort_param, SortSpec};
+use crate::params::window::{bson_bound, instant};
 use crate::params::zone::{zone_param, ReportZone};
 use crate::reports::count_of;
 use crate::store::coll;
@@ -183,8 +184,8 @@ impl ReportRequest {
     /// `{$gte: start, $lt: end}` on `rocketchat_room.ts`.
     pub fn ts_range(&self) -> Document {
         doc! {
-            "$gte": bson::DateTime::from_millis(self.start_ms),
-            "$lt": bson::DateTime::from_millis(self.end_ms),
+            "$gte": bson_bound(instant(self.start_ms)),
+            "$lt": bson_bound(instant(self.end_ms)),
         }
     }
 
