@@ -136,3 +136,35 @@ fn bad_configuration_stops_start_up_naming_the_variable() {
         assert!(stderr.starts_with(&format!("rc-analytics: {var}: ")), "{stderr}");
     }
 }
+
+#[tokio::test]
+async fn query_strings_qs_refuses_are_json_400() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let invalid = r#"{"success":false,"error":"Invalid query parameters"}"#;
+    let dates = "start=2024-01-01T00:00:00.000Z&end=2024-01-01T00:00:00.000Z";
+    // More than 500 values for one key (qs's arrayLimit), more than 1000 parameters (its parameterLimit).
+    let many_values = vec!["x=1"; 501].join("&");
+    let many_keys: Vec<String> = (0..1001).map(|i| format!("k{i}=1")).collect();
+    for query in [many_values, many_keys.join("&")] {
+        for path in [
+            "/api/v1/engagement-dashboard/messages/origin",
+            "/api/v1/livechat/analytics/dashboards/conversations-by-source",
+        ] {
+            let res = app.get(&format!("{path}?{dates}&{query}"), Some(&admin)).await;
+            assert_json(&res, 400, invalid);
+        }
+    }
+    // A malformed escape is kept as text, as qs does: here it makes `start` an invalid date.
+    let res = app
+        .get(
+            "/api/v1/engagement-dashboard/messages/origin?start=%zz&end=%E0%A4%A",
+            Some(&admin),
+        )
+        .await;
+    assert_json(
+        &res,
+        400,
+        r#"{"success":false,"error":"Match error: Failed Match.Where validation in field start"}"#,
+    );
+}
