@@ -49,7 +49,7 @@ grep "^curl .*'http://127.0.0.1:3100/api/" "$dir/seed.txt" | sort -u | while rea
   url=$(echo "$line" | sed -E "s#.*'(http://127.0.0.1:3100[^']*)'.*#\1#; s#127.0.0.1:3100#$bind#")
   uid=$(echo "$line" | sed -E "s#.*X-User-Id: ([^']*)'.*#\1#")
   tok=$(echo "$line" | sed -E "s#.*X-Auth-Token: ([^']*)'.*#\1#")
-  get() { curl -s -o "$dir/body" -w '%{time_total} %{http_code}' -H "X-User-Id: $uid" -H "X-Auth-Token: $tok" "$url"; }
+  get() { curl -s -o "$dir/body" -w '%{time_total} %{http_code}\n' -H "X-User-Id: $uid" -H "X-Auth-Token: $tok" "$url"; }
   read -r cold code < <(get)
   times=()
   for _ in $(seq 1 "$warm"); do read -r t _ < <(get); times+=("$t"); done
