@@ -268,6 +268,15 @@ impl Store {
     }
 }
 
+/// The string elements of an array field of a result (`roles`, `usernames`, `usersList`); none when the
+/// field is missing or not an array.
+pub fn strings<'a>(doc: &'a Document, key: &str) -> Vec<&'a str> {
+    match doc.get(key) {
+        Some(Bson::Array(a)) => a.iter().filter_map(Bson::as_str).collect(),
+        _ => vec![],
+    }
+}
+
 fn read_preference(pref: ReadPref) -> ReadPreference {
     match pref {
         ReadPref::Primary => ReadPreference::Primary,

@@ -9,7 +9,7 @@ use moka::future::Cache;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
-use crate::store::{coll, Store};
+use crate::store::{coll, strings, Store};
 
 /// The role Rocket.Chat white-lists: its holders are denied the analytics permissions.
 const GUEST_ROLE: &str = "guest";
@@ -109,7 +109,7 @@ async fn load_user(store: &Store, user_id: String, hashed: String) -> Result<Arc
     Ok(Arc::new(AuthUser {
         id: user_id,
         username: found.get_str("username").ok().map(str::to_owned),
-        roles: strings(&found, "roles"),
+        roles: owned_strings(&found, "roles"),
     }))
 }
 
@@ -117,14 +117,11 @@ async fn load_grant(store: &Store, permission: String) -> Result<Arc<Vec<String>
     let found = store
         .find_one(coll::PERMISSIONS, doc! {"_id": permission}, doc! {"roles": 1})
         .await?;
-    Ok(Arc::new(found.map(|d| strings(&d, "roles")).unwrap_or_default()))
+    Ok(Arc::new(found.map(|d| owned_strings(&d, "roles")).unwrap_or_default()))
 }
 
-/// The string elements of an array field (missing or mistyped fields give an empty list).
-pub fn strings(d: &Document, key: &str) -> Vec<String> {
-    d.get_array(key)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
-        .unwrap_or_default()
+fn owned_strings(d: &Document, key: &str) -> Vec<String> {
+    strings(d, key).into_iter().map(str::to_owned).collect()
 }
 
 #[cfg(test)]

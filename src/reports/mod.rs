@@ -16,3 +16,12 @@ pub fn count_of(d: &Document, key: &str) -> i64 {
         _ => 0,
     }
 }
+
+/// The stage operators of a pipeline, for the builders' unit tests.
+#[cfg(test)]
+pub fn stage_names(pipeline: &[Document]) -> Vec<&str> {
+    pipeline
+        .iter()
+        .filter_map(|s| s.keys().next().map(String::as_str))
+        .collect()
+}

@@ -22,14 +22,14 @@ use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
 use super::period::Periods;
-use super::{cached_report, join_dashboard_room, list_body, messages_sent_match, start_end_with, strings};
+use super::{cached_report, join_dashboard_room, list_body, messages_sent_match, start_end_with};
 use crate::app::AppState;
 use crate::auth::{Authorized, ViewEngagementDashboard};
 use crate::error::{success, ApiError};
 use crate::params::iso::format_canonical;
 use crate::params::query::Query;
 use crate::reports::count_of;
-use crate::store::coll;
+use crate::store::{coll, strings};
 
 const REPORT: &str = "engagement.channels.list";
 /// Rocket.Chat's `API_Default_Count` and `API_Upper_Count_Limit` defaults.

@@ -52,7 +52,7 @@ pub fn shape(rows: &[Document]) -> Map<String, Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reports::engagement::stage_names;
+    use crate::reports::stage_names;
 
     #[test]
     fn pipeline_and_shape() {

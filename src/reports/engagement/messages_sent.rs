@@ -50,8 +50,8 @@ pub fn pipeline(periods: &Periods) -> Vec<Document> {
 mod tests {
     use super::*;
     use crate::params::zone::ReportZone;
-    use crate::reports::engagement::stage_names;
     use crate::reports::engagement::StartEnd;
+    use crate::reports::stage_names;
 
     #[test]
     fn pipeline_reads_both_periods_and_buckets_in_the_zone() {

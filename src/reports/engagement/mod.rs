@@ -245,14 +245,6 @@ pub fn list_body(key: &str, items: impl IntoIterator<Item = Value>) -> Map<Strin
     body
 }
 
-/// The strings of an array field (`usernames`, `usersList`); none when it is missing or not an array.
-pub fn strings<'a>(doc: &'a Document, key: &str) -> Vec<&'a str> {
-    match doc.get(key) {
-        Some(Bson::Array(a)) => a.iter().filter_map(Bson::as_str).collect(),
-        _ => vec![],
-    }
-}
-
 /// `YYYY-MM-DD` of a date field in the report zone. MongoDB's (and SecantusDB's) `$dateToString`
 /// takes the IANA name or the `±HH:MM` offset that [`ReportZone::name`] gives.
 pub fn day_of(field: &str, zone: ReportZone) -> Bson {
@@ -290,15 +282,6 @@ pub fn messages_per_room(from: bson::DateTime, to: bson::DateTime) -> Vec<Docume
         doc! {"$match": messages_sent_match(from, to)},
         doc! {"$group": {"_id": "$rid", "messages": {"$sum": 1}}},
     ]
-}
-
-/// The stage operators of a pipeline, for tests.
-#[cfg(test)]
-pub fn stage_names(pipeline: &[Document]) -> Vec<&str> {
-    pipeline
-        .iter()
-        .filter_map(|s| s.keys().next().map(String::as_str))
-        .collect()
 }
 
 /// Stages that join each group's `_id` (a room id) to its room's type and keep dashboard types only.

@@ -59,7 +59,7 @@ mod tests {
     fn pipeline_filters_on_ts_first_and_groups_before_the_lookup() {
         let w = DayWindow::from_instants(1_704_067_200_000, 1_704_671_999_999, ReportZone::utc());
         let p = pipeline(&w);
-        let stages: Vec<&str> = p.iter().map(|s| s.keys().next().unwrap().as_str()).collect();
+        let stages = crate::reports::stage_names(&p);
         assert_eq!(stages, ["$match", "$group", "$lookup", "$unwind", "$match", "$group"]);
         let m = p[0].get_document("$match").unwrap();
         assert_eq!(m.keys().next().unwrap(), "ts");

@@ -9,13 +9,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
-use super::{join_dashboard_room, list_body, messages_per_room, strings, window_report};
+use super::{join_dashboard_room, list_body, messages_per_room, window_report};
 use crate::app::AppState;
 use crate::auth::{Authorized, ViewEngagementDashboard};
 use crate::error::ApiError;
 use crate::params::window::DayWindow;
 use crate::reports::count_of;
-use crate::store::coll;
+use crate::store::{coll, strings};
 
 const REPORT: &str = "engagement.messages.top-five-popular-channels";
 const TOP: i64 = 5;
@@ -62,7 +62,7 @@ pub fn shape(rows: &[Document]) -> Map<String, Value> {
 mod tests {
     use super::*;
     use crate::params::zone::ReportZone;
-    use crate::reports::engagement::stage_names;
+    use crate::reports::stage_names;
 
     #[test]
     fn pipeline_groups_before_the_lookup_and_limits_to_five() {

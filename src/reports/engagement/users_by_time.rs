@@ -67,7 +67,7 @@ pub fn shape(rows: &[Document]) -> Map<String, Value> {
 mod tests {
     use super::*;
     use crate::params::zone::ReportZone;
-    use crate::reports::engagement::stage_names;
+    use crate::reports::stage_names;
 
     #[test]
     fn pipeline_and_shape() {

@@ -58,8 +58,9 @@ pub fn unspecified_filter(request: &ReportRequest, scope: &Scope) -> Document {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{request, stages};
+    use super::super::test_support::request;
     use super::*;
+    use crate::reports::stage_names as stages;
 
     #[test]
     fn pipeline_groups_before_joining_and_merges_by_name() {

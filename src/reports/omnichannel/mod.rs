@@ -308,11 +308,6 @@ pub(crate) mod test_support {
             sort: sort.and_then(|s| crate::params::sort::parse_sort(s).unwrap()),
         }
     }
-
-    /// Stage names of a pipeline.
-    pub fn stages(p: &[Document]) -> Vec<&str> {
-        p.iter().map(|s| s.keys().next().unwrap().as_str()).collect()
-    }
 }
 
 #[cfg(test)]

@@ -34,8 +34,9 @@ pub fn pipeline(request: &ReportRequest, scope: &Scope) -> Vec<Document> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{request, stages};
+    use super::super::test_support::request;
     use super::*;
+    use crate::reports::stage_names as stages;
 
     #[test]
     fn pipeline_labels_alias_else_type() {

@@ -80,8 +80,9 @@ pub fn shape(row: Option<&Document>) -> Map<String, Value> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{request, stages};
+    use super::super::test_support::request;
     use super::*;
+    use crate::reports::stage_names as stages;
 
     #[test]
     fn pipeline_is_one_group() {
