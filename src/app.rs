@@ -122,7 +122,7 @@ pub struct Endpoint {
     pub family: Family,
     pub summary: &'static str,
     /// The Rocket.Chat permission the route requires (`None`: no authentication).
-    pub permission: Option<&'static str>,
+    pub permission: Option<crate::auth::Rule>,
     pub params: Vec<Param>,
     /// Builds the GET resource for `path`.
     pub register: fn(&str) -> Resource,

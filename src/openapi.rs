@@ -9,6 +9,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::app::{Endpoint, Family};
+use crate::auth::Fallback;
 use crate::error::ApiError;
 
 /// A parameter whose description starts with this word is an rc-analytics extension (not in
@@ -99,11 +100,29 @@ fn operation(endpoint: &Endpoint) -> Value {
         "parameters": parameters,
         "responses": responses,
     });
-    if let Some(permission) = endpoint.permission {
+    if let Some(rule) = endpoint.permission {
         op["security"] = json!([{"authToken": [], "userId": []}]);
-        op["x-rc-permission"] = Value::String(permission.into());
+        op["x-rc-permission"] = Value::String(rule.name.into());
+        op["x-rc-permission-fallback"] = fallback(rule.fallback);
+        op["description"] = Value::String(format!(
+            "Requires the Rocket.Chat permission `{}`; where its document is absent from \
+             `rocketchat_permissions` (Community Edition), {}.",
+            rule.name,
+            match rule.fallback {
+                Fallback::RolesOf(other) => format!("the roles of `{other}` hold it"),
+                Fallback::Role(role) => format!("the role `{role}` holds it"),
+            }
+        ));
     }
     op
+}
+
+/// `x-rc-permission-fallback`: `{"rolesOf": permission}` or `{"role": role}`.
+fn fallback(f: Fallback) -> Value {
+    match f {
+        Fallback::RolesOf(other) => json!({ "rolesOf": other }),
+        Fallback::Role(role) => json!({ "role": role }),
+    }
 }
 
 fn family_tag(family: Family) -> &'static str {
@@ -207,7 +226,12 @@ mod tests {
                 .collect();
             let expected: Vec<&str> = e.params.iter().map(|p| p.name).collect();
             assert_eq!(names, expected, "{}", e.path);
-            assert_eq!(op["x-rc-permission"].as_str(), e.permission, "{}", e.path);
+            assert_eq!(
+                op["x-rc-permission"].as_str(),
+                e.permission.map(|r| r.name),
+                "{}",
+                e.path
+            );
         }
     }
 

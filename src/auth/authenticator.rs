@@ -8,6 +8,7 @@ use bson::{doc, Document};
 use moka::future::Cache;
 use sha2::{Digest, Sha256};
 
+use super::{Fallback, Rule};
 use crate::error::ApiError;
 use crate::store::{coll, strings, Store};
 
@@ -35,8 +36,9 @@ impl AuthUser {
 pub struct Authenticator {
     /// (user id, hashed token) → user; only hits are cached, so a new login works at once.
     users: Option<Cache<(String, String), Arc<AuthUser>>>,
-    /// permission → roles that hold it.
-    grants: Option<Cache<String, Arc<Vec<String>>>>,
+    /// permission → roles of its document, `None` when the document is absent (cached alike, so a
+    /// document created later takes effect within the TTL).
+    grants: Option<Cache<String, Arc<Option<Vec<String>>>>>,
 }
 
 impl Authenticator {
@@ -49,27 +51,29 @@ impl Authenticator {
         }
     }
 
-    /// 401 unless the headers name a user holding that token, 403 unless the user holds `permission`.
-    pub async fn authorize(
-        &self,
-        store: &Store,
-        user_id: &str,
-        token: &str,
-        permission: &str,
-    ) -> Result<Arc<AuthUser>, ApiError> {
-        let user = self.authenticate(store, user_id, token).await?;
+    /// Whether `user` holds the permission `rule` names: never for a guest; else the roles of the
+    /// permission's document, or, when that document is absent, those of its fallback.
+    pub async fn permits(&self, store: &Store, user: &AuthUser, rule: Rule) -> Result<bool, ApiError> {
         if user.has_role(GUEST_ROLE) {
-            return Err(ApiError::Forbidden);
+            return Ok(false);
         }
-        let roles = self.permission_roles(store, permission).await?;
-        if user.roles.iter().any(|r| roles.contains(r)) {
-            Ok(user)
-        } else {
-            Err(ApiError::Forbidden)
-        }
+        let roles = match self.permission_roles(store, rule.name).await?.as_ref() {
+            Some(roles) => roles.clone(),
+            None => match rule.fallback {
+                Fallback::Role(role) => vec![role.to_string()],
+                Fallback::RolesOf(other) => self
+                    .permission_roles(store, other)
+                    .await?
+                    .as_ref()
+                    .clone()
+                    .unwrap_or_default(),
+            },
+        };
+        Ok(user.roles.iter().any(|r| roles.contains(r)))
     }
 
-    async fn authenticate(&self, store: &Store, user_id: &str, token: &str) -> Result<Arc<AuthUser>, ApiError> {
+    /// 401 unless the headers name a user holding that token.
+    pub async fn authenticate(&self, store: &Store, user_id: &str, token: &str) -> Result<Arc<AuthUser>, ApiError> {
         let hashed = hash_login_token(token);
         let load = load_user(store, user_id.to_string(), hashed.clone());
         match &self.users {
@@ -81,7 +85,7 @@ impl Authenticator {
         }
     }
 
-    async fn permission_roles(&self, store: &Store, permission: &str) -> Result<Arc<Vec<String>>, ApiError> {
+    async fn permission_roles(&self, store: &Store, permission: &str) -> Result<Arc<Option<Vec<String>>>, ApiError> {
         let load = load_grant(store, permission.to_string());
         match &self.grants {
             Some(cache) => cache
@@ -113,11 +117,11 @@ async fn load_user(store: &Store, user_id: String, hashed: String) -> Result<Arc
     }))
 }
 
-async fn load_grant(store: &Store, permission: String) -> Result<Arc<Vec<String>>, ApiError> {
+async fn load_grant(store: &Store, permission: String) -> Result<Arc<Option<Vec<String>>>, ApiError> {
     let found = store
         .find_one(coll::PERMISSIONS, doc! {"_id": permission}, doc! {"roles": 1})
         .await?;
-    Ok(Arc::new(found.map(|d| owned_strings(&d, "roles")).unwrap_or_default()))
+    Ok(Arc::new(found.map(|d| owned_strings(&d, "roles"))))
 }
 
 fn owned_strings(d: &Document, key: &str) -> Vec<String> {

@@ -15,30 +15,60 @@ pub use authenticator::{hash_login_token, AuthUser, Authenticator};
 use crate::app::AppState;
 use crate::error::ApiError;
 
-/// A Rocket.Chat permission (`rocketchat_permissions._id`).
-pub trait Permission {
-    const NAME: &'static str;
+/// Who holds a permission whose `rocketchat_permissions` document is absent (Community Edition).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fallback {
+    /// The roles of another permission's document.
+    RolesOf(&'static str),
+    /// One role.
+    Role(&'static str),
 }
 
-/// `view-engagement-dashboard`: the Engagement Dashboard routes.
+/// A Rocket.Chat permission (`rocketchat_permissions._id`) and the rule used when its document is
+/// absent. A document that exists always decides alone, even with an empty `roles` list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub name: &'static str,
+    pub fallback: Fallback,
+}
+
+/// `view-engagement-dashboard`: the Engagement Dashboard routes. A core permission (default role `admin`,
+/// Rocket.Chat's `apps/meteor/app/authorization/server/constant/permissions.ts`), so its document exists on
+/// every workspace; should it be missing, Rocket.Chat's default applies.
+pub const ENGAGEMENT_DASHBOARD: Rule = Rule {
+    name: "view-engagement-dashboard",
+    fallback: Fallback::Role("admin"),
+};
+
+/// `view-livechat-reports`: the Omnichannel reports. Created only by the enterprise livechat module
+/// (`apps/meteor/ee/app/livechat-enterprise/server/permissions.ts`), so it is absent on Community Edition;
+/// there the core `view-livechat-manager` (which guarded these routes before Rocket.Chat 6.x) decides.
+pub const LIVECHAT_REPORTS: Rule = Rule {
+    name: "view-livechat-reports",
+    fallback: Fallback::RolesOf("view-livechat-manager"),
+};
+
+/// A route's permission, as a type so that the extractor can name it: `Authorized<ViewEngagementDashboard>`.
+pub trait Permission {
+    const RULE: Rule;
+}
+
 pub struct ViewEngagementDashboard;
 impl Permission for ViewEngagementDashboard {
-    const NAME: &'static str = "view-engagement-dashboard";
+    const RULE: Rule = ENGAGEMENT_DASHBOARD;
 }
 
-/// `view-livechat-reports`: the Omnichannel reports.
 pub struct ViewLivechatReports;
 impl Permission for ViewLivechatReports {
-    const NAME: &'static str = "view-livechat-reports";
+    const RULE: Rule = LIVECHAT_REPORTS;
 }
 
-/// An authenticated user who holds permission `P`. Extraction fails with 401, then 403.
-pub struct Authorized<P: Permission> {
+/// An authenticated user, whatever their permissions. Extraction fails with 401.
+pub struct Authenticated {
     pub user: Arc<AuthUser>,
-    _permission: PhantomData<P>,
 }
 
-impl<P: Permission> FromRequest for Authorized<P> {
+impl FromRequest for Authenticated {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
@@ -58,16 +88,40 @@ impl<P: Permission> FromRequest for Authorized<P> {
                 state.metrics.auth_failure("missing-headers");
                 return Err(ApiError::Unauthorized);
             };
-            let result = state.auth.authorize(&state.store, &user_id, &token, P::NAME).await;
-            match &result {
-                Err(ApiError::Unauthorized) => state.metrics.auth_failure("unauthenticated"),
-                Err(ApiError::Forbidden) => state.metrics.auth_failure("forbidden"),
-                _ => {}
+            let user = state.auth.authenticate(&state.store, &user_id, &token).await;
+            if let Err(ApiError::Unauthorized) = user {
+                state.metrics.auth_failure("unauthenticated");
             }
-            Ok(Self {
-                user: result?,
-                _permission: PhantomData,
-            })
+            Ok(Self { user: user? })
+        })
+    }
+}
+
+/// An authenticated user who holds permission `P`. Extraction fails with 401, then 403.
+pub struct Authorized<P: Permission> {
+    pub user: Arc<AuthUser>,
+    _permission: PhantomData<P>,
+}
+
+impl<P: Permission> FromRequest for Authorized<P> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let authenticated = Authenticated::from_request(req, payload);
+        Box::pin(async move {
+            let user = authenticated.await?.user;
+            let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+            if state.auth.permits(&state.store, &user, P::RULE).await? {
+                Ok(Self {
+                    user,
+                    _permission: PhantomData,
+                })
+            } else {
+                state.metrics.auth_failure("forbidden");
+                Err(ApiError::Forbidden)
+            }
         })
     }
 }

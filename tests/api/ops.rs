@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rc_analytics::app::{endpoints, Family};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::helpers::*;
 
@@ -133,7 +133,13 @@ async fn openapi_describes_every_registry_route() {
             assert_eq!(responses.contains_key(status), guarded, "{} {status}", e.path);
         }
         if guarded {
-            assert_eq!(op["x-rc-permission"], e.permission.unwrap());
+            let rule = e.permission.unwrap();
+            assert_eq!(op["x-rc-permission"], rule.name);
+            let fallback = match e.family {
+                Family::Engagement => json!({"role": "admin"}),
+                _ => json!({"rolesOf": "view-livechat-manager"}),
+            };
+            assert_eq!(op["x-rc-permission-fallback"], fallback, "{}", e.path);
             let example = &responses["401"]["content"]["application/json"]["examples"]["unauthorized"]["value"];
             assert_eq!(example.to_string(), UNAUTHORIZED);
         }

@@ -79,7 +79,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         path: format!("{PREFIX}{path}"),
         family: Family::Engagement,
         summary,
-        permission: Some(ViewEngagementDashboard::NAME),
+        permission: Some(ViewEngagementDashboard::RULE),
         params: params.to_vec(),
         register,
     };

@@ -93,7 +93,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         path: format!("{PREFIX}{path}"),
         family: Family::Omnichannel,
         summary,
-        permission: Some(ViewLivechatReports::NAME),
+        permission: Some(ViewLivechatReports::RULE),
         params: PARAMS.to_vec(),
         register,
     };
