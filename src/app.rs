@@ -105,6 +105,9 @@ pub enum Family {
     Engagement,
     /// `/api/v1/livechat/analytics/dashboards/…`: ajv validation, `checkDates`.
     Omnichannel,
+    /// `/rc-analytics/…`: the dashboard page, its assets and the small JSON routes it calls; proxied on
+    /// Rocket.Chat's origin by one prefix.
+    Dashboard,
 }
 
 /// A query parameter, for the OpenAPI description.

@@ -130,6 +130,7 @@ fn family_tag(family: Family) -> &'static str {
         Family::Operations => "operations",
         Family::Engagement => "engagement-dashboard",
         Family::Omnichannel => "omnichannel-reports",
+        Family::Dashboard => "dashboard",
     }
 }
 
@@ -180,7 +181,7 @@ pub fn error_responses(family: Family) -> Vec<(u16, Vec<(&'static str, ApiError)
                 ("timezone", ApiError::BadRequest("Invalid time zone: Mars/Base".into())),
             ],
         )),
-        Family::Operations => {}
+        Family::Operations | Family::Dashboard => {}
     }
     out.push((404, vec![("not-found", ApiError::NotFound)]));
     out.push((405, vec![("method-not-allowed", ApiError::MethodNotAllowed)]));

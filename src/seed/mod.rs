@@ -213,7 +213,12 @@ impl SeedSummary {
         let (start, end) = self.span.last_week();
         crate::app::endpoints()
             .into_iter()
-            .filter(|e| e.family != crate::app::Family::Operations)
+            .filter(|e| {
+                matches!(
+                    e.family,
+                    crate::app::Family::Engagement | crate::app::Family::Omnichannel
+                )
+            })
             .map(|e| {
                 let has_end = e.params.iter().any(|p| p.name == "end");
                 let query = match (e.family, has_end) {
