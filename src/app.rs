@@ -159,6 +159,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     ];
     all.extend(engagement::endpoints());
     all.extend(omnichannel::endpoints());
+    all.extend(crate::ui::endpoints());
     all
 }
 

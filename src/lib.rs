@@ -11,3 +11,4 @@ pub mod params;
 pub mod reports;
 pub mod seed;
 pub mod store;
+pub mod ui;

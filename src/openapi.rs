@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 use crate::app::{Endpoint, Family};
 use crate::auth::Fallback;
 use crate::error::ApiError;
+use crate::ui::{self, Kind};
 
 /// A parameter whose description starts with this word is an rc-analytics extension (not in
 /// Rocket.Chat's API); it is marked `x-rc-analytics-extension: true`.
@@ -81,15 +82,47 @@ fn operation(endpoint: &Endpoint) -> Value {
             param
         })
         .collect();
-    let ok = if endpoint.path == "/metrics" {
-        json!({"description": "Prometheus text exposition format",
-            "content": {"text/plain": {"schema": {"type": "string"}}}})
-    } else {
-        json!({"description": "Success; `success: true` is the last key",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Success"}}}})
+    let dashboard = match endpoint.family {
+        Family::Dashboard => ui::kind(&endpoint.path),
+        _ => None,
+    };
+    let (ok_status, ok) = match dashboard {
+        Some(Kind::Redirect(status)) => (
+            status,
+            json!({"description": format!("Redirects to {}", ui::PAGE),
+                "headers": {"Location": {"schema": {"type": "string", "example": ui::PAGE}}}}),
+        ),
+        Some(Kind::File(content_type)) => (
+            200,
+            json!({"description": "The file; ETag, Cache-Control, Content-Security-Policy, \
+                    X-Content-Type-Options, Referrer-Policy; compressed when the client accepts it",
+                "content": {content_type: {"schema": {"type": "string"}}}}),
+        ),
+        _ if endpoint.path == "/metrics" => (
+            200,
+            json!({"description": "Prometheus text exposition format",
+                "content": {"text/plain": {"schema": {"type": "string"}}}}),
+        ),
+        _ => (
+            200,
+            json!({"description": "Success; `success: true` is the last key",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Success"}}}}),
+        ),
     };
     let mut responses = Map::new();
-    responses.insert("200".into(), ok);
+    responses.insert(ok_status.to_string(), ok);
+    if let Some(Kind::File(_)) = dashboard {
+        responses.insert(
+            "304".into(),
+            json!({"description": "Not modified: If-None-Match names the current ETag"}),
+        );
+    }
+    if dashboard == Some(Kind::Json) {
+        responses.insert(
+            "401".into(),
+            error_response(&[("unauthorized", ApiError::Unauthorized)]),
+        );
+    }
     for (status, errors) in error_responses(endpoint.family) {
         responses.insert(status.to_string(), error_response(&errors));
     }
@@ -100,6 +133,15 @@ fn operation(endpoint: &Endpoint) -> Value {
         "parameters": parameters,
         "responses": responses,
     });
+    if dashboard == Some(Kind::Json) {
+        op["security"] = json!([{"authToken": [], "userId": []}]);
+        op["description"] = Value::String(
+            "Requires a signed-in user (X-User-Id / X-Auth-Token), no permission; `can` tells which \
+             sections the user may open: `engagement` = view-engagement-dashboard, `omnichannel` = \
+             view-livechat-reports (absent on Community Edition: the roles of view-livechat-manager)."
+                .into(),
+        );
+    }
     if let Some(rule) = endpoint.permission {
         op["security"] = json!([{"authToken": [], "userId": []}]);
         op["x-rc-permission"] = Value::String(rule.name.into());
@@ -247,6 +289,31 @@ mod tests {
             sort["content"]["application/json"]["examples"]["s"]["value"].to_string(),
             r#"{"success":false,"error":"Invalid sort parameter provided: \"abc\" [error-invalid-sort]","errorType":"error-invalid-sort","details":{"helperMethod":"parseJsonQuery"}}"#
         );
+    }
+
+    #[test]
+    fn dashboard_routes_describe_what_they_answer() {
+        let doc = document(&endpoints());
+        let op = |path: &str| doc["paths"][path]["get"].clone();
+        let session = op(ui::SESSION);
+        assert_eq!(
+            session["responses"]["401"]["content"]["application/json"]["examples"]["unauthorized"]["value"],
+            ApiError::Unauthorized.body()
+        );
+        assert_eq!(session["security"], json!([{"authToken": [], "userId": []}]));
+        assert!(session["responses"]["200"]["content"]["application/json"].is_object());
+        assert!(session.get("x-rc-permission").is_none());
+        let page = op(ui::PAGE);
+        assert!(page["responses"]["200"]["content"]["text/html; charset=utf-8"].is_object());
+        assert!(page["responses"]["304"].is_object());
+        assert!(page["responses"].get("401").is_none());
+        assert!(page.get("security").is_none());
+        assert_eq!(
+            op("/")["responses"]["302"]["headers"]["Location"]["schema"]["example"],
+            ui::PAGE
+        );
+        assert!(op(ui::PREFIX)["responses"]["301"].is_object());
+        assert!(op(ui::PREFIX)["responses"].get("200").is_none());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! `scripts/test.sh`), one database per test, exact status codes and bodies.
 
 mod compose;
+mod dashboard;
 mod engagement;
 mod engagement_messages;
 mod engagement_users;
