@@ -6,7 +6,7 @@ use chrono::{NaiveDate, Utc};
 use mongodb::options::ClientOptions;
 use mongodb::Client;
 
-use super::{generate, SeedError, SeedOptions};
+use super::{generate, Edition, SeedError, SeedOptions};
 use crate::config::{database_from_url, redact};
 
 pub const USAGE: &str = "usage: rc-analytics seed [options]
@@ -20,6 +20,9 @@ options:
   --messages N         number of rocketchat_message documents (default 50000)
   --until YYYY-MM-DD   last day of data, UTC (default: today)
   --days N             number of days, --until included (default 42, at least 7)
+  --edition E          community (default: a never-licensed workspace, core permissions only, no
+                       units or monitors) or enterprise (what a licensed workspace also holds)
+  --json               print one JSON object (credentials, example requests, counts) instead of text
   --force              replace the generator's collections even if the database holds Rocket.Chat data
   -h, --help           this text
 
@@ -33,6 +36,7 @@ pub const BASE_URL: &str = "http://127.0.0.1:3100";
 #[derive(Debug)]
 struct Args {
     mongo_url: Option<String>,
+    json: bool,
     options: SeedOptions,
 }
 
@@ -40,6 +44,7 @@ struct Args {
 fn parse(args: &[String], today: NaiveDate) -> Result<Option<Args>, String> {
     let mut out = Args {
         mongo_url: None,
+        json: false,
         options: SeedOptions::new(today),
     };
     out.options.progress = true;
@@ -62,6 +67,14 @@ fn parse(args: &[String], today: NaiveDate) -> Result<Option<Args>, String> {
         match flag {
             "-h" | "--help" => return Ok(None),
             "--force" if inline.is_none() => out.options.force = true,
+            "--json" if inline.is_none() => out.json = true,
+            "--edition" => {
+                out.options.edition = match value(flag)?.as_str() {
+                    "community" => Edition::Community,
+                    "enterprise" => Edition::Enterprise,
+                    v => return Err(format!("--edition '{v}' is not community or enterprise")),
+                }
+            }
             "--mongo-url" => out.mongo_url = Some(value(flag)?),
             "--seed" => out.options.seed = number(flag, value(flag)?)?,
             "--messages" => out.options.messages = number(flag, value(flag)?)?,
@@ -82,7 +95,8 @@ fn parse(args: &[String], today: NaiveDate) -> Result<Option<Args>, String> {
 
 /// Exit codes: 0 written, 1 refused (Rocket.Chat data without `--force`) or failed, 2 bad usage.
 pub fn main(args: &[String]) -> i32 {
-    let args = match parse(args, Utc::now().date_naive()) {
+    let now = Utc::now();
+    let mut args = match parse(args, now.date_naive()) {
         Ok(Some(a)) => a,
         Ok(None) => {
             println!("{USAGE}");
@@ -93,6 +107,8 @@ pub fn main(args: &[String]) -> i32 {
             return 2;
         }
     };
+    // A live workspace: data of the current day ends now, not at midnight.
+    args.options.now = Some(now.timestamp_millis());
     let Some(url) = args
         .mongo_url
         .or_else(|| std::env::var("MONGO_URL").ok())
@@ -133,7 +149,11 @@ pub fn main(args: &[String]) -> i32 {
                     redact(&url),
                     started.elapsed().as_secs_f64()
                 );
-                println!("{}", summary.report(BASE_URL));
+                if args.json {
+                    println!("{}", summary.json());
+                } else {
+                    println!("{}", summary.report(BASE_URL));
+                }
                 0
             }
             Err(SeedError::Invalid(why)) => {
@@ -180,6 +200,9 @@ mod tests {
         assert_eq!(a.mongo_url.as_deref(), Some("mongodb://h/demo"));
         let o = a.options;
         assert_eq!((o.seed, o.messages, o.days, o.force), (7, 1000, 10, true));
+        assert_eq!((a.json, o.edition), (false, Edition::Community));
+        let a = args(&["--json", "--edition", "enterprise"]).unwrap().unwrap();
+        assert_eq!((a.json, a.options.edition), (true, Edition::Enterprise));
         assert_eq!(o.until.to_string(), "2024-01-07");
         assert!(args(&["--help"]).unwrap().is_none());
     }
@@ -198,6 +221,10 @@ mod tests {
                 "unknown option '--force' (rc-analytics seed --help)",
             ),
             (&["--bogus"][..], "unknown option '--bogus' (rc-analytics seed --help)"),
+            (
+                &["--edition", "pro"][..],
+                "--edition 'pro' is not community or enterprise",
+            ),
         ] {
             assert_eq!(args(list).unwrap_err(), text);
         }

@@ -147,7 +147,10 @@ impl<'a> Stream<'a> {
     pub fn day(&mut self, day: u32, n: u64) -> Vec<Document> {
         let start = self.span.day_ms(day);
         let mut times: Vec<i64> = (0..n)
-            .map(|_| start + self.hours.sample(&mut self.g) as i64 * 3_600_000 + self.g.range(0, 3_600_000))
+            .map(|_| {
+                let t = start + self.hours.sample(&mut self.g) as i64 * 3_600_000 + self.g.range(0, 3_600_000);
+                self.span.live(t)
+            })
             .collect();
         times.sort_unstable();
         times.into_iter().map(|ts| self.message(ts)).collect()

@@ -40,8 +40,12 @@ pub const DAY_MS: i64 = 86_400_000;
 /// Omnichannel visitors (not read by any report yet; written so conversations point at real visitors).
 pub const VISITORS: &str = "rocketchat_livechat_visitor";
 
+/// Rocket.Chat's analytics rollup, which it fills only while licensed: the community edition leaves it
+/// empty (rc-analytics never reads it).
+pub const ANALYTICS: &str = "rocketchat_analytics";
+
 /// Every collection the generator writes; `--force` drops exactly these.
-pub const WRITTEN: [&str; 10] = [
+pub const WRITTEN: [&str; 11] = [
     coll::ROLES,
     coll::PERMISSIONS,
     coll::USERS,
@@ -52,7 +56,33 @@ pub const WRITTEN: [&str; 10] = [
     coll::DEPARTMENT_AGENTS,
     coll::UNIT_MONITORS,
     VISITORS,
+    ANALYTICS,
 ];
+
+/// Which kind of workspace the data imitates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Edition {
+    /// A never-licensed workspace: core permissions only (no `view-livechat-reports`), no
+    /// `livechat-monitor` role or users, no business units or unit monitors, an empty
+    /// `rocketchat_analytics`.
+    #[default]
+    Community,
+    /// A licensed workspace: the enterprise livechat module's permission, role, monitor and units.
+    Enterprise,
+}
+
+impl Edition {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Community => "community",
+            Self::Enterprise => "enterprise",
+        }
+    }
+
+    pub fn is_enterprise(self) -> bool {
+        self == Self::Enterprise
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct SeedOptions {
@@ -67,6 +97,9 @@ pub struct SeedOptions {
     pub force: bool,
     /// Show the messages written so far on stderr.
     pub progress: bool,
+    pub edition: Edition,
+    /// The current time (ms): when it falls on `until`, that day's data ends there (see [`Span::live`]).
+    pub now: Option<i64>,
 }
 
 impl SeedOptions {
@@ -81,6 +114,8 @@ impl SeedOptions {
             days: Self::DEFAULT_DAYS,
             force: false,
             progress: false,
+            edition: Edition::default(),
+            now: None,
         }
     }
 
@@ -121,9 +156,25 @@ pub enum SeedError {
 pub struct Span {
     pub until: NaiveDate,
     pub days: u32,
+    /// The current time, when it falls inside the day `until`: that day's data ends there.
+    pub now: Option<i64>,
 }
 
 impl Span {
+    /// Where an instant drawn over the whole span lands in a live workspace: unchanged, except on the
+    /// last day when `now` falls inside it, whose 24 hours are compressed into `[00:00, now)` so that
+    /// nothing lies in the future and every count stays as drawn.
+    pub fn live(&self, t: i64) -> i64 {
+        let last = self.day_ms(self.days - 1);
+        match self.now {
+            Some(now) if (last..last + DAY_MS).contains(&now) && t >= last => {
+                let offset = (t - last).min(DAY_MS - 1);
+                last + (i128::from(offset) * i128::from(now - last) / i128::from(DAY_MS)) as i64
+            }
+            _ => t,
+        }
+    }
+
     pub fn date(&self, i: u32) -> NaiveDate {
         self.until - Days::new(u64::from(self.days - 1 - i))
     }
@@ -158,6 +209,8 @@ pub const EXAMPLE_SORT: &str = "%7B%22total%22%3A1%2C%22_id%22%3A-1%7D";
 /// A user's id and plain login token, for `X-User-Id` / `X-Auth-Token`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credential {
+    /// The user's most important role (`admin`, `livechat-manager`, …, `user`, `guest`).
+    pub role: String,
     pub label: String,
     pub user_id: String,
     pub username: String,
@@ -167,6 +220,7 @@ pub struct Credential {
 #[derive(Clone, Debug)]
 pub struct SeedSummary {
     pub database: String,
+    pub edition: Edition,
     pub span: Span,
     /// Documents written per collection.
     pub written: BTreeMap<String, u64>,
@@ -245,12 +299,33 @@ impl SeedSummary {
         )
     }
 
+    /// `seed --json`: one object for scripts (the demo, the benchmark): the database, edition and days,
+    /// every credential with its role, the example requests (paths) and the documents written.
+    pub fn json(&self) -> serde_json::Value {
+        let credential = |c: &Credential| {
+            serde_json::json!({
+                "role": c.role, "label": c.label, "username": c.username, "userId": c.user_id, "token": c.token,
+            })
+        };
+        serde_json::json!({
+            "database": self.database,
+            "edition": self.edition.name(),
+            "from": self.span.date(0).to_string(),
+            "until": self.span.until.to_string(),
+            "credentials": self.credentials.iter().map(credential).collect::<Vec<_>>(),
+            "personalAccessToken": credential(&self.personal_access_token),
+            "requests": self.report_paths(),
+            "written": self.written,
+        })
+    }
+
     /// What the command prints: counts, credentials, the curl lines and the expected answers.
     pub fn report(&self, base: &str) -> String {
         let mut out = format!(
-            "Seeded database '{}' with {} days of demo data ({} to {}):\n",
+            "Seeded database '{}' with {} days of {} edition demo data ({} to {}):\n",
             self.database,
             self.span.days,
+            self.edition.name(),
             self.span.date(0),
             self.span.until
         );
@@ -298,17 +373,18 @@ pub async fn generate(db: &Database, opts: &SeedOptions) -> Result<SeedSummary, 
     let span = Span {
         until: opts.until,
         days: opts.days,
+        now: opts.now,
     };
     let regular = (opts.messages / 400).clamp(30, 1500) as usize;
-    let people = people::generate(opts.seed, &span, regular);
+    let people = people::generate(opts.seed, &span, regular, opts.edition);
     let mut rooms = rooms::generate(opts.seed, &span, &people);
     // Conversations take up to a tenth of the messages; the rest go to the other rooms.
-    let omni = omni::generate(opts.seed, &span, &people, opts.messages / 10);
+    let omni = omni::generate(opts.seed, &span, &people, opts.messages / 10, opts.edition);
 
     let progress = opts.progress.then_some((coll::MESSAGES, opts.messages));
     let mut w = write::Writer::new(db, progress);
-    w.extend(coll::ROLES, people::roles()).await?;
-    w.extend(coll::PERMISSIONS, people::permissions()).await?;
+    w.extend(coll::ROLES, people::roles(opts.edition)).await?;
+    w.extend(coll::PERMISSIONS, people::permissions(opts.edition)).await?;
     w.extend(coll::USERS, people.docs.iter().cloned()).await?;
     w.extend(coll::DEPARTMENTS, omni.departments).await?;
     w.extend(coll::DEPARTMENT_AGENTS, omni.department_agents).await?;
@@ -337,10 +413,14 @@ pub async fn generate(db: &Database, opts: &SeedOptions) -> Result<SeedSummary, 
         w.extend(coll::SESSIONS, docs).await?;
     }
     let written = w.finish().await?;
+    if !opts.edition.is_enterprise() {
+        db.create_collection(ANALYTICS).await?;
+    }
     write::create_indexes(db).await?;
 
     Ok(SeedSummary {
         database: db.name().to_string(),
+        edition: opts.edition,
         span,
         written: WRITTEN
             .iter()
@@ -355,4 +435,32 @@ pub async fn generate(db: &Database, opts: &SeedOptions) -> Result<SeedSummary, 
         expected_origin,
         example: omni.example,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_compresses_only_the_last_day_up_to_now() {
+        let until = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let last = midnight(until);
+        let now = last + 6 * 3_600_000; // 06:00
+        let span = Span {
+            until,
+            days: 7,
+            now: Some(now),
+        };
+        // Earlier days are untouched; the last day's 24 hours land in [00:00, 06:00), in order.
+        assert_eq!(span.live(last - 1), last - 1);
+        assert_eq!(span.live(last), last);
+        assert_eq!(span.live(last + 12 * 3_600_000), last + 3 * 3_600_000);
+        assert_eq!(span.live(last + DAY_MS - 1), now - 1);
+        assert!(span.live(last + 1000) <= span.live(last + 2000));
+        // Without `now`, or with `now` outside the last day, nothing moves.
+        for now in [None, Some(last - 1), Some(last + DAY_MS)] {
+            let span = Span { now, ..span };
+            assert_eq!(span.live(last + 12 * 3_600_000), last + 12 * 3_600_000);
+        }
+    }
 }

@@ -8,7 +8,7 @@ use chrono::{Datelike, Weekday};
 use super::docs;
 use super::people::People;
 use super::rng::{Gen, Part, Weighted};
-use super::{Span, DAY_MS};
+use super::{Edition, Span, DAY_MS};
 
 /// What `conversations-by-department` must answer for the last 7 days with `sort={"total":1,"_id":-1}`:
 /// `data` merged by department name, by count ascending, then name descending (the default sort breaks the
@@ -143,7 +143,9 @@ struct Builder<'a> {
 }
 
 /// Conversations over the span, with at most `message_budget` messages in them.
-pub fn generate(seed: u64, span: &Span, people: &People, message_budget: u64) -> Omni {
+/// On Community Edition there are no business units (an enterprise feature): departments stand alone,
+/// rooms carry no `departmentAncestors`, and nobody monitors a unit.
+pub fn generate(seed: u64, span: &Span, people: &People, message_budget: u64, edition: Edition) -> Omni {
     let mut g = Gen::new(seed, Part::Omnichannel);
     let units: Vec<String> = UNITS.iter().map(|_| g.id()).collect();
     let n_agents = people.agents.len();
@@ -158,7 +160,7 @@ pub fn generate(seed: u64, span: &Span, people: &People, message_budget: u64) ->
             Department {
                 id: g.id(),
                 name,
-                unit: *unit,
+                unit: unit.filter(|_| edition.is_enterprise()),
                 agents,
             }
         })
@@ -190,6 +192,17 @@ pub fn generate(seed: u64, span: &Span, people: &People, message_budget: u64) ->
 
 impl Builder<'_> {
     fn structure(&mut self) {
+        // The monitor's id is drawn in both editions, so that the conversations that follow are the
+        // same: on Community Edition the reports then answer what they answer on Enterprise data.
+        let monitor_id = self.g.id();
+        if self.people.edition.is_enterprise() {
+            self.units_and_monitor(monitor_id);
+        }
+        self.departments_and_agents();
+    }
+
+    /// The business units and the monitor who watches the first one (enterprise only).
+    fn units_and_monitor(&mut self, monitor_id: String) {
         for (u, name) in UNITS.iter().enumerate() {
             let members = self.departments.iter().filter(|d| d.unit == Some(u)).count() as i32;
             let monitors = i32::from(u == 0);
@@ -200,11 +213,14 @@ impl Builder<'_> {
         // The monitor watches the first unit.
         let monitor = &self.people.all[self.people.monitor];
         self.out.unit_monitors.push(doc! {
-            "_id": self.g.id(),
+            "_id": monitor_id,
             "monitorId": monitor.id.as_str(),
             "unitId": self.units[0].as_str(),
             "username": monitor.username.as_str(),
         });
+    }
+
+    fn departments_and_agents(&mut self) {
         for (i, dep) in self.departments.iter().enumerate() {
             let mut d = docs::department(&dep.id, dep.name);
             d.insert("numAgents", dep.agents.len() as i32);
@@ -295,6 +311,7 @@ impl Builder<'_> {
     }
 
     fn conversation(&mut self, ts: i64, target: Target, status: Status, src: usize, tags: Tags) {
+        let ts = self.span.live(ts);
         let visitor = format!("guest-{}", self.out.rooms.len() + 1);
         let id = self.g.id();
         let mut room = docs::livechat_room(&id, DateTime::from_millis(ts), &visitor);
@@ -344,7 +361,7 @@ impl Builder<'_> {
         }
         self.out.visitors.push(visitor_doc);
 
-        let end = self.span.end_ms() - 1;
+        let end = self.span.live(self.span.end_ms() - 1);
         let served = status != Status::Queued;
         let agent = &self.people.all[*self.g.pick(&agents)];
         let served_at = if status == Status::ClosedZero {

@@ -6,7 +6,7 @@ use bson::{doc, DateTime, Document};
 
 use super::docs;
 use super::rng::{Gen, Part};
-use super::{Credential, Span, DAY_MS};
+use super::{Credential, Edition, Span, DAY_MS};
 
 /// Rocket.Chat's built-in roles: `(_id, scope, description)`.
 pub const ROLES: [(&str, &str, &str); 12] = [
@@ -24,7 +24,9 @@ pub const ROLES: [(&str, &str, &str); 12] = [
     ("leader", "Subscriptions", "Leader"),
 ];
 
-/// Rocket.Chat's default grants of the permissions the reports check (rocketchat-api.md §2.2).
+/// Rocket.Chat's default grants of the permissions the reports check, on a licensed workspace: the
+/// enterprise livechat module creates `view-livechat-reports` and adds `livechat-monitor` to
+/// `view-livechat-manager` (`apps/meteor/ee/app/livechat-enterprise/server/permissions.ts`).
 pub const PERMISSIONS: [(&str, &[&str]); 3] = [
     ("view-engagement-dashboard", &["admin"]),
     (
@@ -36,6 +38,16 @@ pub const PERMISSIONS: [(&str, &[&str]); 3] = [
         &["admin", "livechat-manager", "livechat-monitor"],
     ),
 ];
+
+/// The same on a never-licensed workspace: only the core permissions
+/// (`apps/meteor/app/authorization/server/constant/permissions.ts`).
+pub const CORE_PERMISSIONS: [(&str, &[&str]); 2] = [
+    ("view-engagement-dashboard", &["admin"]),
+    ("view-livechat-manager", &["livechat-manager", "admin"]),
+];
+
+/// The role the enterprise livechat module creates.
+const ENTERPRISE_ROLE: &str = "livechat-monitor";
 
 /// Rocket.Chat's `getMostImportantRole` order (sessions carry the first role of a user found here).
 const ROLE_IMPORTANCE: [&str; 9] = [
@@ -109,6 +121,7 @@ impl Person {
 
     pub fn credential(&self, label: &str) -> Credential {
         Credential {
+            role: self.most_important_role().into(),
             label: label.into(),
             user_id: self.id.clone(),
             username: self.username.clone(),
@@ -118,6 +131,7 @@ impl Person {
 }
 
 pub struct People {
+    pub edition: Edition,
     pub all: Vec<Person>,
     pub docs: Vec<Document>,
     pub admin: usize,
@@ -135,30 +149,40 @@ pub struct People {
 
 impl People {
     pub fn credentials(&self) -> Vec<Credential> {
-        vec![
-            self.all[self.admin].credential("admin (view-engagement-dashboard, view-livechat-reports)"),
+        let mut out = vec![
+            self.all[self.admin].credential("admin (both report families)"),
             self.all[self.manager].credential("livechat-manager"),
-            self.all[self.monitor].credential("livechat-monitor (unit Americas)"),
+        ];
+        if self.edition.is_enterprise() {
+            out.push(self.all[self.monitor].credential("livechat-monitor (unit Americas)"));
+        }
+        out.extend([
             self.all[self.agents[0]].credential("livechat-agent (no report permission)"),
             self.all[self.plain_user].credential("user (no report permission)"),
             self.all[self.guest].credential("guest"),
-        ]
+        ]);
+        out
     }
 }
 
-pub fn roles() -> Vec<Document> {
-    ROLES.iter().map(|(id, scope, d)| docs::role(id, scope, d)).collect()
-}
-
-pub fn permissions() -> Vec<Document> {
-    PERMISSIONS
+pub fn roles(edition: Edition) -> Vec<Document> {
+    ROLES
         .iter()
-        .map(|(id, roles)| docs::permission(id, roles))
+        .filter(|(id, ..)| edition.is_enterprise() || *id != ENTERPRISE_ROLE)
+        .map(|(id, scope, d)| docs::role(id, scope, d))
         .collect()
 }
 
+pub fn permissions(edition: Edition) -> Vec<Document> {
+    let grants: &[(&str, &[&str])] = match edition {
+        Edition::Enterprise => &PERMISSIONS,
+        Edition::Community => &CORE_PERMISSIONS,
+    };
+    grants.iter().map(|(id, roles)| docs::permission(id, roles)).collect()
+}
+
 /// `regular` ordinary users besides the fixed cast.
-pub fn generate(seed: u64, span: &Span, regular: usize) -> People {
+pub fn generate(seed: u64, span: &Span, regular: usize, edition: Edition) -> People {
     // The admin's token depends on the seed only, so the printed credentials survive a new `--until`.
     let mut secrets = Gen::new(seed, Part::Secrets);
     let admin_id = secrets.id();
@@ -219,12 +243,17 @@ pub fn generate(seed: u64, span: &Span, regular: usize) -> People {
         &["user", "livechat-manager"],
         founded + 60_000,
     );
+    // On Community Edition the same person exists, as a plain user.
+    let (monitor_name, monitor_roles): (&str, &'static [&'static str]) = match edition {
+        Edition::Enterprise => ("mo.monitor", &["user", ENTERPRISE_ROLE]),
+        Edition::Community => ("mo.member", &["user"]),
+    };
     let monitor = add(
         &mut all,
         &mut g,
         None,
-        "mo.monitor".into(),
-        &["user", "livechat-monitor"],
+        monitor_name.into(),
+        monitor_roles,
         founded + 120_000,
     );
     let agents: Vec<usize> = ["ana", "ben", "carla", "dev", "eva", "felix"]
@@ -255,17 +284,17 @@ pub fn generate(seed: u64, span: &Span, regular: usize) -> People {
         let at = if g.chance(0.4) {
             founded + g.range(0, 29 * DAY_MS)
         } else {
-            span.start_ms() + g.range(0, span.days as i64 * DAY_MS)
+            span.live(span.start_ms() + g.range(0, span.days as i64 * DAY_MS))
         };
         let idx = add(&mut all, &mut g, None, name, &["user"], at);
         if at < span.start_ms() {
             founders.push(idx);
         }
     }
-    let guest_at = span.start_ms() + g.range(0, span.days as i64 * DAY_MS);
+    let guest_at = span.live(span.start_ms() + g.range(0, span.days as i64 * DAY_MS));
     let guest = add(&mut all, &mut g, None, "gina.guest".into(), &["guest"], guest_at);
     for n in 1..=3 {
-        let at = span.start_ms() + g.range(0, span.days as i64 * DAY_MS);
+        let at = span.live(span.start_ms() + g.range(0, span.days as i64 * DAY_MS));
         add(&mut all, &mut g, None, format!("anonymous-{n}"), &["anonymous"], at);
     }
 
@@ -311,6 +340,7 @@ pub fn generate(seed: u64, span: &Span, regular: usize) -> People {
         })
         .collect();
     People {
+        edition,
         all,
         docs,
         admin,

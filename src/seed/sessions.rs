@@ -82,8 +82,10 @@ impl<'a> Sessions<'a> {
             let mut devices: Vec<(usize, i32, i64)> = Vec::new();
             for _ in 0..self.g.range(1, 4) {
                 let login = start + self.hours.sample(&mut self.g) as i64 * 3_600_000 + self.g.range(0, 3_600_000);
-                let login = login.max(person.created_at);
-                let last = (login + self.g.range(5 * 60_000, 6 * 3_600_000)).min(end - 1);
+                let login = self.span.live(login).max(person.created_at);
+                let last = self
+                    .span
+                    .live((login + self.g.range(5 * 60_000, 6 * 3_600_000)).min(end - 1));
                 let dev = if self.g.chance(0.7) {
                     u % DEVICES.len()
                 } else {

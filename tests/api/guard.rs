@@ -146,8 +146,21 @@ async fn guest_is_denied_even_with_a_granting_role() {
 }
 
 #[tokio::test]
-async fn no_permission_document_is_403() {
+async fn an_absent_engagement_document_means_the_admin_role() {
+    // Community Edition keeps the core permission; should its document be missing, Rocket.Chat's
+    // default (admin) applies.
     let app = spawn_app().await;
+    let admin = app.user("admin1", &["admin"]).await;
+    let manager = app.user("manager1", &["user", "livechat-manager"]).await;
+    assert_json(&app.get(ORIGIN, Some(&admin)).await, 200, EMPTY_ORIGINS);
+    assert_json(&app.get(ORIGIN, Some(&manager)).await, 403, FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_existing_document_with_no_roles_refuses_everyone() {
+    let app = spawn_app().await;
+    app.insert("rocketchat_permissions", vec![docs::permission(ENGAGEMENT, &[])])
+        .await;
     let admin = app.user("admin1", &["admin"]).await;
     assert_json(&app.get(ORIGIN, Some(&admin)).await, 403, FORBIDDEN);
 }

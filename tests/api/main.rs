@@ -1,6 +1,7 @@
 //! Integration tests: the real service against a real MongoDB-wire server (`MONGODB_URI`, started by
 //! `scripts/test.sh`), one database per test, exact status codes and bodies.
 
+mod community;
 mod compose;
 mod dashboard;
 mod engagement;

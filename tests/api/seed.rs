@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use futures::TryStreamExt;
 use mongodb::{Client, Database};
 use rc_analytics::reports::count_of;
-use rc_analytics::seed::{docs, generate, SeedOptions, SeedSummary, WRITTEN};
+use rc_analytics::seed::{docs, generate, Edition, SeedOptions, SeedSummary, ANALYTICS, WRITTEN};
 
 use crate::helpers::*;
 
@@ -19,6 +19,7 @@ fn options(seed: u64, messages: u64) -> SeedOptions {
     let mut o = SeedOptions::new(NaiveDate::parse_from_str(UNTIL, "%Y-%m-%d").unwrap());
     o.seed = seed;
     o.messages = messages;
+    o.edition = Edition::Enterprise;
     o
 }
 
@@ -86,7 +87,8 @@ async fn same_seed_and_until_give_identical_documents() {
     generate(&c, &options(4, 1500)).await.unwrap();
     assert_eq!(sa.credentials, sb.credentials);
     assert_eq!(sa.expected_origin, sb.expected_origin);
-    for coll in WRITTEN {
+    // rocketchat_analytics stays empty in both editions.
+    for coll in WRITTEN.into_iter().filter(|c| *c != ANALYTICS) {
         let (da, db_) = (all_docs(&a, coll).await, all_docs(&b, coll).await);
         assert!(!da.is_empty(), "{coll} is empty");
         assert_eq!(da.len(), db_.len(), "{coll}");
@@ -399,4 +401,68 @@ async fn every_report_answers_the_demo_requests_with_data() {
         200,
         r#"{"total":18,"data":[{"label":"TestQueue","value":1},{"label":"TestBH","value":1},{"label":"Missing","value":16}],"unspecified":43,"success":true}"#,
     );
+}
+
+#[tokio::test]
+async fn json_output_and_a_live_workspace_by_default() {
+    // The defaults: community edition, data up to today, today's data ending now.
+    let db = fresh_db("json").await;
+    let before = chrono::Utc::now().timestamp_millis();
+    let out = seed_binary(&["--mongo-url", &url_for(db.name()), "--messages", "1500", "--json"]);
+    let after = chrono::Utc::now().timestamp_millis();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(v["database"], db.name());
+    assert_eq!(v["edition"], "community");
+    assert_eq!(v["until"], chrono::Utc::now().date_naive().to_string());
+    let roles: Vec<&str> = v["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["admin", "livechat-manager", "livechat-agent", "user", "guest"]);
+    let admin = &v["credentials"][0];
+    assert_eq!(admin["username"], "demo.admin");
+    assert_eq!(
+        count(&db, "users", doc! {"_id": admin["userId"].as_str().unwrap()}).await,
+        1
+    );
+    assert_eq!(v["personalAccessToken"]["role"], "user");
+    assert_eq!(v["requests"].as_array().unwrap().len(), 14);
+    assert_eq!(v["written"]["rocketchat_message"], 1500);
+    assert_eq!(v["written"]["rocketchat_analytics"], 0);
+    // Nothing lies in the future of the run: messages, rooms' last activity, sessions, conversations.
+    let latest = |coll: &'static str, field: &'static str| {
+        let db = db.clone();
+        async move {
+            db.collection::<Document>(coll)
+                .find_one(doc! {field: {"$exists": true}})
+                .sort(doc! {field: -1})
+                .await
+                .unwrap()
+                .and_then(|d| d.get_datetime(field).ok().map(|t| t.timestamp_millis()))
+                .unwrap_or_else(|| panic!("no {coll}.{field}"))
+        }
+    };
+    let today = chrono::Utc::now()
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis();
+    for (coll, field) in [
+        ("rocketchat_message", "ts"),
+        ("rocketchat_room", "_updatedAt"),
+        ("rocketchat_room", "ts"),
+        ("rocketchat_sessions", "lastActivityAt"),
+        ("users", "createdAt"),
+    ] {
+        let t = latest(coll, field).await;
+        assert!(t <= after, "{coll}.{field} {t} is after the run ({after})");
+        if field != "createdAt" {
+            // And the last day has data (unless the run started at midnight).
+            assert!(t >= today.min(before - 1), "{coll}.{field} {t} is before today");
+        }
+    }
 }
