@@ -375,8 +375,17 @@ async fn the_omnichannel_example_is_in_the_data() {
 
 #[tokio::test]
 async fn every_report_answers_the_demo_requests_with_data() {
+    // The demo's data: the default, community edition.
     let app = spawn_app().await;
-    let summary = generate(&app.db, &options(3, 3000)).await.unwrap();
+    let summary = generate(
+        &app.db,
+        &SeedOptions {
+            edition: Edition::Community,
+            ..options(3, 3000)
+        },
+    )
+    .await
+    .unwrap();
     let admin = summary.admin();
     let creds = Creds {
         user_id: admin.user_id.clone(),
