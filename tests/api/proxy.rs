@@ -18,6 +18,9 @@ use crate::helpers::*;
 use crate::ops::free_port;
 
 pub const NGINX_CONF: &str = "deploy/nginx/rc-analytics.conf";
+/// The dashboard page's prefix on Rocket.Chat's origin: the page at `/rc-analytics/`, its assets and JSON
+/// routes below it; `/rc-analytics` redirects to `/rc-analytics/`.
+pub const DASHBOARD_PREFIX: &str = "/rc-analytics";
 /// The omnichannel dashboards' path: rc-analytics serves some of its reports, Rocket.Chat the others.
 pub const OMNICHANNEL_DASHBOARDS: &str = "/api/v1/livechat/analytics/dashboards/";
 
@@ -73,15 +76,32 @@ pub fn nginx_routing(conf: &str) -> Routing {
 }
 
 /// What the registry requires of a proxy: every engagement route under the family's prefix, every
-/// omnichannel route by exact path, nothing else (operations routes stay private, and the other omnichannel
-/// dashboards stay with Rocket.Chat). Returns the differences, empty when the proxy routes exactly that.
+/// omnichannel route by exact path, the dashboard page's routes by the one dashboard prefix (`/rc-analytics/`
+/// and the bare `/rc-analytics`, which rc-analytics redirects), nothing else: operations routes stay private,
+/// the other omnichannel dashboards stay with Rocket.Chat, and so does a dashboard route outside the prefix
+/// (rc-analytics' own `/`, which on Rocket.Chat's origin is Rocket.Chat's). Returns the differences, empty
+/// when the proxy routes exactly that.
 pub fn routing_mismatches(served: &[(String, Family)], routing: &Routing) -> Vec<String> {
     let mut out = Vec::new();
     let engagement_prefix = format!("{ENGAGEMENT_PREFIX}/");
+    let dashboard_prefix = format!("{DASHBOARD_PREFIX}/");
+    let allowed_prefixes = [&engagement_prefix, &dashboard_prefix];
     for prefix in &routing.prefixes {
-        if *prefix != engagement_prefix {
-            out.push(format!("prefix {prefix} is routed; only {engagement_prefix} may be"));
+        if !allowed_prefixes.contains(&prefix) {
+            out.push(format!(
+                "prefix {prefix} is routed; only {engagement_prefix} and {dashboard_prefix} may be"
+            ));
         }
+    }
+    for prefix in allowed_prefixes {
+        if !routing.prefixes.contains(prefix) {
+            out.push(format!("prefix {prefix} is not routed"));
+        }
+    }
+    if !routing.exact.contains(DASHBOARD_PREFIX) {
+        out.push(format!(
+            "{DASHBOARD_PREFIX} (redirects to {dashboard_prefix}) is not routed"
+        ));
     }
     let omnichannel: BTreeSet<&str> = served
         .iter()
@@ -89,7 +109,7 @@ pub fn routing_mismatches(served: &[(String, Family)], routing: &Routing) -> Vec
         .map(|(p, _)| p.as_str())
         .collect();
     for path in &routing.exact {
-        if !omnichannel.contains(path.as_str()) {
+        if !omnichannel.contains(path.as_str()) && path != DASHBOARD_PREFIX {
             out.push(format!("{path} is routed to rc-analytics, which does not serve it"));
         }
     }
@@ -97,16 +117,27 @@ pub fn routing_mismatches(served: &[(String, Family)], routing: &Routing) -> Vec
         let routed = routing.sends_to_rc_analytics(path);
         match family {
             Family::Operations if routed => out.push(format!("{path} (operations) is exposed through the proxy")),
-            Family::Engagement if !routing.prefixes.iter().any(|p| path.starts_with(p.as_str())) => {
+            Family::Engagement if !path.starts_with(engagement_prefix.as_str()) || !routed => {
                 out.push(format!("{path} is not routed by the engagement prefix"))
             }
             Family::Omnichannel if !routing.exact.contains(path) => {
                 out.push(format!("{path} is not routed by exact path"))
             }
+            Family::Dashboard if in_dashboard(path) && !routed => {
+                out.push(format!("{path} is not routed by the dashboard prefix"))
+            }
+            Family::Dashboard if !in_dashboard(path) && routed => out.push(format!(
+                "{path} (dashboard, outside {dashboard_prefix}) is routed to rc-analytics"
+            )),
             _ => {}
         }
     }
     out
+}
+
+/// `/rc-analytics` or a path below `/rc-analytics/`.
+pub fn in_dashboard(path: &str) -> bool {
+    path == DASHBOARD_PREFIX || path.starts_with(&format!("{DASHBOARD_PREFIX}/"))
 }
 
 pub fn registry_routes() -> Vec<(String, Family)> {
@@ -131,10 +162,17 @@ fn the_comparison_finds_every_kind_of_difference() {
             format!("{OMNICHANNEL_DASHBOARDS}conversations-by-source"),
             Family::Omnichannel,
         ),
+        (format!("{DASHBOARD_PREFIX}/"), Family::Dashboard),
+        (format!("{DASHBOARD_PREFIX}/api/session"), Family::Dashboard),
+        ("/".to_string(), Family::Dashboard),
     ];
     let good = Routing {
-        prefixes: [format!("{ENGAGEMENT_PREFIX}/")].into(),
-        exact: [format!("{OMNICHANNEL_DASHBOARDS}conversations-by-source")].into(),
+        prefixes: [format!("{ENGAGEMENT_PREFIX}/"), format!("{DASHBOARD_PREFIX}/")].into(),
+        exact: [
+            format!("{OMNICHANNEL_DASHBOARDS}conversations-by-source"),
+            DASHBOARD_PREFIX.to_string(),
+        ]
+        .into(),
     };
     assert_eq!(routing_mismatches(&served, &good), Vec::<String>::new());
     let bad = Routing {
@@ -144,18 +182,44 @@ fn the_comparison_finds_every_kind_of_difference() {
     assert_eq!(
         routing_mismatches(&served, &bad),
         [
-            "prefix / is routed; only /api/v1/engagement-dashboard/ may be".to_string(),
+            "prefix / is routed; only /api/v1/engagement-dashboard/ and /rc-analytics/ may be".to_string(),
+            "prefix /api/v1/engagement-dashboard/ is not routed".into(),
+            "prefix /rc-analytics/ is not routed".into(),
+            "/rc-analytics (redirects to /rc-analytics/) is not routed".into(),
             "/api/v1/livechat/analytics/dashboards/agents-productivity-totals is routed to rc-analytics, which does not serve it".into(),
             "/health (operations) is exposed through the proxy".into(),
             "/api/v1/livechat/analytics/dashboards/conversations-by-source is not routed by exact path".into(),
+            "/ (dashboard, outside /rc-analytics/) is routed to rc-analytics".into(),
         ]
     );
     let none = Routing::default();
     assert_eq!(
         routing_mismatches(&served, &none),
         [
-            "/api/v1/engagement-dashboard/messages/origin is not routed by the engagement prefix".to_string(),
+            "prefix /api/v1/engagement-dashboard/ is not routed".to_string(),
+            "prefix /rc-analytics/ is not routed".into(),
+            "/rc-analytics (redirects to /rc-analytics/) is not routed".into(),
+            "/api/v1/engagement-dashboard/messages/origin is not routed by the engagement prefix".into(),
             "/api/v1/livechat/analytics/dashboards/conversations-by-source is not routed by exact path".into(),
+            "/rc-analytics/ is not routed by the dashboard prefix".into(),
+            "/rc-analytics/api/session is not routed by the dashboard prefix".into(),
+        ]
+    );
+    // The bare `/rc-analytics` (an exact path) is no substitute for the prefix.
+    let slashless = Routing {
+        prefixes: [format!("{ENGAGEMENT_PREFIX}/")].into(),
+        exact: [
+            format!("{OMNICHANNEL_DASHBOARDS}conversations-by-source"),
+            DASHBOARD_PREFIX.to_string(),
+        ]
+        .into(),
+    };
+    assert_eq!(
+        routing_mismatches(&served, &slashless),
+        [
+            "prefix /rc-analytics/ is not routed".to_string(),
+            "/rc-analytics/ is not routed by the dashboard prefix".into(),
+            "/rc-analytics/api/session is not routed by the dashboard prefix".into(),
         ]
     );
 }
@@ -335,6 +399,101 @@ fn nginx_binary() -> PathBuf {
     })
 }
 
+/// The dashboard page and its session route (issue 12).
+const DASHBOARD_PAGE: &str = "/rc-analytics/";
+const SESSION: &str = "/rc-analytics/api/session";
+
+/// Whether a route of `family` at `path` is meant to be reachable through the proxy.
+fn proxied(family: Family, path: &str) -> bool {
+    match family {
+        Family::Engagement | Family::Omnichannel => true,
+        Family::Dashboard => in_dashboard(path),
+        Family::Operations => false,
+    }
+}
+
+/// An answer as compared between rc-analytics and the proxy.
+#[derive(Debug, PartialEq, Eq)]
+struct Answer {
+    status: u16,
+    /// The headers a proxy must pass through unchanged (absent ones as `None`).
+    headers: Vec<(&'static str, Option<String>)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| *n == name)?.1.as_deref()
+    }
+}
+
+const PASSED_THROUGH: [&str; 11] = [
+    "content-type",
+    "content-encoding",
+    "cache-control",
+    "etag",
+    "vary",
+    "location",
+    "content-security-policy",
+    "x-content-type-options",
+    "x-frame-options",
+    "referrer-policy",
+    "www-authenticate",
+];
+
+async fn answer(http: &reqwest::Client, url: &str, creds: Option<&Creds>, gzip: bool) -> Answer {
+    let mut req = http.get(url);
+    if gzip {
+        // reqwest here does not decode it: the compressed bytes and their headers are compared.
+        req = req.header("Accept-Encoding", "gzip");
+    }
+    if let Some(c) = creds {
+        req = req.header("X-User-Id", &c.user_id).header("X-Auth-Token", &c.token);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let headers = PASSED_THROUGH
+        .iter()
+        .map(|&n| (n, res.headers().get(n).map(|v| v.to_str().unwrap().to_string())))
+        .collect();
+    let body = res.bytes().await.unwrap().to_vec();
+    Answer { status, headers, body }
+}
+
+/// `path` answered by rc-analytics directly and through the proxy, plain and gzip-compressed: the same
+/// answers. Returns the plain one.
+async fn same_answer(http: &reqwest::Client, direct: &str, proxy: &str, path: &str, creds: Option<&Creds>) -> Answer {
+    for gzip in [true, false] {
+        let expected = answer(http, &format!("{direct}{path}"), creds, gzip).await;
+        let through = answer(http, &format!("{proxy}{path}"), creds, gzip).await;
+        assert_eq!(
+            through, expected,
+            "{path} (gzip: {gzip}) through the proxy differs from rc-analytics' own answer"
+        );
+        if !gzip {
+            return through;
+        }
+    }
+    unreachable!()
+}
+
+/// The first script or stylesheet the page loads from below the dashboard prefix, as an absolute path
+/// (relative references resolved against the page's URL).
+fn first_asset(html: &str) -> String {
+    let base = url::Url::parse(&format!("http://page{DASHBOARD_PAGE}")).unwrap();
+    for attr in [" src=\"", " href=\""] {
+        for piece in html.split(attr).skip(1) {
+            let reference = piece.split('"').next().unwrap();
+            let resolved = base.join(reference).unwrap();
+            let path = resolved.path();
+            if resolved.host_str() == Some("page") && path.starts_with(DASHBOARD_PAGE) && path != DASHBOARD_PAGE {
+                return path.to_string();
+            }
+        }
+    }
+    panic!("the page loads no asset from below {DASHBOARD_PAGE}:\n{html}")
+}
+
 #[tokio::test]
 async fn nginx_sends_the_registry_routes_to_rc_analytics_and_the_rest_to_rocket_chat() {
     let nginx = nginx_binary();
@@ -345,7 +504,11 @@ async fn nginx_sends_the_registry_routes_to_rc_analytics_and_the_rest_to_rocket_
     let listen = free_port();
     let _nginx = start_nginx(&nginx, listen, rca_port, rc_port);
     let proxy = format!("http://127.0.0.1:{listen}");
-    let http = reqwest::Client::new();
+    // Redirects are answers to compare, not to follow.
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let get = |path: &str, creds: Option<&Creds>| {
         let mut req = http.get(format!("{proxy}{path}"));
         if let Some(c) = creds {
@@ -355,10 +518,10 @@ async fn nginx_sends_the_registry_routes_to_rc_analytics_and_the_rest_to_rocket_
     };
     let seen_count = || seen.lock().unwrap().len();
 
-    // Every route rc-analytics serves to Rocket.Chat's clients reaches rc-analytics, with the headers
+    // Every API route rc-analytics serves to Rocket.Chat's clients reaches rc-analytics, with the headers
     // intact (the admin passes the guard: no 401/403) and rc-analytics' request id echoed.
     for (path, family) in registry_routes() {
-        if family == Family::Operations {
+        if !matches!(family, Family::Engagement | Family::Omnichannel) {
             continue;
         }
         let before = seen_count();
@@ -391,6 +554,55 @@ async fn nginx_sends_the_registry_routes_to_rc_analytics_and_the_rest_to_rocket_
         token: "not-the-token".into(),
     };
     assert_json(&send(get(origin, Some(&wrong))).await, 401, UNAUTHORIZED);
+    // The dashboard page: every literal dashboard route of the registry under the prefix, the page, an asset
+    // the page loads and the bare prefix reach rc-analytics and come back as rc-analytics answers them
+    // directly (status, bytes, content type, caching, compression and security headers, redirect target);
+    // the session route sees the caller's auth headers.
+    let direct = format!("http://127.0.0.1:{rca_port}");
+    let dashboard_paths: Vec<String> = registry_routes()
+        .into_iter()
+        .filter(|(p, f)| *f == Family::Dashboard && in_dashboard(p) && !p.contains('{'))
+        .map(|(p, _)| p)
+        .collect();
+    assert!(
+        dashboard_paths.contains(&DASHBOARD_PAGE.to_string()),
+        "{dashboard_paths:?}"
+    );
+    assert!(dashboard_paths.contains(&SESSION.to_string()), "{dashboard_paths:?}");
+    let page = same_answer(&http, &direct, &proxy, DASHBOARD_PAGE, Some(&admin)).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.header("content-type").unwrap().starts_with("text/html"),
+        "{page:?}"
+    );
+    let asset = first_asset(&String::from_utf8_lossy(&page.body));
+    let script = same_answer(&http, &direct, &proxy, &asset, None).await;
+    assert_eq!(script.status, 200, "{asset}");
+    assert!(!script.body.is_empty(), "{asset}");
+    // The browser's revalidation passes through too: If-None-Match in, 304 out.
+    let etag = script.header("etag").unwrap_or_else(|| panic!("{asset} has no ETag"));
+    let res = get(&asset, None).header("If-None-Match", etag).send().await.unwrap();
+    assert_eq!(res.status(), 304, "{asset}");
+    assert_eq!(res.headers()["etag"], etag);
+    let bare = same_answer(&http, &direct, &proxy, DASHBOARD_PREFIX, None).await;
+    assert_eq!(bare.status, 301, "{bare:?}");
+    assert_eq!(bare.header("location"), Some(DASHBOARD_PAGE));
+    for path in &dashboard_paths {
+        same_answer(&http, &direct, &proxy, path, Some(&admin)).await;
+    }
+    let res = get(SESSION, Some(&admin))
+        .header("X-Request-Id", "page-via-proxy")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "page-via-proxy");
+    assert_eq!(
+        res.text().await.unwrap(),
+        r#"{"user":{"_id":"admin1","username":"admin1"},"can":{"engagement":true,"omnichannel":true},"timezone":"UTC","success":true}"#
+    );
+    assert_json(&send(get(SESSION, Some(&wrong))).await, 401, UNAUTHORIZED);
+    assert_eq!(seen_count(), 0, "a dashboard request reached Rocket.Chat");
+
     // An unknown engagement-dashboard route is answered by rc-analytics (JSON 404), as the prefix says.
     let res = send(get("/api/v1/engagement-dashboard/not-a-route", None)).await;
     assert_json(&res, 404, r#"{"success":false,"error":"Resource not found"}"#);
@@ -404,8 +616,9 @@ async fn nginx_sends_the_registry_routes_to_rc_analytics_and_the_rest_to_rocket_
     assert_eq!(seen_count(), 0);
 
     // Everything else reaches Rocket.Chat, with the query string and the auth headers intact: routes
-    // rc-analytics does not serve (also under the omnichannel dashboards, and below an exact path), and
-    // rc-analytics' operations routes, which the proxy does not expose.
+    // rc-analytics does not serve (also under the omnichannel dashboards, below an exact path, and beside
+    // the dashboard prefix), Rocket.Chat's own root and pages, and rc-analytics' operations routes, which
+    // the proxy does not expose.
     let not_served = [
         "/api/v1/livechat/analytics/dashboards/agents-productivity-totals?start=2024-01-01T00:00:00.000Z&end=x",
         "/api/v1/livechat/analytics/dashboards/conversations-by-source/extra",
@@ -414,15 +627,17 @@ async fn nginx_sends_the_registry_routes_to_rc_analytics_and_the_rest_to_rocket_
         "/api/v1/me",
         "/api/v1/login",
         "/",
+        "/home",
+        "/rc-analyticsx",
+        "/rc-analytics.js",
         "/health",
+        "/ready",
         "/metrics",
         "/openapi.json",
     ];
     for target in not_served {
         let path = target.split('?').next().unwrap();
-        assert!(!endpoints()
-            .iter()
-            .any(|e| e.path == path && e.family != Family::Operations));
+        assert!(!endpoints().iter().any(|e| e.path == path && proxied(e.family, &e.path)));
         let res = get(target, Some(&admin)).send().await.unwrap();
         assert_eq!(res.status(), 200, "{target}");
         assert_eq!(res.text().await.unwrap(), "rocketchat", "{target}");
