@@ -11,8 +11,10 @@ RUN mkdir src \
     && cargo build --release --locked \
     && rm -rf src target/release/rc-analytics target/release/deps/rc_analytics-* target/release/deps/librc_analytics-* \
        target/release/.fingerprint/rc-analytics-*
-# The sources; the same command as in the development docs.
+# The sources, and the dashboard page that src/ui.rs embeds at compile time; the same command as in the
+# development docs (no Node.js: the page has no build step).
 COPY src ./src
+COPY ui ./ui
 # touch: COPY keeps the files' own (possibly older) mtimes; the crate must rebuild from the real sources.
 RUN touch src/main.rs src/lib.rs \
     && cargo build --release --locked \

@@ -294,4 +294,64 @@ fn dockerfile_builds_a_small_non_root_image_checked_by_the_binary() {
     for entry in ["target", ".venv", ".git"] {
         assert!(ignore.lines().any(|l| l == entry), "{entry} not in .dockerignore");
     }
+    // Every folder outside src/ that the crate embeds at compile time (the dashboard page, ui/) is copied
+    // before the release build, and not ignored.
+    let embedded = embedded_folders();
+    assert!(embedded.contains("ui"), "{embedded:?}");
+    let release_build = lines
+        .iter()
+        .rposition(|l| l.contains("cargo build --release --locked"))
+        .unwrap();
+    for folder in &embedded {
+        let copy = format!("COPY {folder} ./{folder}");
+        let copied = lines.iter().position(|l| *l == copy.as_str());
+        assert!(
+            copied.is_some_and(|at| at < release_build),
+            "the Dockerfile lacks `{copy}` before the build"
+        );
+        assert!(
+            !ignore.lines().any(|l| l.trim_end_matches('/') == folder),
+            "{folder} is in .dockerignore"
+        );
+    }
+}
+
+/// The top-level folders (other than src/) named by `include_bytes!`/`include_str!` in src/.
+fn embedded_folders() -> BTreeSet<String> {
+    fn walk(dir: &std::path::Path, out: &mut BTreeSet<String>) {
+        let root = repo_file("");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for macro_call in ["include_bytes!(\"", "include_str!(\""] {
+                for piece in text.split(macro_call).skip(1) {
+                    let relative = piece.split('"').next().unwrap();
+                    let target = path.parent().unwrap().join(relative);
+                    let mut inside = Vec::new();
+                    for part in target.strip_prefix(&root).unwrap().components() {
+                        match part {
+                            std::path::Component::ParentDir => {
+                                inside.pop();
+                            }
+                            std::path::Component::Normal(p) => inside.push(p.to_string_lossy().to_string()),
+                            _ => {}
+                        }
+                    }
+                    if inside.first().is_some_and(|top| top != "src") {
+                        out.insert(inside[0].clone());
+                    }
+                }
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(&repo_file("src"), &mut out);
+    out
 }
