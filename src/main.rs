@@ -31,6 +31,11 @@ async fn serve() -> i32 {
             return 2;
         }
     };
+    let (database, zone, bind) = (
+        settings.database.clone(),
+        settings.timezone.name(),
+        settings.bind.clone(),
+    );
     let app = match Application::build(settings).await {
         Ok(a) => a,
         Err(e) => {
@@ -38,6 +43,7 @@ async fn serve() -> i32 {
             return 1;
         }
     };
+    log::info!("{}", start_line(&database, &zone, &bind, app.port()));
     match app.run_until_stopped().await {
         Ok(()) => 0,
         Err(e) => {
@@ -45,4 +51,15 @@ async fn serve() -> i32 {
             1
         }
     }
+}
+
+/// The one line logged at start: version, database, report zone and the bound address (`RCA_BIND` with the
+/// port actually bound, which differs when `RCA_BIND` asks for port 0).
+fn start_line(database: &str, zone: &str, bind: &str, port: u16) -> String {
+    let mut address: std::net::SocketAddr = bind.parse().expect("RCA_BIND was checked by Settings");
+    address.set_port(port);
+    format!(
+        "rc-analytics {} listening on http://{address}, database '{database}', report zone {zone}",
+        env!("CARGO_PKG_VERSION")
+    )
 }

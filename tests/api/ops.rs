@@ -282,3 +282,66 @@ fn get_health_with_id(port: u16) -> u16 {
     s.read_to_string(&mut out).unwrap();
     out.split(' ').nth(1).unwrap().parse().unwrap()
 }
+
+/// The one start-up line: version, database (from MONGO_URL's path), report zone, and the address actually
+/// bound (RCA_BIND asks for port 0 here, so the logged port must be the one that answers). MongoDB is not
+/// needed: the service starts while it is down.
+#[test]
+fn logs_one_start_up_line() {
+    let child = Command::new(env!("CARGO_BIN_EXE_rc-analytics"))
+        .env(
+            "MONGO_URL",
+            format!(
+                "mongodb://127.0.0.1:{}/rca_start_line?directConnection=true",
+                free_port()
+            ),
+        )
+        .env("RCA_BIND", "127.0.0.1:0")
+        .env("RCA_TIMEZONE", "America/Sao_Paulo")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut served = Served(child);
+    let stderr = served.0.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let prefix = format!(
+        "rc-analytics {} listening on http://127.0.0.1:",
+        env!("CARGO_PKG_VERSION")
+    );
+    let suffix = ", database 'rca_start_line', report zone America/Sao_Paulo";
+    let mut log = Vec::new();
+    let port: u16 = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|e| panic!("no start-up line ({e}) in:\n{}", log.join("\n")));
+        log.push(line.clone());
+        if let Some(at) = line.find(&prefix) {
+            assert!(line.contains(" INFO "), "{line}");
+            let rest = line[at + prefix.len()..]
+                .strip_suffix(suffix)
+                .unwrap_or_else(|| panic!("{line}"));
+            break rest.parse().unwrap_or_else(|_| panic!("{line}"));
+        }
+    };
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    assert_eq!(rc_analytics::cli::check_health(addr, Duration::from_secs(5)), Ok(()));
+    // Stop it; nothing after start logs the line again.
+    assert_eq!(unsafe { libc::kill(served.0.id() as libc::pid_t, libc::SIGTERM) }, 0);
+    assert!(served.0.wait().unwrap().success());
+    log.extend(rx.iter());
+    assert_eq!(
+        log.iter().filter(|l| l.contains(&prefix)).count(),
+        1,
+        "{}",
+        log.join("\n")
+    );
+}
