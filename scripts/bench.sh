@@ -36,8 +36,22 @@ else cargo build --bin rc-analytics; bin=target/debug/rc-analytics; fi
 scripts/testdb.sh start "$port" >/dev/null
 mongo_url="mongodb://127.0.0.1:$port/rocketchat?directConnection=true"
 started=$(date +%s.%N)
-"$bin" seed --mongo-url "$mongo_url" --messages "$messages" --force >"$dir/seed.txt"
+"$bin" seed --json --mongo-url "$mongo_url" --messages "$messages" --force >"$dir/seed.json"
 printf 'seeded %s messages in %.1f s\n' "$messages" "$(echo "$(date +%s.%N) - $started" | bc)"
+# The seed's JSON: the admin's id and token, then every example request (one per report route).
+mapfile -t seeded < <(python3 - "$dir/seed.json" <<'PY'
+import json, sys
+seed = json.load(open(sys.argv[1]))
+admin = next(c for c in seed["credentials"] if c["role"] == "admin")
+print(admin["userId"])
+print(admin["token"])
+for r in dict.fromkeys(seed["requests"]):  # each once
+    print(r)
+PY
+)
+[ "${#seeded[@]}" -gt 2 ] || { echo "bench: $dir/seed.json lacks the admin or the requests" >&2; exit 1; }
+uid=${seeded[0]}
+tok=${seeded[1]}
 
 MONGO_URL="$mongo_url" RCA_BIND="$bind" RCA_QUERY_TIMEOUT_MS=300000 RCA_CONNECT_TIMEOUT_MS=120000 \
   RUST_LOG=warn "$bin" >"$dir/service.log" 2>&1 &
@@ -45,16 +59,14 @@ service_pid=$!
 for _ in $(seq 1 60); do curl -sf "http://$bind/ready" >/dev/null 2>&1 && break; sleep 0.5; done
 
 printf '\n%-75s %10s %10s %8s\n' "route (last 7 days of data)" "cold ms" "warm ms" "bytes"
-grep "^curl .*'http://127.0.0.1:3100/api/" "$dir/seed.txt" | sort -u | while read -r line; do
-  url=$(echo "$line" | sed -E "s#.*'(http://127.0.0.1:3100[^']*)'.*#\1#; s#127.0.0.1:3100#$bind#")
-  uid=$(echo "$line" | sed -E "s#.*X-User-Id: ([^']*)'.*#\1#")
-  tok=$(echo "$line" | sed -E "s#.*X-Auth-Token: ([^']*)'.*#\1#")
-  get() { curl -s -o "$dir/body" -w '%{time_total} %{http_code}\n' -H "X-User-Id: $uid" -H "X-Auth-Token: $tok" "$url"; }
-  read -r cold code < <(get)
+get() { curl -s -o "$dir/body" -w '%{time_total} %{http_code}\n' -H "X-User-Id: $uid" -H "X-Auth-Token: $tok" "$1"; }
+for request in "${seeded[@]:2}"; do
+  url="http://$bind$request"
+  read -r cold code < <(get "$url")
   times=()
-  for _ in $(seq 1 "$warm"); do read -r t _ < <(get); times+=("$t"); done
+  for _ in $(seq 1 "$warm"); do read -r t _ < <(get "$url"); times+=("$t"); done
   median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((warm + 1) / 2))p")
-  route=$(echo "$url" | sed -E 's#^http://[^/]*##; s#\?.*##')
+  route=${request%%\?*}
   printf '%-75s %10.1f %10.2f %8s%s\n' "$route" "$(echo "$cold * 1000" | bc)" "$(echo "$median * 1000" | bc)" \
     "$(wc -c <"$dir/body")" "$([ "$code" = 200 ] || echo " (HTTP $code)")"
 done
