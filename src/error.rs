@@ -72,24 +72,6 @@ impl ApiError {
             _ => json!({"success": false, "error": self.to_string()}),
         }
     }
-
-    /// Wraps a MongoDB error: unreachable → 503, `maxTimeMS` exceeded → 504, anything else → 500.
-    pub fn from_mongo(e: &mongodb::error::Error) -> Self {
-        use mongodb::error::ErrorKind;
-        match e.kind.as_ref() {
-            ErrorKind::ServerSelection { .. } | ErrorKind::Io(_) | ErrorKind::ConnectionPoolCleared { .. } => {
-                Self::Unavailable(e.to_string())
-            }
-            ErrorKind::Command(c) if c.code == 50 => Self::Timeout,
-            _ => Self::Internal(e.to_string()),
-        }
-    }
-}
-
-impl From<mongodb::error::Error> for ApiError {
-    fn from(e: mongodb::error::Error) -> Self {
-        Self::from_mongo(&e)
-    }
 }
 
 impl ResponseError for ApiError {

@@ -107,11 +107,92 @@ pub fn collections_read(collection: &str, pipeline: &[Document]) -> BTreeSet<Str
 }
 
 /// Refuses a read the read-only role does not grant (a 500 with the reason in the log).
-fn granted(collections: impl IntoIterator<Item = impl AsRef<str>>, action: &str) -> Result<(), ApiError> {
+fn granted(collections: impl IntoIterator<Item = impl AsRef<str>>, action: &str) -> Result<(), StoreError> {
     for c in collections {
-        coll::check_grant(c.as_ref(), action).map_err(ApiError::Internal)?;
+        coll::check_grant(c.as_ref(), action).map_err(StoreError::NotGranted)?;
     }
     Ok(())
+}
+
+/// What can go wrong in the store; each keeps its cause for the log.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A read outside `coll::GRANTS` (a programming error: the read-only role would refuse it).
+    #[error("{0}")]
+    NotGranted(String),
+    /// MongoDB cannot be reached.
+    #[error("MongoDB unavailable")]
+    Unavailable(#[source] mongodb::error::Error),
+    /// Over `RCA_QUERY_TIMEOUT_MS`: MongoDB's `maxTimeMS` (its error kept) or the client-side limit.
+    #[error("query on {what} exceeded RCA_QUERY_TIMEOUT_MS")]
+    TimedOut {
+        what: String,
+        #[source]
+        source: Option<mongodb::error::Error>,
+    },
+    /// The aggregation named an index `hint` that does not exist (MongoDB's BadValue, code 2).
+    #[error("index hint {hint} is missing")]
+    HintMissing {
+        hint: String,
+        #[source]
+        source: mongodb::error::Error,
+    },
+    /// Any other driver or server error.
+    #[error("MongoDB {what} failed")]
+    Driver {
+        what: String,
+        #[source]
+        source: mongodb::error::Error,
+    },
+}
+
+impl StoreError {
+    /// Classifies a driver error of the operation `what` (which sent `hint`, if any).
+    fn classify(what: &str, hint: Option<&str>, e: mongodb::error::Error) -> Self {
+        use mongodb::error::ErrorKind;
+        match e.kind.as_ref() {
+            ErrorKind::ServerSelection { .. } | ErrorKind::Io(_) | ErrorKind::ConnectionPoolCleared { .. } => {
+                Self::Unavailable(e)
+            }
+            // MaxTimeMSExpired
+            ErrorKind::Command(c) if c.code == 50 => Self::TimedOut {
+                what: what.into(),
+                source: Some(e),
+            },
+            // BadValue: "hint provided does not correspond to an existing index" (MongoDB), "hint '…' does
+            // not correspond to an existing index" (SecantusDB).
+            ErrorKind::Command(c) if c.code == 2 && c.message.contains("hint") && hint.is_some() => Self::HintMissing {
+                hint: hint.unwrap_or_default().into(),
+                source: e,
+            },
+            _ => Self::Driver {
+                what: what.into(),
+                source: e,
+            },
+        }
+    }
+}
+
+/// The one conversion into the API's answers: 503, 504, else a 500 whose log line carries the cause chain.
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) => Self::Unavailable(cause_chain(&e)),
+            StoreError::TimedOut { .. } => Self::Timeout,
+            other => Self::Internal(cause_chain(&other)),
+        }
+    }
+}
+
+/// `error: cause: cause…`, for log lines.
+pub fn cause_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out += &format!(": {s}");
+        source = s.source();
+    }
+    out
 }
 
 pub struct Store {
@@ -161,7 +242,7 @@ impl Store {
         collection: &str,
         pipeline: Vec<Document>,
         hint: Option<&str>,
-    ) -> Result<Vec<Document>, ApiError> {
+    ) -> Result<Vec<Document>, StoreError> {
         granted(collections_read(collection, &pipeline), coll::FIND)?;
         self.aggregations.fetch_add(1, Ordering::Relaxed);
         let options = AggregateOptions::builder()
@@ -171,7 +252,7 @@ impl Store {
             .hint(hint.map(|h| Hint::Name(h.to_string())))
             .build();
         let coll = self.db.collection::<Document>(collection);
-        self.bounded(collection, async move {
+        self.bounded(collection, hint, async move {
             coll.aggregate(pipeline)
                 .with_options(options)
                 .await?
@@ -181,7 +262,7 @@ impl Store {
         .await
     }
 
-    pub async fn count(&self, collection: &str, filter: Document, hint: Option<&str>) -> Result<u64, ApiError> {
+    pub async fn count(&self, collection: &str, filter: Document, hint: Option<&str>) -> Result<u64, StoreError> {
         granted([collection], coll::FIND)?;
         let options = CountOptions::builder()
             .max_time(self.query_timeout)
@@ -189,7 +270,7 @@ impl Store {
             .hint(hint.map(|h| Hint::Name(h.to_string())))
             .build();
         let coll = self.db.collection::<Document>(collection);
-        self.bounded(collection, async move {
+        self.bounded(collection, hint, async move {
             coll.count_documents(filter).with_options(options).await
         })
         .await
@@ -200,7 +281,7 @@ impl Store {
         collection: &str,
         filter: Document,
         projection: Document,
-    ) -> Result<Option<Document>, ApiError> {
+    ) -> Result<Option<Document>, StoreError> {
         granted([collection], coll::FIND)?;
         let options = FindOneOptions::builder()
             .max_time(self.query_timeout)
@@ -208,32 +289,31 @@ impl Store {
             .projection(projection)
             .build();
         let coll = self.db.collection::<Document>(collection);
-        self.bounded(
-            collection,
-            async move { coll.find_one(filter).with_options(options).await },
-        )
+        self.bounded(collection, None, async move {
+            coll.find_one(filter).with_options(options).await
+        })
         .await
     }
 
     /// The distinct values of `field` among the documents matching `filter`.
-    pub async fn distinct(&self, collection: &str, field: &str, filter: Document) -> Result<Vec<Bson>, ApiError> {
+    pub async fn distinct(&self, collection: &str, field: &str, filter: Document) -> Result<Vec<Bson>, StoreError> {
         granted([collection], coll::FIND)?;
         let options = DistinctOptions::builder()
             .max_time(self.query_timeout)
             .selection_criteria(self.selection.clone())
             .build();
         let coll = self.db.collection::<Document>(collection);
-        self.bounded(collection, async move {
+        self.bounded(collection, None, async move {
             coll.distinct(field, filter).with_options(options).await
         })
         .await
     }
 
     /// Index names of a collection (empty when it does not exist).
-    pub async fn index_names(&self, collection: &str) -> Result<Vec<String>, ApiError> {
+    pub async fn index_names(&self, collection: &str) -> Result<Vec<String>, StoreError> {
         granted([collection], coll::LIST_INDEXES)?;
         let coll = self.db.collection::<Document>(collection);
-        self.bounded(collection, async move {
+        self.bounded(collection, None, async move {
             match coll.list_index_names().await {
                 Ok(names) => Ok(names),
                 // NamespaceNotFound: the collection does not exist yet.
@@ -247,21 +327,28 @@ impl Store {
     }
 
     /// `ping` on the database: is MongoDB reachable now?
-    pub async fn ping(&self) -> Result<(), ApiError> {
+    pub async fn ping(&self) -> Result<(), StoreError> {
         let db = self.db.clone();
-        self.bounded(
-            "ping",
-            async move { db.run_command(doc! {"ping": 1}).await.map(|_| ()) },
-        )
+        self.bounded("ping", None, async move {
+            db.run_command(doc! {"ping": 1}).await.map(|_| ())
+        })
         .await
     }
 
     /// Applies the client-side time limit and maps driver errors.
-    async fn bounded<T>(&self, what: &str, op: impl Future<Output = mongodb::error::Result<T>>) -> Result<T, ApiError> {
+    async fn bounded<T>(
+        &self,
+        what: &str,
+        hint: Option<&str>,
+        op: impl Future<Output = mongodb::error::Result<T>>,
+    ) -> Result<T, StoreError> {
         let started = Instant::now();
         let result = match tokio::time::timeout(self.query_timeout, op).await {
-            Ok(r) => r.map_err(ApiError::from),
-            Err(_) => Err(ApiError::Timeout),
+            Ok(r) => r.map_err(|e| StoreError::classify(what, hint, e)),
+            Err(_) => Err(StoreError::TimedOut {
+                what: what.into(),
+                source: None,
+            }),
         };
         log::debug!("mongodb {what}: {:?}", started.elapsed());
         result
@@ -317,6 +404,29 @@ mod tests {
     }
 
     #[test]
+    fn store_errors_become_api_errors_with_their_cause() {
+        let timed_out = StoreError::TimedOut {
+            what: "rocketchat_room".into(),
+            source: None,
+        };
+        assert!(matches!(ApiError::from(timed_out), ApiError::Timeout));
+        let refused = StoreError::NotGranted("'find' on 'x' is not granted".into());
+        assert!(matches!(ApiError::from(refused), ApiError::Internal(ref d) if d == "'find' on 'x' is not granted"));
+        let driver = StoreError::Driver {
+            what: "rocketchat_room".into(),
+            source: mongodb::error::Error::custom("boom"),
+        };
+        let ApiError::Internal(detail) = ApiError::from(driver) else {
+            panic!("a driver error is a 500")
+        };
+        // The operation, then the driver's own text.
+        assert_eq!(
+            detail,
+            "MongoDB rocketchat_room failed: Kind: Custom user error, labels: {}, source: None, server response: None"
+        );
+    }
+
+    #[test]
     fn only_granted_reads_pass() {
         assert!(coll::check_grant(coll::MESSAGES, coll::FIND).is_ok());
         assert!(coll::check_grant(coll::ROOMS, coll::LIST_INDEXES).is_ok());
@@ -330,7 +440,7 @@ mod tests {
         .is_ok());
         assert!(matches!(
             granted(["rca_anything"], coll::FIND),
-            Err(ApiError::Internal(_))
+            Err(StoreError::NotGranted(_))
         ));
     }
 }

@@ -17,9 +17,8 @@ use std::time::{Duration, Instant};
 use bson::{doc, Document};
 use mongodb::Client;
 use rc_analytics::app::{endpoints, Family};
-use rc_analytics::error::ApiError;
 use rc_analytics::seed::docs;
-use rc_analytics::store::coll;
+use rc_analytics::store::{coll, StoreError};
 use serde_json::Value;
 
 use crate::helpers::*;
@@ -286,6 +285,6 @@ async fn the_service_works_with_only_the_read_only_role() {
     assert!(app.state.store.index_names(coll::ROOMS).await.is_ok());
     // The store itself refuses a read outside the grants, before MongoDB is asked.
     let refused = app.state.store.count(coll::SETTINGS, doc! {}, None).await;
-    assert!(matches!(refused, Err(ApiError::Internal(ref e)) if e.contains("'find' on 'rocketchat_settings'")));
+    assert!(matches!(refused, Err(StoreError::NotGranted(ref e)) if e.contains("'find' on 'rocketchat_settings'")));
     drop(server);
 }

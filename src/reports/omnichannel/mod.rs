@@ -36,6 +36,7 @@ use crate::params::window::{bson_bound, instant};
 use crate::params::zone::{zone_param, ReportZone};
 use crate::reports::count_of;
 use crate::store::coll;
+use crate::store::{cause_chain, StoreError};
 
 pub const PREFIX: &str = "/api/v1/livechat/analytics/dashboards";
 
@@ -268,12 +269,12 @@ pub async fn aggregate_rooms(
     let hint = state.room_hints.hint(&state.store, hint).await;
     match state.store.aggregate(coll::ROOMS, pipeline.clone(), hint).await {
         // The index went away since it was seen: forget what we know and run without a hint.
-        Err(ApiError::Internal(detail)) if hint.is_some() => {
-            log::warn!("aggregation with hint {hint:?} failed ({detail}); retrying without");
+        Err(e @ StoreError::HintMissing { .. }) => {
+            log::warn!("{}; retrying without", cause_chain(&e));
             state.room_hints.forget();
-            state.store.aggregate(coll::ROOMS, pipeline, None).await
+            Ok(state.store.aggregate(coll::ROOMS, pipeline, None).await?)
         }
-        other => other,
+        other => Ok(other?),
     }
 }
 
@@ -287,10 +288,9 @@ pub async fn report_with_unspecified(
     label: &str,
     unspecified: Document,
 ) -> Result<Map<String, Value>, ApiError> {
-    let (rows, unspecified) = futures::try_join!(
-        aggregate_rooms(state, pipeline, hint),
-        state.store.count(coll::ROOMS, unspecified, None),
-    )?;
+    let (rows, unspecified) = futures::try_join!(aggregate_rooms(state, pipeline, hint), async {
+        Ok(state.store.count(coll::ROOMS, unspecified, None).await?)
+    },)?;
     let (data, total) = labelled(&rows, label, "total");
     Ok(report_body(data, total, Some(unspecified)))
 }
