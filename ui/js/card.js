@@ -1,1 +1,111 @@
-// card
+// A dashboard card: title, subtitle, its controls and CSV download, and the states every card has:
+// loading, empty ("No data found"), error (with Retry; 401 goes back to sign-in, 403 says no permission,
+// 503/504 say the database is unavailable / too slow), ready. `data-state` tells tests which one.
+
+import { describeError } from './api.js';
+import { downloadCsv } from './csv.js';
+import { clear, h } from './dom.js';
+
+export function createCard({ id, title, wide = false, controls = [], load, render, isEmpty = () => false, csv, csvName }) {
+  const subtitle = h('p', { class: 'subtitle' });
+  const body = h('div', { class: 'card-body' });
+  const download = h('button', {
+    type: 'button', class: 'icon-button', disabled: true, 'data-action': 'csv',
+    title: 'Download CSV', 'aria-label': `Download ${title} as CSV`,
+    onclick: () => {
+      if (!state.data) return;
+      downloadCsv(csv(state.data), csvName ? csvName(state.data) : id);
+    },
+  }, h('span', { 'aria-hidden': 'true' }, '⤓'), h('span', { class: 'label' }, 'CSV'));
+  const el = h('section', { class: `card${wide ? ' wide' : ''}`, 'data-card': id, 'data-state': 'loading', 'aria-labelledby': `${id}-title` },
+    h('header', { class: 'card-head' },
+      h('div', { class: 'card-titles' }, h('h3', { id: `${id}-title` }, title), subtitle),
+      h('div', { class: 'card-controls' }, controls, csv ? download : null)),
+    body);
+
+  const state = { data: null, charts: [], controller: null, generation: 0 };
+  const ctx = {
+    subtitle(text) { subtitle.textContent = text || ''; },
+    chart(make) {
+      const canvas = h('canvas', { role: 'img', 'aria-label': `${title} chart; the numbers are in the table` });
+      const box = h('div', { class: 'chart' }, canvas);
+      state.charts.push(() => make(canvas));
+      return box;
+    },
+  };
+
+  function destroyCharts() {
+    for (const c of state.live || []) c.destroy();
+    state.live = [];
+  }
+
+  function show(kind, ...content) {
+    destroyCharts();
+    clear(body);
+    el.dataset.state = kind;
+    el.removeAttribute('aria-busy');
+    body.append(...content);
+  }
+
+  async function refresh() {
+    if (state.controller) state.controller.abort();
+    const controller = new AbortController();
+    state.controller = controller;
+    const generation = ++state.generation;
+    el.setAttribute('aria-busy', 'true');
+    if (!state.data || el.dataset.state !== 'ready') {
+      show('loading', h('div', { class: 'placeholder' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Loading…'));
+      el.setAttribute('aria-busy', 'true');
+    }
+    download.disabled = true;
+    try {
+      const data = await load(controller.signal);
+      if (generation !== state.generation) return;
+      state.data = data;
+      if (isEmpty(data)) {
+        show('empty', h('div', { class: 'placeholder' }, 'No data found'));
+        ctx.subtitle('');
+        download.disabled = !csv;
+        return;
+      }
+      state.charts = [];
+      const content = render(data, ctx);
+      const makers = state.charts;
+      show('ready', ...[content].flat());
+      state.live = makers.map((make) => make());
+      download.disabled = !csv;
+    } catch (e) {
+      if (e.name === 'AbortError' || generation !== state.generation) return;
+      state.data = null;
+      ctx.subtitle('');
+      const retry = h('button', { type: 'button', class: 'button', 'data-action': 'retry', onclick: refresh }, 'Retry');
+      show('error', h('div', { class: 'placeholder error', role: 'alert' },
+        h('p', { 'data-status': e.status ?? '' }, describeError(e)),
+        e.status === 401 || e.status === 403 ? null : retry));
+    }
+  }
+
+  function stop() {
+    if (state.controller) state.controller.abort();
+    state.generation += 1;
+    destroyCharts();
+  }
+
+  return { el, refresh, stop, get data() { return state.data; } };
+}
+
+/** A small select control. */
+export function select(label, options, value, onchange, attrs = {}) {
+  return h('label', { class: 'control' },
+    h('span', { class: 'control-label' }, label),
+    h('select', { ...attrs, onchange: (e) => onchange(e.target.value) },
+      options.map(([v, text]) => h('option', { value: v, selected: String(v) === String(value) }, text))));
+}
+
+/** Counters: [{label, count, variation}] */
+export function counters(items) {
+  return h('div', { class: 'counters' }, items.map((c) => h('div', { class: 'counter' },
+    h('span', { class: 'count', 'data-count': c.key }, c.countText),
+    c.variation === undefined ? null : h('span', { class: `variation ${c.variation > 0 ? 'up' : c.variation < 0 ? 'down' : 'flat'}`, 'data-variation': c.key }, c.variationText),
+    h('span', { class: 'counter-label' }, c.label))));
+}

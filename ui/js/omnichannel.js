@@ -1,1 +1,141 @@
-// omnichannel
+// The Omnichannel reports' cards (Rocket.Chat's Omnichannel → Reports), from the
+// /api/v1/livechat/analytics/dashboards routes.
+
+import { createCard } from './card.js';
+import { bars, doughnut, palette } from './charts.js';
+import { dataDetails, h, table } from './dom.js';
+import * as fmt from './format.js';
+import { periodRange, ymd } from './periods.js';
+import { omnichannelCsv, share, sourceLabel, statusLabel, topWithOthers } from './reports.js';
+
+const O = '/api/v1/livechat/analytics/dashboards';
+
+function loader(env, path, extra = () => ({})) {
+  return async (signal) => {
+    const zone = env.zone();
+    const r = periodRange(env.period(), zone);
+    const body = await env.api.get(`${O}/${path}`, { start: r.start.toISOString(), end: r.end.toISOString(), ...extra(), tz: zone }, { signal });
+    return { body, r };
+  };
+}
+
+function periodText(env, r) {
+  return (env.periodLabel() || `${fmt.day(r.first, true)} – ${fmt.day(r.last, true)}`).toLowerCase();
+}
+
+/** A legend's colour mark (set through the CSSOM, which the CSP allows; no style attribute). */
+export function dot(color) {
+  const el = h('span', { class: 'dot', 'aria-hidden': 'true' });
+  el.style.backgroundColor = color;
+  return el;
+}
+
+/** A doughnut with an HTML legend "<label> <value> (<pct>%)". */
+function pie(ctx, items, total, colors) {
+  return h('div', { class: 'pie-block' },
+    ctx.chart((canvas) => doughnut(canvas, { labels: items.map((i) => i.label), data: items.map((i) => i.value), colors })),
+    h('ul', { class: 'legend' }, items.map((item, n) => h('li', { 'data-label': item.label },
+      dot(colors[n]),
+      h('span', { class: 'legend-label' }, item.label),
+      h('span', { class: 'legend-value', 'data-value': item.value }, `${fmt.num(item.value)} (${fmt.percent(share(item.value, total))})`)))));
+}
+
+function statusCard(env) {
+  const order = ['Open', 'Queued', 'On_Hold', 'Closed'];
+  return createCard({
+    id: 'conversations-by-status', title: 'Conversations by status',
+    load: loader(env, 'conversations-by-status'),
+    isEmpty: ({ body }) => body.data.length === 0,
+    render({ body, r }, ctx) {
+      ctx.subtitle(`${fmt.num(body.total)} conversations, ${periodText(env, r)}`);
+      const items = body.data.map((d) => ({ label: statusLabel(d.label), value: d.value, key: d.label }));
+      const colors = palette();
+      const statusColor = { Open: colors[4], Queued: colors[5], On_Hold: colors[3], Closed: colors[6] };
+      return pie(ctx, items, body.total, items.map((i) => statusColor[i.key] || colors[order.length % 7]));
+    },
+    csv: ({ body, r }) => omnichannelCsv('Status', r.first, r.last, body.data.map((d) => ({ label: statusLabel(d.label), value: d.value }))),
+    csvName: ({ r }) => `conversations-by-status_${ymd(r.first)}_${ymd(r.last)}`,
+  });
+}
+
+function sourceCard(env) {
+  return createCard({
+    id: 'conversations-by-source', title: 'Conversations by channel',
+    load: loader(env, 'conversations-by-source'),
+    isEmpty: ({ body }) => body.data.length === 0,
+    render({ body, r }, ctx) {
+      ctx.subtitle(`${fmt.num(body.total)} conversations, ${periodText(env, r)}`);
+      const items = topWithOthers(body.data.map((d) => ({ label: sourceLabel(d.label), value: d.value })));
+      return pie(ctx, items, body.total, items.map((_, n) => palette()[n % 7]));
+    },
+    csv: ({ body, r }) => omnichannelCsv('Channel', r.first, r.last, body.data.map((d) => ({ label: sourceLabel(d.label), value: d.value }))),
+    csvName: ({ r }) => `conversations-by-channel_${ymd(r.first)}_${ymd(r.last)}`,
+  });
+}
+
+/** Departments, tags, agents: bars and a table; "(U without …)" in the subtitle. */
+function barsCard(env, { id, title, path, noun, column, without, colorIndex, controls, extra, sortable }) {
+  return createCard({
+    id, title, controls, wide: Boolean(sortable),
+    load: loader(env, path, extra),
+    isEmpty: ({ body }) => body.data.length === 0,
+    render({ body, r }, ctx) {
+      const unspecified = body.unspecified > 0 ? ` (${fmt.num(body.unspecified)} ${without})` : '';
+      ctx.subtitle(`${fmt.num(body.data.length)} ${noun} and ${fmt.num(body.total)} conversations, ${periodText(env, r)}${unspecified}`);
+      const shown = sortable ? body.data.slice(0, 5) : body.data;
+      const chart = ctx.chart((canvas) => bars(canvas, {
+        horizontal: true,
+        labels: shown.map((d) => d.label),
+        series: [{ label: 'Conversations', data: shown.map((d) => d.value), color: palette()[colorIndex] }],
+      }));
+      chart.classList.add(`rows-${Math.min(shown.length, 12)}`);
+      const rows = body.data.map((d) => [d.label, fmt.num(d.value)]);
+      return [
+        chart,
+        sortable ? h('div', { class: 'scroll' }, sortable.table(rows)) : dataDetails('Numbers', [column, 'Conversations'], rows, [1]),
+      ];
+    },
+    csv: ({ body, r }) => omnichannelCsv(column, r.first, r.last, body.data),
+    csvName: ({ r }) => `${id}_${ymd(r.first)}_${ymd(r.last)}`,
+  });
+}
+
+function agentsCard(env) {
+  const sort = env.store.get('agentSort', { by: 'total', dir: -1 });
+  let card;
+  const header = (by, text) => {
+    const active = sort.by === by;
+    const aria = active ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none';
+    return h('th', { scope: 'col', 'aria-sort': aria, class: by === 'total' ? 'num' : undefined },
+      h('button', {
+        type: 'button', class: 'sort', 'data-sort': by,
+        onclick: () => {
+          if (sort.by === by) sort.dir = -sort.dir;
+          else { sort.by = by; sort.dir = by === 'name' ? 1 : -1; }
+          env.store.set('agentSort', sort);
+          card.refresh();
+        },
+      }, text, h('span', { 'aria-hidden': 'true' }, active ? (sort.dir === 1 ? ' ▲' : ' ▼') : '')));
+  };
+  card = barsCard(env, {
+    id: 'conversations-by-agent', title: 'Conversations by agent', path: 'conversations-by-agent',
+    noun: 'agents', column: 'Agents', without: 'without assignee', colorIndex: 0,
+    extra: () => ({ sort: JSON.stringify({ [sort.by]: sort.dir }) }),
+    sortable: {
+      table: (rows) => h('table', { class: 'data' },
+        h('thead', {}, h('tr', {}, header('name', 'Agent'), header('total', 'Conversations'))),
+        h('tbody', {}, rows.map(([name, value]) => h('tr', {}, h('td', {}, name), h('td', { class: 'num' }, value))))),
+    },
+  });
+  return card;
+}
+
+export function omnichannelCards(env) {
+  return [
+    statusCard(env),
+    sourceCard(env),
+    barsCard(env, { id: 'conversations-by-department', title: 'Conversations by department', path: 'conversations-by-department', noun: 'departments', column: 'Departments', without: 'without department', colorIndex: 0 }),
+    barsCard(env, { id: 'conversations-by-tags', title: 'Conversations by tags', path: 'conversations-by-tags', noun: 'tags', column: 'Tags', without: 'without tags', colorIndex: 1 }),
+    agentsCard(env),
+  ];
+}
