@@ -7,8 +7,8 @@
 //!   joined with `;`. Top-level totals stay in the JSON form. A row set that is empty gives an empty body.
 //! - any other value: 400 `{"success":false,"error":"Invalid format: <value>. Use csv or json."}`, after the
 //!   report's own checks (401, 403 and parameter errors come first, as for every extension).
-//!   Cells that are strings starting with `=`, `+`, `-` or `@` get a leading `'` so that spreadsheets do not
-//!   run them as formulas (numbers are left alone).
+//!   Cells that are strings starting with `=`, `+`, `-`, `@`, TAB or CR get a leading `'` so that
+//!   spreadsheets do not run them as formulas (numbers are left alone). The `csv` crate quotes and writes.
 
 use actix_web::body::{to_bytes, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -72,11 +72,23 @@ pub fn to_csv(body: &Value) -> String {
     if columns.is_empty() {
         return String::new();
     }
-    let mut out = line(columns.iter().map(|c| cell(&Value::String(c.clone()))));
-    for row in &rows {
-        out.push_str(&line(columns.iter().map(|c| row.get(c).map(cell).unwrap_or_default())));
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let header = columns.iter().map(|c| cell(&Value::String(c.clone())));
+    let records = rows.iter().map(|row| {
+        columns
+            .iter()
+            .map(|c| row.get(c).map(cell).unwrap_or_default())
+            .collect::<Vec<_>>()
+    });
+    // Writing into memory cannot fail; the records all have the columns' length.
+    for record in std::iter::once(header.collect::<Vec<_>>()).chain(records) {
+        if let Err(e) = writer.write_record(&record) {
+            log::error!("csv: {e}");
+        }
     }
-    out
+    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 fn flatten_row(v: &Value) -> Map<String, Value> {
@@ -118,22 +130,14 @@ fn plain(v: &Value) -> String {
     }
 }
 
+/// A cell's text; quoting is the writer's. Strings that a spreadsheet would run as a formula (OWASP's
+/// list: `=`, `+`, `-`, `@`, TAB, CR) get a leading `'`.
 fn cell(v: &Value) -> String {
     let mut text = plain(v);
-    if v.is_string() && text.starts_with(['=', '+', '-', '@']) {
+    if v.is_string() && text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         text.insert(0, '\'');
     }
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
-
-fn line(cells: impl Iterator<Item = String>) -> String {
-    let mut s = cells.collect::<Vec<_>>().join(",");
-    s.push_str("\r\n");
-    s
+    text
 }
 
 #[cfg(test)]
@@ -145,6 +149,12 @@ mod tests {
     fn rows_of_the_first_array() {
         let body = json!({"total": 3, "data": [{"label": "Sales, EU", "value": 2}, {"label": "=cmd", "value": -1}], "success": true});
         assert_eq!(to_csv(&body), "label,value\r\n\"Sales, EU\",2\r\n'=cmd,-1\r\n");
+    }
+
+    #[test]
+    fn tab_and_cr_formulas_are_defused_too() {
+        let body = json!({"data": [{"label": "\t=1+1"}, {"label": "\r=1+1"}, {"label": "@SUM(A1)"}]});
+        assert_eq!(to_csv(&body), "label\r\n'\t=1+1\r\n\"'\r=1+1\"\r\n'@SUM(A1)\r\n");
     }
 
     #[test]

@@ -151,7 +151,8 @@ async fn the_reports_answer_as_on_enterprise_data() {
 
 #[tokio::test]
 async fn a_view_livechat_reports_document_created_later_decides_within_the_cache_time() {
-    let app = spawn_app_with(|s| s.auth_cache_ttl = Duration::from_secs(1)).await;
+    // 4 s: long enough that the second request below lands inside it even on a loaded machine.
+    let app = spawn_app_with(|s| s.auth_cache_ttl = Duration::from_secs(4)).await;
     let summary = generate(&app.db, &options(Edition::Community)).await.unwrap();
     let path = &omnichannel_paths(&summary)[0];
     let (admin, manager) = (creds(&summary, "admin"), creds(&summary, "livechat-manager"));
@@ -163,7 +164,7 @@ async fn a_view_livechat_reports_document_created_later_decides_within_the_cache
     .await;
     // The absence is cached like a grant: still the fallback until the cache time has passed.
     assert_json(&app.get(path, Some(&manager)).await, 200, BODIES[0]);
-    tokio::time::sleep(Duration::from_millis(1300)).await;
+    tokio::time::sleep(Duration::from_millis(4300)).await;
     assert_json(&app.get(path, Some(&manager)).await, 403, FORBIDDEN);
     assert_json(&app.get(path, Some(&admin)).await, 200, BODIES[0]);
     // An existing document decides alone, even with no role at all.
@@ -172,7 +173,7 @@ async fn a_view_livechat_reports_document_created_later_decides_within_the_cache
         .update_one(doc! {"_id": "view-livechat-reports"}, doc! {"$set": {"roles": []}})
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(1300)).await;
+    tokio::time::sleep(Duration::from_millis(4300)).await;
     assert_json(&app.get(path, Some(&admin)).await, 403, FORBIDDEN);
 }
 
