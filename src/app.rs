@@ -177,8 +177,14 @@ where
     F::Output: Responder + 'static,
 {
     web::resource(path)
-        .route(web::get().to(handler))
+        .route(get_or_head().to(handler))
         .default_service(web::to(method_not_allowed))
+}
+
+/// GET, and HEAD wherever GET is: the same handler (guard included), and the server sends the headers
+/// without the body.
+pub fn get_or_head() -> actix_web::Route {
+    web::route().guard(actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head()))
 }
 
 async fn not_found() -> HttpResponse {
@@ -204,6 +210,8 @@ async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .insert_header((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .body(state.metrics.render())
 }
 

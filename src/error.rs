@@ -99,7 +99,13 @@ impl ResponseError for ApiError {
             Self::Timeout => log::warn!("query exceeded RCA_QUERY_TIMEOUT_MS"),
             _ => {}
         }
-        json_response(self.status_code(), &self.body())
+        let mut res = json_response(self.status_code(), &self.body());
+        if let Self::MethodNotAllowed = self {
+            // Every route is GET (and HEAD).
+            res.headers_mut()
+                .insert(header::ALLOW, header::HeaderValue::from_static("GET, HEAD"));
+        }
+        res
     }
 }
 
@@ -109,6 +115,8 @@ pub fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
         .insert_header((header::CONTENT_TYPE, "application/json"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
+        // Error bodies echo input (`Invalid time zone: <script>…`): never let a browser sniff them as HTML.
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .body(body.to_string())
 }
 

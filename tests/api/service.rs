@@ -34,6 +34,55 @@ async fn wrong_method_is_json_405() {
 }
 
 #[tokio::test]
+async fn head_is_served_where_get_is_and_405_names_the_allowed_methods() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let origin =
+        "/api/v1/engagement-dashboard/messages/origin?start=2024-01-01T00:00:00.000Z&end=2024-01-07T23:59:59.999Z";
+    for (path, creds, status) in [("/health", None, 200), (origin, None, 401), (origin, Some(&admin), 200)] {
+        let mut req = app.http.head(format!("{}{path}", app.address));
+        if let Some(c) = creds {
+            req = req.header("X-User-Id", &c.user_id).header("X-Auth-Token", &c.token);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status().as_u16(), status, "HEAD {path}");
+        assert_eq!(res.headers()["content-type"], "application/json", "HEAD {path}");
+        assert_eq!(res.text().await.unwrap(), "", "HEAD {path} has no body");
+    }
+    let res = app.http.post(format!("{}/health", app.address)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 405);
+    assert_eq!(res.headers()["allow"], "GET, HEAD");
+    assert_eq!(
+        res.text().await.unwrap(),
+        r#"{"success":false,"error":"Method not allowed"}"#
+    );
+}
+
+#[tokio::test]
+async fn json_answers_are_never_sniffed_and_metrics_are_not_cached() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let path = "/api/v1/engagement-dashboard/messages/origin?start=2024-01-01T00:00:00.000Z&end=2024-01-07T23:59:59.999Z&tz=%3Cscript%3E";
+    let res = app
+        .http
+        .get(format!("{}{path}", app.address))
+        .header("X-User-Id", &admin.user_id)
+        .header("X-Auth-Token", &admin.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(
+        res.text().await.unwrap(),
+        r#"{"success":false,"error":"Invalid time zone: <script>"}"#
+    );
+    let res = app.http.get(format!("{}/metrics", app.address)).send().await.unwrap();
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+}
+
+#[tokio::test]
 async fn health_and_ready() {
     let app = spawn_app().await;
     assert_json(
