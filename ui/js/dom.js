@@ -40,9 +40,9 @@ export function clear(el) {
 }
 
 /** A table: headers (strings) and rows (arrays of strings/numbers/nodes); numeric columns right-aligned. */
-export function table(headers, rows, { caption, numeric = [] } = {}) {
+export function table(headers, rows, { caption, numeric = [], className = '' } = {}) {
   const cls = (i) => (numeric.includes(i) ? 'num' : undefined);
-  return h('table', { class: 'data' },
+  return h('table', { class: `data ${className}`.trim() },
     caption ? h('caption', { class: 'sr-only' }, caption) : null,
     h('thead', {}, h('tr', {}, headers.map((t, i) => h('th', { scope: 'col', class: cls(i) }, t)))),
     h('tbody', {}, rows.map((row) => h('tr', {}, row.map((c, i) => h('td', { class: cls(i) }, c))))));

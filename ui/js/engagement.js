@@ -103,9 +103,9 @@ function usersByTimeCard(env) {
         h('div', { class: 'scroll heatmap-wrap' },
           h('table', { class: 'heatmap' },
             h('caption', { class: 'sr-only' }, 'Users per day (rows) and hour (columns)'),
-            h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Day'), hours.map((hr) => h('th', { scope: 'col', title: fmt.hour(hr) }, String(hr))))),
+            h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Day'), hours.map((hr) => h('th', { scope: 'col', title: fmt.hour(hr), class: hr % 6 ? 'minor' : undefined }, String(hr))))),
             h('tbody', {}, grid.rows.map((row) => h('tr', { 'data-day': ymd(row.day) },
-              h('th', { scope: 'row' }, fmt.weekdayDay(row.day)),
+              h('th', { scope: 'row' }, h('span', { class: 'long' }, fmt.weekdayDay(row.day)), h('span', { class: 'short' }, fmt.day(row.day))),
               row.hours.map((v, hr) => h('td', { class: `l${level(v)}`, title: `${fmt.weekdayDay(row.day)}, ${fmt.hour(hr)}: ${fmt.num(v)} users`, 'data-hour': hr }, fmt.num(v)))))))),
         h('p', { class: 'legend-scale' }, 'Fewer', ['l0', 'l1', 'l2', 'l3', 'l4'].map((l) => h('span', { class: `swatch ${l}`, 'aria-hidden': 'true' })), 'More'),
       ];
@@ -255,7 +255,7 @@ function channelsCard(env) {
           body.channels.map((c, i) => [
             `${body.offset + i + 1}.`, roomCell(c.room.t, roomName(c.room)), fmt.date(c.room.ts, zone), fmt.date(c.room._updatedAt, zone),
             fmt.num(c.messages), h('span', { class: `variation ${c.diffFromLastWeek > 0 ? 'up' : c.diffFromLastWeek < 0 ? 'down' : 'flat'}` }, fmt.signed(c.diffFromLastWeek)),
-          ]), { numeric: [4, 5] })),
+          ]), { numeric: [4, 5], className: 'channels-table' })),
         pager,
       ];
     },

@@ -1,0 +1,123 @@
+// The browser tests' harness: a seeded database of their own on the test server (MONGODB_URI, exported by
+// scripts/test.sh), the real rc-analytics binary serving it on a free loopback port, and Debian's chromium
+// driven by playwright-core. Everything started here is stopped by stop().
+
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MongoClient } from 'mongodb';
+import { chromium } from 'playwright-core';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const TARGET = process.env.CARGO_TARGET_DIR ? resolve(REPO, process.env.CARGO_TARGET_DIR) : resolve(REPO, 'target');
+export const BIN = resolve(TARGET, 'debug/rc-analytics');
+
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-quic',
+];
+
+export function serverUri() {
+  const uri = process.env.MONGODB_URI || process.env.MONGO_URL;
+  if (!uri) throw new Error('MONGODB_URI is not set: run the browser tests with scripts/test.sh, which starts a test database');
+  return uri;
+}
+
+/** The server URI with `db` as its path (how rc-analytics and `seed --mongo-url` name the database). */
+export function uriFor(db) {
+  const u = new URL(serverUri());
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+export function ensureBinary() {
+  if (existsSync(BIN)) return;
+  const built = spawnSync('cargo', ['build', '--quiet'], { cwd: REPO, stdio: 'inherit' });
+  if (built.status !== 0 || !existsSync(BIN)) throw new Error(`cargo build failed; ${BIN} is missing`);
+}
+
+/** Seeds `db` with rc-analytics' own demo generator (Community Edition shape) and returns its JSON summary. */
+export function seed(db, messages = 3000) {
+  const out = spawnSync(BIN, ['seed', '--mongo-url', uriFor(db), '--force', '--messages', String(messages), '--json'], {
+    cwd: REPO, encoding: 'utf8', maxBuffer: 16 << 20,
+  });
+  if (out.status !== 0) throw new Error(`seed failed (${out.status}): ${out.stderr}`);
+  return JSON.parse(out.stdout);
+}
+
+/** Starts the service on `db`; resolves with {base, stop}. */
+export async function startService(db) {
+  const port = await freePort();
+  const child = spawn(BIN, [], {
+    cwd: REPO,
+    env: {
+      ...process.env, MONGO_URL: uriFor(db), RCA_BIND: `127.0.0.1:${port}`, RUST_LOG: 'warn',
+      RCA_QUERY_TIMEOUT_MS: '120000', RCA_CONNECT_TIMEOUT_MS: '60000', RCA_AUTH_CACHE_TTL_SECS: '0',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (d) => { log = (log + d).slice(-8000); });
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`rc-analytics exited (${child.exitCode}): ${log}`);
+    try {
+      const res = await fetch(`${base}/health`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`rc-analytics did not answer /health in 30 s: ${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const stop = () => new Promise((ok) => {
+    if (child.exitCode !== null) return ok();
+    child.once('exit', ok);
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  });
+  return { base, stop, log: () => log };
+}
+
+export async function connect(db) {
+  const client = new MongoClient(serverUri(), { serverSelectionTimeoutMS: 10000 });
+  await client.connect();
+  return { client, db: client.db(db) };
+}
+
+/** Rocket.Chat's stored form of a login token: base64(sha256(token)). */
+export const hashToken = (token) => createHash('sha256').update(token).digest('base64');
+
+export async function launch() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+/** A GET of the API as the page makes it, from Node. */
+export async function api(base, creds, pathAndQuery) {
+  const res = await fetch(`${base}${pathAndQuery}`, { headers: { 'X-User-Id': creds.userId, 'X-Auth-Token': creds.token } });
+  const body = await res.json();
+  if (res.status !== 200) throw new Error(`${pathAndQuery}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** CSV as Rocket.Chat's client writes it (an independent copy of the rule, for expectations). */
+export const csv = (rows) => rows.map((r) => r.map((c) => `"${String(c).split('"').join('""')}"`).join(';')).join('\n');
