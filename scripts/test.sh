@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what the tests run (Debian's nginx and Node.js, SecantusDB in .venv),
+# The whole test suite: installs what the tests run (Debian's nginx, Node.js, npm and chromium, SecantusDB in .venv),
 # starts its own test database (unless MONGODB_URI points at one), runs every test, and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,11 +7,16 @@ cd "$(dirname "$0")/.."
 # Programs the tests run, from Debian when missing (CI runs as root on a fresh machine):
 #   nginx   tests/api/proxy.rs runs deploy/nginx/rc-analytics.conf with it (foreground, loopback, a child of the test)
 #   node    tests/api/least_privilege.rs runs deploy/mongo/create-readonly-user.js with it (through a mongosh shim)
+#   chromium, npm   tests/ui/ drives Debian's chromium with npm's playwright-core (installed below by npm ci)
+#   fonts-dejavu-core   text in the browser tests' screenshots
 missing=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "tests: installing Debian's ${missing[*]} for the deployment tests" >&2
+  echo "tests: installing Debian's ${missing[*]} for the deployment and browser tests" >&2
   if [ "$(id -u)" -ne 0 ]; then
     echo "tests: ${missing[*]} missing and this is not root: apt-get install ${missing[*]}" >&2
     exit 1
@@ -37,3 +42,14 @@ if [ -z "${MONGODB_URI:-}" ]; then
 fi
 echo "tests: using $MONGODB_URI" >&2
 cargo test --all-targets "$@"
+
+# Browser tests of the dashboard page (tests/ui/, node:test + playwright-core with Debian's chromium), against
+# the binary cargo test just built and the same test database. Skipped when arguments filter the cargo tests.
+if [ $# -eq 0 ]; then
+  if [ ! -f tests/ui/node_modules/.package-lock.json ] || [ tests/ui/package-lock.json -nt tests/ui/node_modules/.package-lock.json ]; then
+    (cd tests/ui && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  node --test tests/ui/
+else
+  echo "tests: arguments given; browser tests (node --test tests/ui/) skipped" >&2
+fi
