@@ -477,6 +477,27 @@ describe('dashboard page', () => {
     await view.context.close();
   });
 
+  test('every card refreshes every 5 minutes', async () => {
+    const context = await browser.newContext({ locale: 'en-US', timezoneId: 'UTC' });
+    const page = await context.newPage();
+    await page.clock.install();
+    const requests = [];
+    page.on('request', (r) => { if (r.url().includes('/api/v1/')) requests.push(new URL(r.url()).pathname); });
+    await page.goto(`${service.base}/rc-analytics/#userId=${admin.userId}&token=${admin.token}`);
+    await page.evaluate(() => localStorage.setItem('rca.tab', '"messages"'));
+    await page.reload();
+    await settled(page);
+    const count = () => requests.filter((p) => p === `${E}/messages/messages-sent`).length;
+    const before = count();
+    await page.clock.runFor(4 * 60 * 1000);
+    assert.equal(count(), before);
+    await page.clock.runFor(60 * 1000 + 10);
+    await settled(page);
+    assert.equal(count(), before + 1);
+    assert.equal(requests.filter((p) => p === `${E}/messages/origin`).length, before + 1);
+    await context.close();
+  });
+
   test('screenshots at 1280×800 and 375 px, light and dark', async () => {
     for (const [width, height] of [[1280, 800], [375, 800]]) {
       for (const scheme of ['light', 'dark']) {
