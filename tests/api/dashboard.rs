@@ -2,7 +2,8 @@
 //! page's and assets' headers (types, caching, ETag/304, compression, security). The page's behaviour in a
 //! browser is tested by tests/ui/ (node + Chromium).
 
-use rc_analytics::seed::docs;
+use chrono::NaiveDate;
+use rc_analytics::seed::{docs, generate, Edition, SeedOptions};
 use rc_analytics::ui::{self, bundle, CSP};
 use reqwest::header::HeaderMap;
 
@@ -106,6 +107,45 @@ async fn session_tells_who_and_what_with_rocket_chat_bodies() {
         .unwrap();
     assert_eq!(header(res.headers(), "cache-control"), Some("no-store"));
     assert_eq!(header(res.headers(), "x-content-type-options"), Some("nosniff"));
+}
+
+/// The demo generator's Community Edition data (no `view-livechat-reports` document): the admin may open
+/// both sections, a livechat manager the omnichannel reports only, a plain user neither.
+#[tokio::test]
+async fn session_on_seeded_community_data() {
+    let app = spawn_app().await;
+    let mut options = SeedOptions::new(NaiveDate::from_ymd_opt(2024, 3, 10).unwrap());
+    options.messages = 300;
+    options.edition = Edition::Community;
+    let seeded = generate(&app.db, &options).await.expect("seed");
+    let creds = |role: &str| {
+        let c = seeded.credentials.iter().find(|c| c.role == role).unwrap();
+        (
+            Creds {
+                user_id: c.user_id.clone(),
+                token: c.token.clone(),
+            },
+            c.username.clone(),
+        )
+    };
+    for (role, engagement, omnichannel) in [
+        ("admin", true, true),
+        ("livechat-manager", false, true),
+        ("livechat-agent", false, false),
+        ("user", false, false),
+        ("guest", false, false),
+    ] {
+        let (c, username) = creds(role);
+        let res = app.get(ui::SESSION, Some(&c)).await;
+        assert_json(
+            &res,
+            200,
+            &format!(
+                r#"{{"user":{{"_id":"{}","username":"{username}"}},"can":{{"engagement":{engagement},"omnichannel":{omnichannel}}},"timezone":"UTC","success":true}}"#,
+                c.user_id
+            ),
+        );
+    }
 }
 
 #[tokio::test]
