@@ -22,7 +22,7 @@ use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder, Resource, R
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::app::{AppState, Endpoint, Family};
+use crate::app::{get_or_head, AppState, Endpoint, Family};
 use crate::auth::{Authenticated, ENGAGEMENT_DASHBOARD, LIVECHAT_REPORTS};
 use crate::error::{success, ApiError};
 
@@ -248,10 +248,10 @@ fn secure(mut res: HttpResponseBuilder) -> HttpResponseBuilder {
     res
 }
 
-/// A GET-only resource for a file, compressed when the client accepts it.
+/// A GET (and HEAD) resource for a file, compressed when the client accepts it.
 fn file_resource(path: &str) -> Resource {
     web::resource(path)
-        .route(web::get().to(serve_file).wrap(Compress::default()))
+        .route(get_or_head().to(serve_file).wrap(Compress::default()))
         .default_service(web::to(method_not_allowed))
 }
 
@@ -261,7 +261,7 @@ where
     F::Output: actix_web::Responder + 'static,
 {
     web::resource(path)
-        .route(web::get().to(handler))
+        .route(get_or_head().to(handler))
         .default_service(web::to(method_not_allowed))
 }
 

@@ -305,7 +305,16 @@ async fn page_and_assets_carry_types_caching_etags_and_security_headers() {
         }
     }
 
-    // Only GET.
+    // HEAD like GET, without the body; other methods 405.
+    for path in [ui::PAGE, js.as_str()] {
+        let res = http.head(format!("{}{path}", app.address)).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200, "HEAD {path}");
+        assert_eq!(header(res.headers(), "etag"), Some(b.find(path).unwrap().etag.as_str()));
+        assert_secure(res.headers());
+        assert_eq!(res.bytes().await.unwrap().len(), 0, "HEAD {path}");
+    }
+    let res = http.head(format!("{}/rc-analytics", app.address)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 301);
     let res = send(http.post(format!("{}{js}", app.address))).await;
     assert_json(&res, 405, r#"{"success":false,"error":"Method not allowed"}"#);
 }
