@@ -161,13 +161,19 @@ pub struct Span {
 }
 
 impl Span {
+    /// Whether `now` falls inside day `i`.
+    pub fn is_today(&self, i: u32) -> bool {
+        self.now
+            .is_some_and(|now| (self.day_ms(i)..self.day_ms(i) + DAY_MS).contains(&now))
+    }
+
     /// Where an instant drawn over the whole span lands in a live workspace: unchanged, except on the
     /// last day when `now` falls inside it, whose 24 hours are compressed into `[00:00, now)` so that
     /// nothing lies in the future and every count stays as drawn.
     pub fn live(&self, t: i64) -> i64 {
         let last = self.day_ms(self.days - 1);
         match self.now {
-            Some(now) if (last..last + DAY_MS).contains(&now) && t >= last => {
+            Some(now) if self.is_today(self.days - 1) && t >= last => {
                 let offset = (t - last).min(DAY_MS - 1);
                 last + (i128::from(offset) * i128::from(now - last) / i128::from(DAY_MS)) as i64
             }

@@ -104,8 +104,9 @@ impl<'a> Sessions<'a> {
                     "loginAt": DateTime::from_millis(login),
                     "lastActivityAt": DateTime::from_millis(last),
                 };
-                // A few sessions were never closed (the server went away).
-                if self.g.chance(0.95) {
+                // A few sessions were never closed (the server went away); not today's, which would count
+                // as present in every hour still to come.
+                if self.g.chance(0.95) || self.span.is_today(day) {
                     d.insert("closedAt", DateTime::from_millis(last));
                 }
                 d.insert("year", year);

@@ -474,4 +474,11 @@ async fn json_output_and_a_live_workspace_by_default() {
             assert!(t >= today.min(before - 1), "{coll}.{field} {t} is before today");
         }
     }
+    // Today's sessions are closed: an open one would count as present in every hour still to come.
+    let open_today = doc! {
+        "type": "computed-session",
+        "loginAt": {"$gte": bson::DateTime::from_millis(today)},
+        "closedAt": {"$exists": false},
+    };
+    assert_eq!(count(&db, "rocketchat_sessions", open_today).await, 0);
 }
