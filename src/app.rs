@@ -1,4 +1,6 @@
-//! The application factory: shared state, routes, JSON answers for everything outside the routes.
+//! The application factory (zero2prod's `startup.rs`): builds the shared state, binds, registers every
+//! route of the registry, and the middleware that wraps them all (request ids, metrics, logging, panics
+//! as JSON 500s, the `format=csv` extension). JSON answers for everything outside the routes.
 
 use std::net::TcpListener;
 use std::panic::AssertUnwindSafe;
@@ -9,43 +11,16 @@ use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{web, App, Handler, HttpResponse, HttpServer, Resource, Responder, ResponseError};
+use actix_web::{web, App, HttpResponse, HttpServer, ResponseError};
 use futures::FutureExt;
 use serde_json::json;
 
 use crate::auth::Authenticator;
 use crate::config::Settings;
 use crate::error::{json_response, ApiError};
-use crate::metrics::Metrics;
-use crate::reports::cache::ReportCache;
-use crate::reports::engagement;
-use crate::reports::omnichannel::{self, hints::RoomHints};
-use crate::store::Store;
-
-/// What every request shares.
-pub struct AppState {
-    pub settings: Settings,
-    pub store: Store,
-    pub auth: Authenticator,
-    pub reports: ReportCache,
-    pub metrics: Metrics,
-    /// Which of Rocket.Chat's report indexes exist on `rocketchat_room` (the omnichannel `hint`s).
-    pub room_hints: RoomHints,
-}
-
-impl AppState {
-    pub async fn new(settings: Settings) -> Result<Self, String> {
-        let store = Store::new(&settings).await?;
-        Ok(Self {
-            auth: Authenticator::new(settings.auth_cache_ttl),
-            reports: ReportCache::new(settings.cache_ttl, settings.compute_hold),
-            metrics: Metrics::new(),
-            room_hints: RoomHints::new(),
-            store,
-            settings,
-        })
-    }
-}
+use crate::registry::{get, Endpoint, Family};
+use crate::reports::{engagement, omnichannel};
+use crate::state::AppState;
 
 /// A bound, not yet running server (zero2prod's `Application`).
 pub struct Application {
@@ -59,11 +34,12 @@ impl Application {
     pub async fn build(settings: Settings) -> std::io::Result<Self> {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
+        let auth = web::Data::new(Authenticator::new(settings.auth_cache_ttl));
         let state = web::Data::new(AppState::new(settings).await.map_err(std::io::Error::other)?);
         // Learn which report indexes exist while MongoDB answers; otherwise the first report retries.
         let hints_state = state.clone();
         tokio::spawn(async move { hints_state.room_hints.refresh(&hints_state.store).await });
-        let server = run(listener, state.clone())?;
+        let server = run(listener, state.clone(), auth)?;
         Ok(Self { port, server, state })
     }
 
@@ -81,10 +57,11 @@ impl Application {
     }
 }
 
-pub fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Server> {
+fn run(listener: TcpListener, state: web::Data<AppState>, auth: web::Data<Authenticator>) -> std::io::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(auth.clone())
             .wrap(from_fn(crate::reports::csv::negotiate))
             .wrap(from_fn(observe))
             .configure(routes)
@@ -94,41 +71,6 @@ pub fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result
     .listen(listener)?
     .run();
     Ok(server)
-}
-
-/// The report families a route belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Family {
-    /// `/health`, `/ready`, `/metrics`, `/openapi.json`: served to operators, not proxied for Rocket.Chat's clients.
-    Operations,
-    /// `/api/v1/engagement-dashboard/…`: Meteor `check` validation.
-    Engagement,
-    /// `/api/v1/livechat/analytics/dashboards/…`: ajv validation, `checkDates`.
-    Omnichannel,
-    /// `/rc-analytics/…`: the dashboard page, its assets and the small JSON routes it calls; proxied on
-    /// Rocket.Chat's origin by one prefix.
-    Dashboard,
-}
-
-/// A query parameter, for the OpenAPI description.
-#[derive(Clone, Copy, Debug)]
-pub struct Param {
-    pub name: &'static str,
-    pub required: bool,
-    pub description: &'static str,
-}
-
-/// One served route: the single list that the router, the OpenAPI description and the proxy
-/// configuration checks are all built from, so they cannot drift apart.
-pub struct Endpoint {
-    pub path: String,
-    pub family: Family,
-    pub summary: &'static str,
-    /// The Rocket.Chat permission the route requires (`None`: no authentication).
-    pub permission: Option<crate::auth::Rule>,
-    pub params: Vec<Param>,
-    /// Builds the GET resource for `path`.
-    pub register: fn(&str) -> Resource,
 }
 
 /// Every route rc-analytics serves.
@@ -169,30 +111,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     }
 }
 
-/// A GET-only resource: other methods get a JSON 405.
-pub fn get<F, Args>(path: &str, handler: F) -> Resource
-where
-    F: Handler<Args>,
-    Args: actix_web::FromRequest + 'static,
-    F::Output: Responder + 'static,
-{
-    web::resource(path)
-        .route(get_or_head().to(handler))
-        .default_service(web::to(method_not_allowed))
-}
-
-/// GET, and HEAD wherever GET is: the same handler (guard included), and the server sends the headers
-/// without the body.
-pub fn get_or_head() -> actix_web::Route {
-    web::route().guard(actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head()))
-}
-
 async fn not_found() -> HttpResponse {
     ApiError::NotFound.error_response()
-}
-
-async fn method_not_allowed() -> HttpResponse {
-    ApiError::MethodNotAllowed.error_response()
 }
 
 async fn health() -> HttpResponse {
@@ -300,6 +220,57 @@ mod tests {
             assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
         }
         assert_ne!(request_id(None), request_id(None));
+    }
+
+    #[test]
+    fn every_registry_route_is_described_with_its_parameters() {
+        let all = endpoints();
+        let doc = crate::openapi::document(&all);
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+        let paths = doc["paths"].as_object().unwrap();
+        assert_eq!(paths.len(), all.len());
+        for e in &all {
+            let op = &paths[&e.path]["get"];
+            let names: Vec<&str> = op["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].as_str().unwrap())
+                .collect();
+            let expected: Vec<&str> = e.params.iter().map(|p| p.name).collect();
+            assert_eq!(names, expected, "{}", e.path);
+            assert_eq!(
+                op["x-rc-permission"].as_str(),
+                e.permission.map(|r| r.name),
+                "{}",
+                e.path
+            );
+        }
+    }
+
+    #[test]
+    fn dashboard_routes_describe_what_they_answer() {
+        let doc = crate::openapi::document(&endpoints());
+        let op = |path: &str| doc["paths"][path]["get"].clone();
+        let session = op(crate::ui::SESSION);
+        assert_eq!(
+            session["responses"]["401"]["content"]["application/json"]["examples"]["unauthorized"]["value"],
+            ApiError::Unauthorized.body()
+        );
+        assert_eq!(session["security"], json!([{"authToken": [], "userId": []}]));
+        assert!(session["responses"]["200"]["content"]["application/json"].is_object());
+        assert!(session.get("x-rc-permission").is_none());
+        let page = op(crate::ui::PAGE);
+        assert!(page["responses"]["200"]["content"]["text/html; charset=utf-8"].is_object());
+        assert!(page["responses"]["304"].is_object());
+        assert!(page["responses"].get("401").is_none());
+        assert!(page.get("security").is_none());
+        assert_eq!(
+            op("/")["responses"]["302"]["headers"]["Location"]["schema"]["example"],
+            crate::ui::PAGE
+        );
+        assert!(op(crate::ui::PREFIX)["responses"]["301"].is_object());
+        assert!(op(crate::ui::PREFIX)["responses"].get("200").is_none());
     }
 
     #[test]

@@ -1,4 +1,12 @@
 //! rc-analytics: Rocket.Chat's analytics REST API served from Rocket.Chat's own MongoDB.
+//!
+//! Imports flow one way (no module imports one above it):
+//!
+//! `main` → `app` → `reports`, `auth`, `openapi`, `ui` → `registry`, `state` → `store`, `params`, `metrics`
+//! → `error`, `config`.
+//!
+//! `seed` (the demo-data generator) and `cli` stand beside that chain: `main` calls them, nothing in the
+//! service imports them.
 
 pub mod app;
 pub mod auth;
@@ -8,7 +16,9 @@ pub mod error;
 pub mod metrics;
 pub mod openapi;
 pub mod params;
+pub mod registry;
 pub mod reports;
 pub mod seed;
+pub mod state;
 pub mod store;
 pub mod ui;

@@ -22,9 +22,10 @@ use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder, Resource, R
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::app::{get_or_head, AppState, Endpoint, Family};
 use crate::auth::{Authenticated, ENGAGEMENT_DASHBOARD, LIVECHAT_REPORTS};
 use crate::error::{success, ApiError};
+use crate::registry::{get_or_head, Endpoint, Family};
+use crate::state::AppState;
 
 /// The bare prefix; redirects to [`PAGE`].
 pub const PREFIX: &str = "/rc-analytics";
@@ -226,7 +227,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             SESSION.into(),
             "The signed-in user, which dashboard sections they may open (view-engagement-dashboard, \
              view-livechat-reports with its Community Edition fallback) and the report time zone",
-            |p| crate::app::get(p, session),
+            |p| crate::registry::get(p, session),
         ),
     ];
     for a in &bundle().assets {
@@ -324,9 +325,9 @@ async fn redirect_root(req: HttpRequest) -> HttpResponse {
 /// `GET /rc-analytics/api/session`:
 /// `{"user":{"_id","username"},"can":{"engagement","omnichannel"},"timezone","success":true}`.
 async fn session(auth: Authenticated, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let engagement = auth.permits(ENGAGEMENT_DASHBOARD).await?;
+    let omnichannel = auth.permits(LIVECHAT_REPORTS).await?;
     let user = auth.user;
-    let engagement = state.auth.permits(&state.store, &user, ENGAGEMENT_DASHBOARD).await?;
-    let omnichannel = state.auth.permits(&state.store, &user, LIVECHAT_REPORTS).await?;
     Ok(session_response(session_body(
         &user.id,
         user.username.as_deref(),

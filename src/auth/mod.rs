@@ -12,25 +12,9 @@ use actix_web::{web, FromRequest, HttpRequest};
 
 pub use authenticator::{hash_login_token, AuthUser, Authenticator};
 
-use crate::app::AppState;
 use crate::error::ApiError;
-
-/// Who holds a permission whose `rocketchat_permissions` document is absent (Community Edition).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fallback {
-    /// The roles of another permission's document.
-    RolesOf(&'static str),
-    /// One role.
-    Role(&'static str),
-}
-
-/// A Rocket.Chat permission (`rocketchat_permissions._id`) and the rule used when its document is
-/// absent. A document that exists always decides alone, even with an empty `roles` list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Rule {
-    pub name: &'static str,
-    pub fallback: Fallback,
-}
+pub use crate::registry::{Fallback, Rule};
+use crate::state::AppState;
 
 /// `view-engagement-dashboard`: the Engagement Dashboard routes. A core permission (default role `admin`,
 /// Rocket.Chat's `apps/meteor/app/authorization/server/constant/permissions.ts`), so its document exists on
@@ -66,6 +50,21 @@ impl Permission for ViewLivechatReports {
 /// An authenticated user, whatever their permissions. Extraction fails with 401.
 pub struct Authenticated {
     pub user: Arc<AuthUser>,
+    guard: Guard,
+}
+
+/// What the guard reads: the authenticator (its caches) and the store it reads through.
+#[derive(Clone)]
+struct Guard {
+    auth: web::Data<Authenticator>,
+    state: web::Data<AppState>,
+}
+
+impl Authenticated {
+    /// Whether the user holds the permission `rule` names (with its Community Edition fallback).
+    pub async fn permits(&self, rule: Rule) -> Result<bool, ApiError> {
+        self.guard.auth.permits(&self.guard.state.store, &self.user, rule).await
+    }
 }
 
 impl FromRequest for Authenticated {
@@ -73,7 +72,11 @@ impl FromRequest for Authenticated {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let guard = req
+            .app_data::<web::Data<Authenticator>>()
+            .cloned()
+            .zip(req.app_data::<web::Data<AppState>>().cloned())
+            .map(|(auth, state)| Guard { auth, state });
         let header = |name: &str| {
             req.headers()
                 .get(name)
@@ -83,16 +86,17 @@ impl FromRequest for Authenticated {
         };
         let (user_id, token) = (header("x-user-id"), header("x-auth-token"));
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+            let guard = guard.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+            let metrics = &guard.state.metrics;
             let (Some(user_id), Some(token)) = (user_id, token) else {
-                state.metrics.auth_failure("missing-headers");
+                metrics.auth_failure("missing-headers");
                 return Err(ApiError::Unauthorized);
             };
-            let user = state.auth.authenticate(&state.store, &user_id, &token).await;
+            let user = guard.auth.authenticate(&guard.state.store, &user_id, &token).await;
             if let Err(ApiError::Unauthorized) = user {
-                state.metrics.auth_failure("unauthenticated");
+                metrics.auth_failure("unauthenticated");
             }
-            Ok(Self { user: user? })
+            Ok(Self { user: user?, guard })
         })
     }
 }
@@ -108,18 +112,16 @@ impl<P: Permission> FromRequest for Authorized<P> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
         let authenticated = Authenticated::from_request(req, payload);
         Box::pin(async move {
-            let user = authenticated.await?.user;
-            let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
-            if state.auth.permits(&state.store, &user, P::RULE).await? {
+            let authenticated = authenticated.await?;
+            if authenticated.permits(P::RULE).await? {
                 Ok(Self {
-                    user,
+                    user: authenticated.user,
                     _permission: PhantomData,
                 })
             } else {
-                state.metrics.auth_failure("forbidden");
+                authenticated.guard.state.metrics.auth_failure("forbidden");
                 Err(ApiError::Forbidden)
             }
         })

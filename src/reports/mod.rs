@@ -1,6 +1,5 @@
 //! One module per report family: pure pipeline builders and the shaping of their results.
 
-pub mod cache;
 pub mod csv;
 pub mod engagement;
 pub mod omnichannel;

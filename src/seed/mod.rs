@@ -276,14 +276,14 @@ impl SeedSummary {
             .filter(|e| {
                 matches!(
                     e.family,
-                    crate::app::Family::Engagement | crate::app::Family::Omnichannel
+                    crate::registry::Family::Engagement | crate::registry::Family::Omnichannel
                 )
             })
             .map(|e| {
                 let has_end = e.params.iter().any(|p| p.name == "end");
                 let query = match (e.family, has_end) {
                     (_, false) => format!("start={}", format_canonical(end - 1)),
-                    (crate::app::Family::Engagement, true) => {
+                    (crate::registry::Family::Engagement, true) => {
                         format!("start={}&end={}", format_canonical(start), format_canonical(end - 1))
                     }
                     _ => format!("start={}&end={}", format_canonical(start), format_canonical(end)),

@@ -1,7 +1,8 @@
 //! The Engagement Dashboard family as a whole: every route's guard, validation and empty answer.
 //! Route-specific data tests live in `engagement_messages.rs` and `engagement_users.rs`.
 
-use rc_analytics::app::{endpoints, Family};
+use rc_analytics::app::endpoints;
+use rc_analytics::registry::Family;
 
 use crate::helpers::*;
 

@@ -6,9 +6,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use actix_web::web::Data;
 use bson::{doc, DateTime, Document};
 use mongodb::{Client, Database};
-use rc_analytics::app::{AppState, Application};
+use rc_analytics::app::Application;
 use rc_analytics::config::Settings;
 use rc_analytics::seed::docs;
+use rc_analytics::state::AppState;
 
 pub const ENGAGEMENT: &str = "view-engagement-dashboard";
 pub const LIVECHAT_REPORTS: &str = "view-livechat-reports";

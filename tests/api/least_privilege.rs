@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 
 use bson::{doc, Document};
 use mongodb::Client;
-use rc_analytics::app::{endpoints, Family};
+use rc_analytics::app::endpoints;
+use rc_analytics::registry::Family;
 use rc_analytics::seed::docs;
 use rc_analytics::store::{coll, StoreError};
 use serde_json::Value;

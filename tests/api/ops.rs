@@ -6,7 +6,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rc_analytics::app::{endpoints, Family};
+use rc_analytics::app::endpoints;
+use rc_analytics::registry::Family;
 use serde_json::{json, Value};
 
 use crate::helpers::*;

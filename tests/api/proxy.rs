@@ -10,7 +10,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rc_analytics::app::{endpoints, Family};
+use rc_analytics::app::endpoints;
+use rc_analytics::registry::Family;
 use rc_analytics::reports::engagement::PREFIX as ENGAGEMENT_PREFIX;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

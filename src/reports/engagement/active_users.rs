@@ -9,11 +9,11 @@ use serde_json::{json, Map, Value};
 
 use super::sessions::{day_month_year, newest_first, user_daily_match};
 use super::{list_body, window_report};
-use crate::app::AppState;
 use crate::auth::{Authorized, ViewEngagementDashboard};
 use crate::error::ApiError;
 use crate::params::window::DayWindow;
 use crate::reports::count_of;
+use crate::state::AppState;
 use crate::store::{coll, strings};
 
 const REPORT: &str = "engagement.users.active-users";

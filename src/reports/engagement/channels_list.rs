@@ -23,12 +23,12 @@ use serde_json::{json, Map, Value};
 
 use super::period::Periods;
 use super::{cached_report, join_dashboard_room, list_body, messages_sent_match, start_end_with};
-use crate::app::AppState;
 use crate::auth::{Authorized, ViewEngagementDashboard};
 use crate::error::{success, ApiError};
 use crate::params::iso::format_canonical;
 use crate::params::query::Query;
 use crate::reports::count_of;
+use crate::state::AppState;
 use crate::store::{coll, strings};
 
 const REPORT: &str = "engagement.channels.list";

@@ -9,11 +9,11 @@ use serde_json::{json, Map, Value};
 
 use super::sessions::{computed_sessions_match, session_hours, users_present};
 use super::{cached_report, list_body, start_only};
-use crate::app::AppState;
 use crate::auth::{Authorized, ViewEngagementDashboard};
 use crate::error::{success, ApiError};
 use crate::params::zone::ReportZone;
 use crate::reports::count_of;
+use crate::state::AppState;
 use crate::store::coll;
 
 const REPORT: &str = "engagement.users.chat-busier.hourly-data";

@@ -18,7 +18,6 @@ use bson::{doc, Bson, Document};
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
-use crate::app::{get, AppState, Endpoint, Family, Param};
 use crate::auth::{Permission, ViewEngagementDashboard};
 use crate::error::{success, ApiError};
 use crate::params::iso::format_canonical;
@@ -26,7 +25,9 @@ use crate::params::meteor::check_iso_dates_and_strings;
 use crate::params::query::Query;
 use crate::params::window::DayWindow;
 use crate::params::zone::{zone_param, ReportZone};
-use crate::reports::cache::Body;
+use crate::registry::{get, Endpoint, Family, Param};
+use crate::state::cache::Body;
+use crate::state::AppState;
 
 pub const PREFIX: &str = "/api/v1/engagement-dashboard";
 

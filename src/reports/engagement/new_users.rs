@@ -7,9 +7,9 @@ use bson::{doc, Document};
 
 use super::period::Periods;
 use super::{cached_report, day_of, start_end};
-use crate::app::AppState;
 use crate::auth::{Authorized, ViewEngagementDashboard};
 use crate::error::{success, ApiError};
+use crate::state::AppState;
 use crate::store::coll;
 
 const REPORT: &str = "engagement.users.new-users";

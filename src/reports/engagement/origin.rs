@@ -5,11 +5,11 @@ use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
 use super::{join_dashboard_room_type, list_body, messages_per_room, window_report, DASHBOARD_ROOM_TYPES};
-use crate::app::AppState;
 use crate::auth::{Authorized, ViewEngagementDashboard};
 use crate::error::ApiError;
 use crate::params::window::DayWindow;
 use crate::reports::count_of;
+use crate::state::AppState;
 use crate::store::coll;
 
 const REPORT: &str = "engagement.messages.origin";

@@ -10,11 +10,11 @@ use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
 use super::{join_dashboard_room, list_body, messages_per_room, window_report};
-use crate::app::AppState;
 use crate::auth::{Authorized, ViewEngagementDashboard};
 use crate::error::ApiError;
 use crate::params::window::DayWindow;
 use crate::reports::count_of;
+use crate::state::AppState;
 use crate::store::{coll, strings};
 
 const REPORT: &str = "engagement.messages.top-five-popular-channels";

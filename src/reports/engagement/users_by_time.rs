@@ -12,10 +12,10 @@ use serde_json::{json, Map, Value};
 
 use super::sessions::{computed_sessions_match, day_month_year, session_hours, users_present};
 use super::{cached_report, list_body, start_end, StartEnd};
-use crate::app::AppState;
 use crate::auth::{Authorized, ViewEngagementDashboard};
 use crate::error::{success, ApiError};
 use crate::reports::count_of;
+use crate::state::AppState;
 use crate::store::coll;
 
 const REPORT: &str = "engagement.users.users-by-time-of-the-day-in-a-week";

@@ -9,11 +9,11 @@ use serde_json::{json, Map, Value};
 
 use super::sessions::{day_month_year, newest_first, user_daily_match};
 use super::{cached_report, list_body, start_only};
-use crate::app::AppState;
 use crate::auth::{Authorized, ViewEngagementDashboard};
 use crate::error::{success, ApiError};
 use crate::params::window::{add_days, instant};
 use crate::reports::count_of;
+use crate::state::AppState;
 use crate::store::coll;
 
 const REPORT: &str = "engagement.users.chat-busier.weekly-data";

@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use super::scope::Scope;
 use super::{report_with_unspecified, rooms_match, Report, ReportRequest};
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::store::coll;
 
 pub struct ByAgent;

@@ -12,7 +12,6 @@
 
 pub mod agent;
 pub mod department;
-pub mod hints;
 pub mod scope;
 pub mod source;
 pub mod status;
@@ -25,7 +24,6 @@ use bson::{doc, Document};
 use serde_json::{Map, Value};
 
 use self::scope::Scope;
-use crate::app::{get, AppState, Endpoint, Family, Param};
 use crate::auth::{Authorized, Permission, ViewLivechatReports};
 use crate::error::{success, ApiError};
 use crate::params::ajv::StringObjectSchema;
@@ -34,7 +32,9 @@ use crate::params::query::Query;
 use crate::params::sort::{sort_param, SortSpec};
 use crate::params::window::{bson_bound, instant};
 use crate::params::zone::{zone_param, ReportZone};
+use crate::registry::{get, Endpoint, Family, Param};
 use crate::reports::count_of;
+use crate::state::AppState;
 use crate::store::coll;
 use crate::store::{cause_chain, StoreError};
 

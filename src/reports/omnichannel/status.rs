@@ -8,9 +8,9 @@ use serde_json::{json, Map, Value};
 
 use super::scope::Scope;
 use super::{report_body, rooms_match, Report, ReportRequest};
-use crate::app::AppState;
 use crate::error::ApiError;
 use crate::reports::count_of;
+use crate::state::AppState;
 use crate::store::coll;
 
 pub struct ByStatus;

@@ -1,0 +1,82 @@
+//! The route registry: one list of served routes (`app::endpoints()`) that the router, the OpenAPI
+//! document, the metrics labels and the proxy configuration checks are all built from, and the
+//! resource builders every route uses (GET and HEAD, a JSON 405 with `Allow` for other methods).
+
+use actix_web::{web, Handler, HttpResponse, Resource, Responder, ResponseError};
+
+use crate::error::ApiError;
+
+/// Who holds a permission whose `rocketchat_permissions` document is absent (Community Edition).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fallback {
+    /// The roles of another permission's document.
+    RolesOf(&'static str),
+    /// One role.
+    Role(&'static str),
+}
+
+/// A Rocket.Chat permission (`rocketchat_permissions._id`) and the rule used when its document is
+/// absent. A document that exists always decides alone, even with an empty `roles` list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub name: &'static str,
+    pub fallback: Fallback,
+}
+
+/// The report families a route belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// `/health`, `/ready`, `/metrics`, `/openapi.json`: served to operators, not proxied for Rocket.Chat's clients.
+    Operations,
+    /// `/api/v1/engagement-dashboard/…`: Meteor `check` validation.
+    Engagement,
+    /// `/api/v1/livechat/analytics/dashboards/…`: ajv validation, `checkDates`.
+    Omnichannel,
+    /// `/rc-analytics/…`: the dashboard page, its assets and the small JSON routes it calls; proxied on
+    /// Rocket.Chat's origin by one prefix.
+    Dashboard,
+}
+
+/// A query parameter, for the OpenAPI description.
+#[derive(Clone, Copy, Debug)]
+pub struct Param {
+    pub name: &'static str,
+    pub required: bool,
+    pub description: &'static str,
+}
+
+/// One served route: the single list that the router, the OpenAPI description and the proxy
+/// configuration checks are all built from, so they cannot drift apart.
+pub struct Endpoint {
+    pub path: String,
+    pub family: Family,
+    pub summary: &'static str,
+    /// The Rocket.Chat permission the route requires (`None`: no authentication).
+    pub permission: Option<Rule>,
+    pub params: Vec<Param>,
+    /// Builds the GET resource for `path`.
+    pub register: fn(&str) -> Resource,
+}
+
+/// A GET-only resource: other methods get a JSON 405.
+pub fn get<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path)
+        .route(get_or_head().to(handler))
+        .default_service(web::to(method_not_allowed))
+}
+
+/// GET, and HEAD wherever GET is: the same handler (guard included), and the server sends the headers
+/// without the body.
+pub fn get_or_head() -> actix_web::Route {
+    web::route().guard(actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head()))
+}
+
+/// The answer to any other method: JSON 405 with `Allow: GET, HEAD`.
+pub async fn method_not_allowed() -> HttpResponse {
+    ApiError::MethodNotAllowed.error_response()
+}
