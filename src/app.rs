@@ -19,7 +19,6 @@ use crate::auth::Authenticator;
 use crate::config::Settings;
 use crate::error::{json_response, ApiError};
 use crate::registry::{get, Endpoint, Family};
-use crate::reports::{engagement, omnichannel};
 use crate::state::AppState;
 
 /// A bound, not yet running server (zero2prod's `Application`).
@@ -99,8 +98,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             |p| get(p, openapi),
         ),
     ];
-    all.extend(engagement::endpoints());
-    all.extend(omnichannel::endpoints());
+    all.extend(crate::reports::endpoints());
     all.extend(crate::ui::endpoints());
     all
 }

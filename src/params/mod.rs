@@ -6,6 +6,7 @@ pub mod ajv;
 pub mod iso;
 pub mod meteor;
 pub mod moment;
+pub mod page;
 pub mod query;
 pub mod sort;
 pub mod window;

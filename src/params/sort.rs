@@ -20,15 +20,6 @@ impl SortSpec {
     pub fn names(&self, key: &str) -> bool {
         self.0.iter().any(|(k, _)| k == key)
     }
-
-    /// Compact text for cache keys (`total:-1,_id:1`).
-    pub fn key(&self) -> String {
-        self.0
-            .iter()
-            .map(|(k, d)| format!("{k}:{d}"))
-            .collect::<Vec<_>>()
-            .join(",")
-    }
 }
 
 /// `parseJsonQuery().sort`: `None` when absent (or not a string, which ajv already refused), or `{}`.

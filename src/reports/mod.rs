@@ -1,10 +1,136 @@
-//! One module per report family: pure pipeline builders and the shaping of their results.
+//! Every report, one shape: a type that implements [`Report`] — its path, summary and parameters, the
+//! family that gives its prefix and permission, a typed request that parses and validates itself (and
+//! whose `Debug` form is its cache key), the query it runs and how the rows become the body. One generic
+//! [`handler`] serves them all, and [`endpoints`] lists them: the router, the guard, the OpenAPI
+//! document, the metric labels and the proxy checks all derive from that list.
+//!
+//! Adding a report: write a module with a `Report` impl (pure pipeline builder and shaping, with unit
+//! tests), and add one line `endpoint::<module::Type>()` to [`endpoints`].
 
 pub mod csv;
 pub mod engagement;
 pub mod omnichannel;
 
+use std::fmt::Debug;
+use std::future::Future;
+
+use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{Bson, Document};
+use serde_json::{Map, Value};
+
+use crate::auth::{AuthUser, Authorized, Permission};
+use crate::error::{success, ApiError};
+use crate::registry::{get, Endpoint, Family, Param};
+use crate::state::AppState;
+
+/// A report family: the prefix of its paths, its permission, and its name in metric labels.
+pub trait ReportFamily: 'static {
+    const KIND: Family;
+    const PREFIX: &'static str;
+    const LABEL: &'static str;
+    type Permission: Permission + 'static;
+}
+
+/// One report (see the module documentation).
+pub trait Report: 'static {
+    type Family: ReportFamily;
+    /// The path below the family's prefix (`/messages/origin`).
+    const PATH: &'static str;
+    const SUMMARY: &'static str;
+    const PARAMS: &'static [Param];
+    /// The validated request: everything the answer depends on.
+    type Request: Debug;
+
+    /// Parses and checks the query string in Rocket.Chat's order (after the guard's 401 and 403); `user`
+    /// is the caller (the omnichannel reports scope a monitor's rooms).
+    fn request(state: &AppState, user: &AuthUser, query: &str)
+        -> impl Future<Output = Result<Self::Request, ApiError>>;
+
+    /// The result cache key: the request's `Debug` form (derived, never hand-formatted). A report whose
+    /// answer is cut from a larger cached one (a page) keys on the part it computes.
+    fn key(request: &Self::Request) -> String {
+        format!("{request:?}")
+    }
+
+    /// Runs the query and shapes the rows into the body (without `success`).
+    fn compute(state: &AppState, request: &Self::Request)
+        -> impl Future<Output = Result<Map<String, Value>, ApiError>>;
+
+    /// The answer from the (possibly cached) body; by default the body itself.
+    fn respond(_request: &Self::Request, body: &Map<String, Value>) -> Map<String, Value> {
+        body.clone()
+    }
+}
+
+/// Every report, one line each, in the order of the route list.
+pub fn endpoints() -> Vec<Endpoint> {
+    use engagement::*;
+    use omnichannel::*;
+    vec![
+        endpoint::<origin::Origin>(),
+        endpoint::<messages_sent::MessagesSent>(),
+        endpoint::<top_channels::TopChannels>(),
+        endpoint::<channels_list::ChannelsList>(),
+        endpoint::<new_users::NewUsers>(),
+        endpoint::<active_users::ActiveUsers>(),
+        endpoint::<hourly_data::HourlyData>(),
+        endpoint::<weekly_data::WeeklyData>(),
+        endpoint::<users_by_time::UsersByTime>(),
+        endpoint::<department::ByDepartment>(),
+        endpoint::<source::BySource>(),
+        endpoint::<status::ByStatus>(),
+        endpoint::<tags::ByTags>(),
+        endpoint::<agent::ByAgent>(),
+    ]
+}
+
+/// The registry entry of report `R`.
+pub fn endpoint<R: Report>() -> Endpoint {
+    Endpoint {
+        path: format!("{}{}", R::Family::PREFIX, R::PATH),
+        family: R::Family::KIND,
+        summary: R::SUMMARY,
+        permission: Some(<R::Family as ReportFamily>::Permission::RULE),
+        params: R::PARAMS.to_vec(),
+        register: |path| get(path, handler::<R>),
+    }
+}
+
+/// The report's name in metric labels and cache keys: family, then the path's segments joined by dots
+/// (`engagement.messages.origin`, `omnichannel.conversations-by-agent`).
+pub fn label<R: Report>() -> String {
+    format!("{}{}", R::Family::LABEL, R::PATH.replace('/', "."))
+}
+
+/// The route handler of every report: guard (401, 403), request (400), then the cached computation.
+async fn handler<R: Report>(
+    authorized: Authorized<<R::Family as ReportFamily>::Permission>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let request = R::request(&state, &authorized.user, req.query_string()).await?;
+    let body = state
+        .reports
+        .get_or_compute(
+            &state.metrics,
+            &label::<R>(),
+            R::key(&request),
+            R::compute(&state, &request),
+        )
+        .await?;
+    Ok(success(R::respond(&request, &body)))
+}
+
+/// Runs `pipeline` on `collection` and shapes the rows: the `compute` of most reports.
+pub async fn aggregate(
+    state: &AppState,
+    collection: &str,
+    pipeline: Vec<Document>,
+    shape: impl FnOnce(&[Document]) -> Map<String, Value>,
+) -> Result<Map<String, Value>, ApiError> {
+    let rows = state.store.aggregate(collection, pipeline, None).await?;
+    Ok(shape(&rows))
+}
 
 /// A count from an aggregation result: MongoDB may give int32, int64 or double.
 pub fn count_of(d: &Document, key: &str) -> i64 {

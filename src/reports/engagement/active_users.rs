@@ -3,27 +3,36 @@
 //! (see [`super::sessions`] on what `tz` can and cannot change). `usersList` is sorted ascending
 //! (Rocket.Chat's `$addToSet` order is unspecified).
 
-use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
 use super::sessions::{day_month_year, newest_first, user_daily_match};
-use super::{list_body, window_report};
-use crate::auth::{Authorized, ViewEngagementDashboard};
+use super::{list_body, start_end_window, Engagement, START_END};
+use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::params::window::DayWindow;
+use crate::registry::Param;
 use crate::reports::count_of;
+use crate::reports::{aggregate, Report};
 use crate::state::AppState;
 use crate::store::{coll, strings};
 
-const REPORT: &str = "engagement.users.active-users";
+pub struct ActiveUsers;
 
-pub async fn handler(
-    _: Authorized<ViewEngagementDashboard>,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    window_report(&req, &state, REPORT, coll::SESSIONS, pipeline, shape).await
+impl Report for ActiveUsers {
+    type Family = Engagement;
+    const PATH: &'static str = "/users/active-users";
+    const SUMMARY: &'static str = "Distinct active users per day (daily session roll-ups)";
+    const PARAMS: &'static [Param] = &START_END;
+    type Request = DayWindow;
+
+    async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {
+        start_end_window(query, state.settings.timezone)
+    }
+
+    async fn compute(state: &AppState, request: &Self::Request) -> Result<Map<String, Value>, ApiError> {
+        aggregate(state, coll::SESSIONS, pipeline(request), shape).await
+    }
 }
 
 pub fn pipeline(window: &DayWindow) -> Vec<Document> {

@@ -3,31 +3,38 @@
 //! each even hour 0, 2, …, 22 of the report zone — all twelve slots when any session matched, `[]`
 //! otherwise — newest hour first (Rocket.Chat's `getBusiestTimeWithinHoursPeriod`, `groupSize` 2).
 
-use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
 use super::sessions::{computed_sessions_match, session_hours, users_present};
-use super::{cached_report, list_body, start_only};
-use crate::auth::{Authorized, ViewEngagementDashboard};
-use crate::error::{success, ApiError};
+use super::{list_body, start_only, Engagement, START_ONLY};
+use crate::auth::AuthUser;
+use crate::error::ApiError;
 use crate::params::zone::ReportZone;
+use crate::registry::Param;
 use crate::reports::count_of;
+use crate::reports::{aggregate, Report};
 use crate::state::AppState;
 use crate::store::coll;
 
-const REPORT: &str = "engagement.users.chat-busier.hourly-data";
 const DAY_MS: i64 = 24 * 3_600_000;
 
-pub async fn handler(
-    _: Authorized<ViewEngagementDashboard>,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let (start_ms, zone) = start_only(req.query_string(), state.settings.timezone)?;
-    let key = format!("{}|{start_ms}", zone.name());
-    let body = cached_report(&state, REPORT, key, coll::SESSIONS, pipeline(start_ms, zone), shape).await?;
-    Ok(success((*body).clone()))
+pub struct HourlyData;
+
+impl Report for HourlyData {
+    type Family = Engagement;
+    const PATH: &'static str = "/users/chat-busier/hourly-data";
+    const SUMMARY: &'static str = "Users online per two-hour slot in the 24 hours before start";
+    const PARAMS: &'static [Param] = &START_ONLY;
+    type Request = (i64, ReportZone);
+
+    async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {
+        start_only(query, state.settings.timezone)
+    }
+
+    async fn compute(state: &AppState, request: &Self::Request) -> Result<Map<String, Value>, ApiError> {
+        aggregate(state, coll::SESSIONS, pipeline(request.0, request.1), shape).await
+    }
 }
 
 pub fn pipeline(start_ms: i64, zone: ReportZone) -> Vec<Document> {

@@ -1,34 +1,37 @@
 //! `GET /api/v1/engagement-dashboard/messages/messages-sent`: messages sent per day of the report zone,
 //! with the period and yesterday arithmetic of [`super::period`].
 
-use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, Document};
+use serde_json::{Map, Value};
 
 use super::period::Periods;
-use super::{cached_report, day_of, join_dashboard_room_type, messages_sent_match, start_end};
-use crate::auth::{Authorized, ViewEngagementDashboard};
-use crate::error::{success, ApiError};
+use super::{day_of, join_dashboard_room_type, messages_sent_match, start_end, Engagement, START_END};
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::registry::Param;
+use crate::reports::{aggregate, Report};
 use crate::state::AppState;
 use crate::store::coll;
 
-const REPORT: &str = "engagement.messages.messages-sent";
+pub struct MessagesSent;
 
-pub async fn handler(
-    _: Authorized<ViewEngagementDashboard>,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let periods = Periods::of(&start_end(req.query_string(), state.settings.timezone)?);
-    let body = cached_report(
-        &state,
-        REPORT,
-        periods.key(),
-        coll::MESSAGES,
-        pipeline(&periods),
-        |rows| periods.shape(rows, "messages"),
-    )
-    .await?;
-    Ok(success((*body).clone()))
+impl Report for MessagesSent {
+    type Family = Engagement;
+    const PATH: &'static str = "/messages/messages-sent";
+    const SUMMARY: &'static str = "Messages sent per day, period and yesterday totals with variations";
+    const PARAMS: &'static [Param] = &START_END;
+    type Request = Periods;
+
+    async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {
+        Ok(Periods::of(&start_end(query, state.settings.timezone)?))
+    }
+
+    async fn compute(state: &AppState, request: &Self::Request) -> Result<Map<String, Value>, ApiError> {
+        aggregate(state, coll::MESSAGES, pipeline(request), |rows| {
+            request.shape(rows, "messages")
+        })
+        .await
+    }
 }
 
 /// Messages sent in both periods → per room and day → the rooms' types (one lookup per room, not per

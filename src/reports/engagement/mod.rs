@@ -13,21 +13,19 @@ pub mod top_channels;
 pub mod users_by_time;
 pub mod weekly_data;
 
-use actix_web::{HttpRequest, HttpResponse};
 use bson::{doc, Bson, Document};
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
-use crate::auth::{Permission, ViewEngagementDashboard};
-use crate::error::{success, ApiError};
+use super::ReportFamily;
+use crate::auth::ViewEngagementDashboard;
+use crate::error::ApiError;
 use crate::params::iso::format_canonical;
 use crate::params::meteor::check_iso_dates_and_strings;
 use crate::params::query::Query;
 use crate::params::window::DayWindow;
 use crate::params::zone::{zone_param, ReportZone};
-use crate::registry::{get, Endpoint, Family, Param};
-use crate::state::cache::Body;
-use crate::state::AppState;
+use crate::registry::{Family, Param};
 
 pub const PREFIX: &str = "/api/v1/engagement-dashboard";
 
@@ -75,71 +73,14 @@ pub const START_END_PAGE: [Param; 5] = [
     TZ,
 ];
 
-pub fn endpoints() -> Vec<Endpoint> {
-    let endpoint = |path: &str, summary, params: &[Param], register| Endpoint {
-        path: format!("{PREFIX}{path}"),
-        family: Family::Engagement,
-        summary,
-        permission: Some(ViewEngagementDashboard::RULE),
-        params: params.to_vec(),
-        register,
-    };
-    vec![
-        endpoint(
-            "/messages/origin",
-            "Messages sent per room type (c, p, d)",
-            &START_END,
-            |p| get(p, origin::handler),
-        ),
-        endpoint(
-            "/messages/messages-sent",
-            "Messages sent per day, period and yesterday totals with variations",
-            &START_END,
-            |p| get(p, messages_sent::handler),
-        ),
-        endpoint(
-            "/messages/top-five-popular-channels",
-            "The five rooms with the most messages sent",
-            &START_END,
-            |p| get(p, top_channels::handler),
-        ),
-        endpoint(
-            "/channels/list",
-            "Rooms with activity: messages in the period and in the previous one (paginated)",
-            &START_END_PAGE,
-            |p| get(p, channels_list::handler),
-        ),
-        endpoint(
-            "/users/new-users",
-            "Users created per day, period and yesterday totals with variations",
-            &START_END,
-            |p| get(p, new_users::handler),
-        ),
-        endpoint(
-            "/users/active-users",
-            "Distinct active users per day (daily session roll-ups)",
-            &START_END,
-            |p| get(p, active_users::handler),
-        ),
-        endpoint(
-            "/users/chat-busier/hourly-data",
-            "Users online per two-hour slot in the 24 hours before start",
-            &START_ONLY,
-            |p| get(p, hourly_data::handler),
-        ),
-        endpoint(
-            "/users/chat-busier/weekly-data",
-            "Active users per day, from 7 days before start to start",
-            &START_ONLY,
-            |p| get(p, weekly_data::handler),
-        ),
-        endpoint(
-            "/users/users-by-time-of-the-day-in-a-week",
-            "Users online per hour and day",
-            &START_END,
-            |p| get(p, users_by_time::handler),
-        ),
-    ]
+/// The family: `/api/v1/engagement-dashboard/…`, permission `view-engagement-dashboard`.
+pub struct Engagement;
+
+impl ReportFamily for Engagement {
+    const KIND: Family = Family::Engagement;
+    const PREFIX: &'static str = PREFIX;
+    const LABEL: &'static str = "engagement";
+    type Permission = ViewEngagementDashboard;
 }
 
 /// A checked `start`/`end` request: the instants as sent, and the days they cover in the report zone.
@@ -203,40 +144,6 @@ pub fn start_end_window(raw_query: &str, default_zone: ReportZone) -> Result<Day
 pub fn start_only(raw_query: &str, default_zone: ReportZone) -> Result<(i64, ReportZone), ApiError> {
     let (_, [start_ms], zone) = checked(raw_query, default_zone, ["start"], &[])?;
     Ok((start_ms, zone))
-}
-
-/// Runs `pipeline` on `collection` through the result cache (`report` + `key`) and shapes the rows.
-pub async fn cached_report(
-    state: &AppState,
-    report: &str,
-    key: String,
-    collection: &str,
-    pipeline: Vec<Document>,
-    shape: impl FnOnce(&[Document]) -> Map<String, Value>,
-) -> Result<Body, ApiError> {
-    state
-        .reports
-        .get_or_compute(&state.metrics, report, key, async {
-            let rows = state.store.aggregate(collection, pipeline, None).await?;
-            Ok(shape(&rows))
-        })
-        .await
-}
-
-/// The route body of the reports that depend only on the days of `start`..`end`: parse, then
-/// [`cached_report`] keyed on the zone and the days.
-pub async fn window_report(
-    req: &HttpRequest,
-    state: &AppState,
-    report: &str,
-    collection: &str,
-    pipeline: fn(&DayWindow) -> Vec<Document>,
-    shape: fn(&[Document]) -> Map<String, Value>,
-) -> Result<HttpResponse, ApiError> {
-    let window = start_end_window(req.query_string(), state.settings.timezone)?;
-    let key = format!("{}|{}|{}", window.zone.name(), window.first_day, window.last_day);
-    let body = cached_report(state, report, key, collection, pipeline(&window), shape).await?;
-    Ok(success((*body).clone()))
 }
 
 /// A body of one key holding a list (`{"origins":[…]}`, `{"channels":[…]}`, …).

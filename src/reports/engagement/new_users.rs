@@ -2,29 +2,37 @@
 //! (`users.createdAt`), excluding users with the `anonymous` role — what Rocket.Chat's `afterCreateUser`
 //! hook counts — with the period and yesterday arithmetic of [`super::period`].
 
-use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, Document};
+use serde_json::{Map, Value};
 
 use super::period::Periods;
-use super::{cached_report, day_of, start_end};
-use crate::auth::{Authorized, ViewEngagementDashboard};
-use crate::error::{success, ApiError};
+use super::{day_of, start_end, Engagement, START_END};
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::registry::Param;
+use crate::reports::{aggregate, Report};
 use crate::state::AppState;
 use crate::store::coll;
 
-const REPORT: &str = "engagement.users.new-users";
+pub struct NewUsers;
 
-pub async fn handler(
-    _: Authorized<ViewEngagementDashboard>,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let periods = Periods::of(&start_end(req.query_string(), state.settings.timezone)?);
-    let body = cached_report(&state, REPORT, periods.key(), coll::USERS, pipeline(&periods), |rows| {
-        periods.shape(rows, "users")
-    })
-    .await?;
-    Ok(success((*body).clone()))
+impl Report for NewUsers {
+    type Family = Engagement;
+    const PATH: &'static str = "/users/new-users";
+    const SUMMARY: &'static str = "Users created per day, period and yesterday totals with variations";
+    const PARAMS: &'static [Param] = &START_END;
+    type Request = Periods;
+
+    async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {
+        Ok(Periods::of(&start_end(query, state.settings.timezone)?))
+    }
+
+    async fn compute(state: &AppState, request: &Self::Request) -> Result<Map<String, Value>, ApiError> {
+        aggregate(state, coll::USERS, pipeline(request), |rows| {
+            request.shape(rows, "users")
+        })
+        .await
+    }
 }
 
 /// Users created in both periods (the `{createdAt:1}` index leads) → per day: rows `{_id: day, n}`.

@@ -1,25 +1,37 @@
 //! `GET /api/v1/engagement-dashboard/messages/origin`: messages sent per room type.
 
-use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
-use super::{join_dashboard_room_type, list_body, messages_per_room, window_report, DASHBOARD_ROOM_TYPES};
-use crate::auth::{Authorized, ViewEngagementDashboard};
+use super::{
+    join_dashboard_room_type, list_body, messages_per_room, start_end_window, Engagement, DASHBOARD_ROOM_TYPES,
+    START_END,
+};
+use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::params::window::DayWindow;
+use crate::registry::Param;
 use crate::reports::count_of;
+use crate::reports::{aggregate, Report};
 use crate::state::AppState;
 use crate::store::coll;
 
-const REPORT: &str = "engagement.messages.origin";
+pub struct Origin;
 
-pub async fn handler(
-    _: Authorized<ViewEngagementDashboard>,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    window_report(&req, &state, REPORT, coll::MESSAGES, pipeline, shape).await
+impl Report for Origin {
+    type Family = Engagement;
+    const PATH: &'static str = "/messages/origin";
+    const SUMMARY: &'static str = "Messages sent per room type (c, p, d)";
+    const PARAMS: &'static [Param] = &START_END;
+    type Request = DayWindow;
+
+    async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {
+        start_end_window(query, state.settings.timezone)
+    }
+
+    async fn compute(state: &AppState, request: &Self::Request) -> Result<Map<String, Value>, ApiError> {
+        aggregate(state, coll::MESSAGES, pipeline(request), shape).await
+    }
 }
 
 /// Messages sent in the window → group by room → the rooms' types → group by type.

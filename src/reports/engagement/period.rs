@@ -42,17 +42,6 @@ impl Periods {
         }
     }
 
-    /// The cache key: everything the answer depends on.
-    pub fn key(&self) -> String {
-        format!(
-            "{}|{}|{}|{}",
-            self.current.zone.name(),
-            self.current.first_day,
-            self.current.last_day,
-            self.days
-        )
-    }
-
     /// `[from, to)` covering both periods.
     pub fn bson_range(&self) -> (bson::DateTime, bson::DateTime) {
         let (cur_from, cur_to) = self.current.bson_range();

@@ -5,27 +5,37 @@
 //! by `messages` only. rc-analytics groups by room (current `fname || name`, `usernames || []`), and
 //! breaks ties deterministically by room `_id` ascending (documented extension of an unspecified order).
 
-use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
-use super::{join_dashboard_room, list_body, messages_per_room, window_report};
-use crate::auth::{Authorized, ViewEngagementDashboard};
+use super::{join_dashboard_room, list_body, messages_per_room, start_end_window, Engagement, START_END};
+use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::params::window::DayWindow;
+use crate::registry::Param;
 use crate::reports::count_of;
+use crate::reports::{aggregate, Report};
 use crate::state::AppState;
 use crate::store::{coll, strings};
 
-const REPORT: &str = "engagement.messages.top-five-popular-channels";
 const TOP: i64 = 5;
 
-pub async fn handler(
-    _: Authorized<ViewEngagementDashboard>,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    window_report(&req, &state, REPORT, coll::MESSAGES, pipeline, shape).await
+pub struct TopChannels;
+
+impl Report for TopChannels {
+    type Family = Engagement;
+    const PATH: &'static str = "/messages/top-five-popular-channels";
+    const SUMMARY: &'static str = "The five rooms with the most messages sent";
+    const PARAMS: &'static [Param] = &START_END;
+    type Request = DayWindow;
+
+    async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {
+        start_end_window(query, state.settings.timezone)
+    }
+
+    async fn compute(state: &AppState, request: &Self::Request) -> Result<Map<String, Value>, ApiError> {
+        aggregate(state, coll::MESSAGES, pipeline(request), shape).await
+    }
 }
 
 /// Messages sent in the window → per room → the room (type, names, usernames) → the top five.

@@ -6,29 +6,35 @@
 //! day are read in the report zone; Rocket.Chat reads UTC hours and the stored server-local login date,
 //! which agree with the default zone `UTC` on a server running in UTC.
 
-use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
 use super::sessions::{computed_sessions_match, day_month_year, session_hours, users_present};
-use super::{cached_report, list_body, start_end, StartEnd};
-use crate::auth::{Authorized, ViewEngagementDashboard};
-use crate::error::{success, ApiError};
+use super::{list_body, start_end, Engagement, StartEnd, START_END};
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::registry::Param;
 use crate::reports::count_of;
+use crate::reports::{aggregate, Report};
 use crate::state::AppState;
 use crate::store::coll;
 
-const REPORT: &str = "engagement.users.users-by-time-of-the-day-in-a-week";
+pub struct UsersByTime;
 
-pub async fn handler(
-    _: Authorized<ViewEngagementDashboard>,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let request = start_end(req.query_string(), state.settings.timezone)?;
-    let key = format!("{}|{}|{}", request.zone().name(), request.start_ms, request.end_ms);
-    let body = cached_report(&state, REPORT, key, coll::SESSIONS, pipeline(&request), shape).await?;
-    Ok(success((*body).clone()))
+impl Report for UsersByTime {
+    type Family = Engagement;
+    const PATH: &'static str = "/users/users-by-time-of-the-day-in-a-week";
+    const SUMMARY: &'static str = "Users online per hour and day";
+    const PARAMS: &'static [Param] = &START_END;
+    type Request = StartEnd;
+
+    async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {
+        start_end(query, state.settings.timezone)
+    }
+
+    async fn compute(state: &AppState, request: &Self::Request) -> Result<Map<String, Value>, ApiError> {
+        aggregate(state, coll::SESSIONS, pipeline(request), shape).await
+    }
 }
 
 pub fn pipeline(request: &StartEnd) -> Vec<Document> {

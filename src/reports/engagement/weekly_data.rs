@@ -2,31 +2,38 @@
 //! stored day from 7 days before the date of `start` to that date (report zone; see
 //! [`super::sessions`]), newest first.
 
-use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, Document};
 use chrono::NaiveDate;
 use serde_json::{json, Map, Value};
 
 use super::sessions::{day_month_year, newest_first, user_daily_match};
-use super::{cached_report, list_body, start_only};
-use crate::auth::{Authorized, ViewEngagementDashboard};
-use crate::error::{success, ApiError};
+use super::{list_body, start_only, Engagement, START_ONLY};
+use crate::auth::AuthUser;
+use crate::error::ApiError;
 use crate::params::window::{add_days, instant};
+use crate::registry::Param;
 use crate::reports::count_of;
+use crate::reports::{aggregate, Report};
 use crate::state::AppState;
 use crate::store::coll;
 
-const REPORT: &str = "engagement.users.chat-busier.weekly-data";
+pub struct WeeklyData;
 
-pub async fn handler(
-    _: Authorized<ViewEngagementDashboard>,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let (start_ms, zone) = start_only(req.query_string(), state.settings.timezone)?;
-    let day = zone.date_of(instant(start_ms));
-    let body = cached_report(&state, REPORT, day.to_string(), coll::SESSIONS, pipeline(day), shape).await?;
-    Ok(success((*body).clone()))
+impl Report for WeeklyData {
+    type Family = Engagement;
+    const PATH: &'static str = "/users/chat-busier/weekly-data";
+    const SUMMARY: &'static str = "Active users per day, from 7 days before start to start";
+    const PARAMS: &'static [Param] = &START_ONLY;
+    type Request = NaiveDate;
+
+    async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {
+        let (start_ms, zone) = start_only(query, state.settings.timezone)?;
+        Ok(zone.date_of(instant(start_ms)))
+    }
+
+    async fn compute(state: &AppState, request: &Self::Request) -> Result<Map<String, Value>, ApiError> {
+        aggregate(state, coll::SESSIONS, pipeline(*request), shape).await
+    }
 }
 
 /// Rocket.Chat's `subDays(start, 7)` .. `start`, as stored dates.

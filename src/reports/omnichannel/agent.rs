@@ -6,18 +6,30 @@ use bson::{doc, Document};
 use serde_json::{Map, Value};
 
 use super::scope::Scope;
-use super::{report_with_unspecified, rooms_match, Report, ReportRequest};
+use super::{conversations, report_with_unspecified, rooms_match, Conversations, Omnichannel, ReportRequest, PARAMS};
+use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::registry::Param;
+use crate::reports::Report;
 use crate::state::AppState;
 use crate::store::coll;
 
 pub struct ByAgent;
 
 impl Report for ByAgent {
-    const NAME: &'static str = "omnichannel.conversations_by_agent";
-    const SORTED: bool = true;
+    type Family = Omnichannel;
+    const PATH: &'static str = "/conversations-by-agent";
+    const SUMMARY: &'static str = "Conversations per serving agent (name, else id), unspecified = never served";
+    const PARAMS: &'static [Param] = &PARAMS;
+    type Request = Conversations;
 
-    async fn compute(state: &AppState, request: &ReportRequest, scope: &Scope) -> Result<Map<String, Value>, ApiError> {
+    async fn request(state: &AppState, user: &AuthUser, query: &str) -> Result<Conversations, ApiError> {
+        // Rocket.Chat reads `sort` here.
+        conversations(state, user, query, true).await
+    }
+
+    async fn compute(state: &AppState, c: &Conversations) -> Result<Map<String, Value>, ApiError> {
+        let (request, scope) = (&c.request, &c.scope);
         report_with_unspecified(
             state,
             pipeline(request, scope),

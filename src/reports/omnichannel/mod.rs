@@ -17,22 +17,20 @@ pub mod source;
 pub mod status;
 pub mod tags;
 
-use std::future::Future;
-
-use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, Document};
 use serde_json::{Map, Value};
 
 use self::scope::Scope;
-use crate::auth::{Authorized, Permission, ViewLivechatReports};
-use crate::error::{success, ApiError};
+use super::ReportFamily;
+use crate::auth::{AuthUser, ViewLivechatReports};
+use crate::error::ApiError;
 use crate::params::ajv::StringObjectSchema;
 use crate::params::moment::check_dates;
 use crate::params::query::Query;
 use crate::params::sort::{sort_param, SortSpec};
 use crate::params::window::{bson_bound, instant};
 use crate::params::zone::{zone_param, ReportZone};
-use crate::registry::{get, Endpoint, Family, Param};
+use crate::registry::{Family, Param};
 use crate::reports::count_of;
 use crate::state::AppState;
 use crate::store::coll;
@@ -47,7 +45,7 @@ const SCHEMA: StringObjectSchema = StringObjectSchema {
     extensions: &["tz", "format"],
 };
 
-const PARAMS: [Param; 5] = [
+pub const PARAMS: [Param; 5] = [
     Param {
         name: "start",
         required: true,
@@ -75,72 +73,35 @@ const PARAMS: [Param; 5] = [
     },
 ];
 
-/// One report of the family.
-pub trait Report {
-    /// Name for the cache and the metrics.
-    const NAME: &'static str;
-    /// Whether the route reads `sort` (Rocket.Chat's `parseJsonQuery`).
-    const SORTED: bool;
-    /// Computes the body (without `success`).
-    fn compute(
-        state: &AppState,
-        request: &ReportRequest,
-        scope: &Scope,
-    ) -> impl Future<Output = Result<Map<String, Value>, ApiError>>;
+/// The family: `/api/v1/livechat/analytics/dashboards/…`, permission `view-livechat-reports` (on
+/// Community Edition the roles of `view-livechat-manager`).
+pub struct Omnichannel;
+
+impl ReportFamily for Omnichannel {
+    const KIND: Family = Family::Omnichannel;
+    const PREFIX: &'static str = PREFIX;
+    const LABEL: &'static str = "omnichannel";
+    type Permission = ViewLivechatReports;
 }
 
-pub fn endpoints() -> Vec<Endpoint> {
-    let endpoint = |path: &str, summary, register| Endpoint {
-        path: format!("{PREFIX}{path}"),
-        family: Family::Omnichannel,
-        summary,
-        permission: Some(ViewLivechatReports::RULE),
-        params: PARAMS.to_vec(),
-        register,
-    };
-    vec![
-        endpoint(
-            "/conversations-by-department",
-            "Conversations per department (merged by name), unspecified = without department",
-            |p| get(p, handler::<department::ByDepartment>),
-        ),
-        endpoint(
-            "/conversations-by-source",
-            "Conversations per source (alias, else type)",
-            |p| get(p, handler::<source::BySource>),
-        ),
-        endpoint(
-            "/conversations-by-status",
-            "Conversations open, closed, queued and on hold",
-            |p| get(p, handler::<status::ByStatus>),
-        ),
-        endpoint(
-            "/conversations-by-tags",
-            "Conversations per tag, unspecified = without tags",
-            |p| get(p, handler::<tags::ByTags>),
-        ),
-        endpoint(
-            "/conversations-by-agent",
-            "Conversations per serving agent (name, else id), unspecified = never served",
-            |p| get(p, handler::<agent::ByAgent>),
-        ),
-    ]
+/// The request of every report of the family: the checked parameters and the caller's monitor scope
+/// (part of the cache key, as in Rocket.Chat's `mem` key).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conversations {
+    pub request: ReportRequest,
+    pub scope: Scope,
 }
 
-/// The route handler every report of the family shares.
-pub async fn handler<R: Report>(
-    authorized: Authorized<ViewLivechatReports>,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let request = ReportRequest::parse(req.query_string(), state.settings.timezone, R::SORTED)?;
-    let scope = Scope::of(&state.store, &authorized.user).await?;
-    let key = request.cache_key(&scope);
-    let body = state
-        .reports
-        .get_or_compute(&state.metrics, R::NAME, key, R::compute(&state, &request, &scope))
-        .await?;
-    Ok(success((*body).clone()))
+/// Rocket.Chat's checks in order (`sort` only where the route reads it), then `restrictQuery`.
+pub async fn conversations(
+    state: &AppState,
+    user: &AuthUser,
+    query: &str,
+    sorted: bool,
+) -> Result<Conversations, ApiError> {
+    let request = ReportRequest::parse(query, state.settings.timezone, sorted)?;
+    let scope = Scope::of(&state.store, user).await?;
+    Ok(Conversations { request, scope })
 }
 
 /// A validated request: `[start, end)` as instants, the report zone and the sort.
@@ -167,19 +128,6 @@ impl ReportRequest {
             zone,
             sort,
         })
-    }
-
-    /// Report, instants, sort, zone and scope: everything the answer depends on.
-    pub fn cache_key(&self, scope: &Scope) -> String {
-        let sort = self.sort.as_ref().map(SortSpec::key).unwrap_or_default();
-        format!(
-            "{}|{}|{}|{}|{}",
-            self.start_ms,
-            self.end_ms,
-            sort,
-            self.zone.name(),
-            scope.key()
-        )
     }
 
     /// `{$gte: start, $lt: end}` on `rocketchat_room.ts`.
@@ -359,18 +307,27 @@ mod tests {
 
     #[test]
     fn cache_key_covers_window_sort_zone_and_scope() {
-        let scope = Scope::Monitor {
+        use crate::reports::Report;
+        let key =
+            |request: ReportRequest, scope: Scope| department::ByDepartment::key(&Conversations { request, scope });
+        let monitor = Scope::Monitor {
             units: vec!["u1".into()],
             departments: vec!["d1".into()],
         };
-        assert_eq!(
-            request(Some(r#"{"total":-1}"#)).cache_key(&scope),
-            "1704067200000|1704153600000|total:-1|UTC|u1;d1"
-        );
-        assert_eq!(
-            request(None).cache_key(&Scope::All),
-            "1704067200000|1704153600000||UTC|*"
-        );
+        let base = key(request(None), Scope::All);
+        assert_eq!(base, key(request(None), Scope::All), "equal requests share an entry");
+        let mut later = request(None);
+        later.end_ms += 1;
+        let mut zoned = request(None);
+        zoned.zone = crate::params::zone::ReportZone::parse("+05:30").unwrap();
+        for other in [
+            key(request(Some(r#"{"total":-1}"#)), Scope::All),
+            key(request(None), monitor),
+            key(later, Scope::All),
+            key(zoned, Scope::All),
+        ] {
+            assert_ne!(other, base);
+        }
     }
 
     #[test]

@@ -66,14 +66,6 @@ impl Scope {
             ]}),
         }
     }
-
-    /// For cache keys: `*`, or the units and departments.
-    pub fn key(&self) -> String {
-        match self {
-            Self::All => "*".into(),
-            Self::Monitor { units, departments } => format!("{};{}", units.join(","), departments.join(",")),
-        }
-    }
 }
 
 fn strings(values: Vec<Bson>) -> Vec<String> {
@@ -93,7 +85,6 @@ mod tests {
     #[test]
     fn filter_and_key() {
         assert_eq!(Scope::All.filter(), None);
-        assert_eq!(Scope::All.key(), "*");
         let s = Scope::Monitor {
             units: vec!["u1".into(), "u2".into()],
             departments: vec![],
@@ -102,6 +93,5 @@ mod tests {
             s.filter(),
             Some(doc! {"$or": [{"departmentAncestors": {"$in": ["u1", "u2"]}}, {"departmentId": {"$in": []}}]})
         );
-        assert_eq!(s.key(), "u1,u2;");
     }
 }

@@ -5,17 +5,32 @@ use bson::{doc, Document};
 use serde_json::{Map, Value};
 
 use super::scope::Scope;
-use super::{aggregate_rooms, labelled, report_body, rooms_match, Report, ReportRequest};
+use super::{
+    aggregate_rooms, conversations, labelled, report_body, rooms_match, Conversations, Omnichannel, ReportRequest,
+    PARAMS,
+};
+use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::registry::Param;
+use crate::reports::Report;
 use crate::state::AppState;
 
 pub struct BySource;
 
 impl Report for BySource {
-    const NAME: &'static str = "omnichannel.conversations_by_source";
-    const SORTED: bool = false;
+    type Family = Omnichannel;
+    const PATH: &'static str = "/conversations-by-source";
+    const SUMMARY: &'static str = "Conversations per source (alias, else type)";
+    const PARAMS: &'static [Param] = &PARAMS;
+    type Request = Conversations;
 
-    async fn compute(state: &AppState, request: &ReportRequest, scope: &Scope) -> Result<Map<String, Value>, ApiError> {
+    async fn request(state: &AppState, user: &AuthUser, query: &str) -> Result<Conversations, ApiError> {
+        // Rocket.Chat reads `sort` here not.
+        conversations(state, user, query, false).await
+    }
+
+    async fn compute(state: &AppState, c: &Conversations) -> Result<Map<String, Value>, ApiError> {
+        let (request, scope) = (&c.request, &c.scope);
         let rows = aggregate_rooms(state, pipeline(request, scope), "source_1_ts_1").await?;
         let (data, total) = labelled(&rows, "label", "value");
         Ok(report_body(data, total, None))

@@ -7,9 +7,12 @@ use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
 use super::scope::Scope;
-use super::{report_body, rooms_match, Report, ReportRequest};
+use super::{conversations, report_body, rooms_match, Conversations, Omnichannel, ReportRequest, PARAMS};
+use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::registry::Param;
 use crate::reports::count_of;
+use crate::reports::Report;
 use crate::state::AppState;
 use crate::store::coll;
 
@@ -24,10 +27,19 @@ const STATUSES: [(&str, &str); 4] = [
 ];
 
 impl Report for ByStatus {
-    const NAME: &'static str = "omnichannel.conversations_by_status";
-    const SORTED: bool = false;
+    type Family = Omnichannel;
+    const PATH: &'static str = "/conversations-by-status";
+    const SUMMARY: &'static str = "Conversations open, closed, queued and on hold";
+    const PARAMS: &'static [Param] = &PARAMS;
+    type Request = Conversations;
 
-    async fn compute(state: &AppState, request: &ReportRequest, scope: &Scope) -> Result<Map<String, Value>, ApiError> {
+    async fn request(state: &AppState, user: &AuthUser, query: &str) -> Result<Conversations, ApiError> {
+        // Rocket.Chat reads `sort` here not.
+        conversations(state, user, query, false).await
+    }
+
+    async fn compute(state: &AppState, c: &Conversations) -> Result<Map<String, Value>, ApiError> {
+        let (request, scope) = (&c.request, &c.scope);
         // Rocket.Chat sends no hint here.
         let rows = state
             .store
