@@ -41,7 +41,7 @@ if [ -z "${MONGODB_URI:-}" ]; then
   export MONGODB_URI
 fi
 echo "tests: using $MONGODB_URI" >&2
-cargo test --all-targets "$@"
+cargo test --all-targets --features test-seams "$@"
 
 # Browser tests of the dashboard page (tests/ui/, node:test + playwright-core with Debian's chromium), against
 # the binary cargo test just built and the same test database. Skipped when arguments filter the cargo tests.

@@ -103,7 +103,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     all
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     for endpoint in endpoints() {
         cfg.service((endpoint.register)(&endpoint.path));
     }
@@ -138,11 +138,11 @@ async fn openapi() -> HttpResponse {
 }
 
 /// The header that carries a request's id, in and out.
-pub const REQUEST_ID: &str = "x-request-id";
+pub(crate) const REQUEST_ID: &str = "x-request-id";
 
 /// The caller's (or the proxy's) `X-Request-Id` when it is 1 to 64 visible ASCII characters, else a new
 /// random 16-hex-digit id. Anything else is replaced rather than echoed, so log lines stay one line.
-pub fn request_id(incoming: Option<&[u8]>) -> String {
+pub(crate) fn request_id(incoming: Option<&[u8]>) -> String {
     match incoming {
         Some(v) if (1..=64).contains(&v.len()) && v.iter().all(|b| (0x21..=0x7e).contains(b)) => {
             String::from_utf8_lossy(v).into_owned()
@@ -202,7 +202,7 @@ async fn observe(
 
 /// The metrics route label of requests that match no route (one label, so unknown paths cannot
 /// multiply the series).
-pub const UNMATCHED: &str = "unmatched";
+pub(crate) const UNMATCHED: &str = "unmatched";
 
 #[cfg(test)]
 mod tests {

@@ -10,7 +10,7 @@ pub const USAGE: &str = "usage:
   rc-analytics healthcheck     exit 0 when the local service answers /health (for Docker's HEALTHCHECK)";
 
 /// How long the health check waits in all (connect, send, read).
-pub const HEALTHCHECK_TIMEOUT: Duration = Duration::from_secs(3);
+pub(crate) const HEALTHCHECK_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// `rc-analytics healthcheck`: `GET /health` on 127.0.0.1 at the port of `RCA_BIND` (default 3100);
 /// exit code 0 on a 200, 1 otherwise. Needs no `MONGO_URL` (Docker runs it with the container's
@@ -38,7 +38,7 @@ pub fn healthcheck(args: &[String]) -> i32 {
 
 /// Where the local service answers: `RCA_BIND` (`0.0.0.0:3100` when unset), with a wildcard address
 /// (`0.0.0.0`, `::`) replaced by the loopback address of its family.
-pub fn health_address(bind: Option<&str>) -> Result<SocketAddr, String> {
+pub(crate) fn health_address(bind: Option<&str>) -> Result<SocketAddr, String> {
     let bind = bind.unwrap_or("0.0.0.0:3100");
     let mut addr = bind
         .parse::<SocketAddr>()

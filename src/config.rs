@@ -6,7 +6,7 @@ use crate::params::zone::ReportZone;
 
 /// Where reads go; mirrors MongoDB's read preference modes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReadPref {
+pub(crate) enum ReadPref {
     Primary,
     PrimaryPreferred,
     Secondary,
@@ -44,9 +44,10 @@ pub struct Settings {
     pub query_timeout: Duration,
     /// Server selection and connect timeout: how long a request waits for an unreachable MongoDB.
     pub connect_timeout: Duration,
-    pub read_preference: ReadPref,
-    /// Test seam, not read from the environment (zero): a pause before each report computation, so that
-    /// tests can show identical concurrent requests sharing one computation.
+    pub(crate) read_preference: ReadPref,
+    /// Test seam (feature `test-seams`, never in the service): a pause before each report computation,
+    /// so that tests can show identical concurrent requests sharing one computation.
+    #[cfg(feature = "test-seams")]
     pub compute_hold: Duration,
 }
 
@@ -54,8 +55,8 @@ pub struct Settings {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("{var}: {reason}")]
 pub struct ConfigError {
-    pub var: &'static str,
-    pub reason: String,
+    pub(crate) var: &'static str,
+    pub(crate) reason: String,
 }
 
 fn err(var: &'static str, reason: impl Into<String>) -> ConfigError {
@@ -107,6 +108,7 @@ impl Settings {
             query_timeout: millis("RCA_QUERY_TIMEOUT_MS", 30_000)?,
             connect_timeout: millis("RCA_CONNECT_TIMEOUT_MS", 2_000)?,
             read_preference,
+            #[cfg(feature = "test-seams")]
             compute_hold: Duration::ZERO,
         })
     }
@@ -128,7 +130,7 @@ fn number(
 }
 
 /// The database named in the URL's path (`mongodb://h/db?x`), `rocketchat` when there is none.
-pub fn database_from_url(url: &str) -> Result<String, String> {
+pub(crate) fn database_from_url(url: &str) -> Result<String, String> {
     let rest = url
         .strip_prefix("mongodb://")
         .or_else(|| url.strip_prefix("mongodb+srv://"))
@@ -149,7 +151,7 @@ pub fn database_from_url(url: &str) -> Result<String, String> {
 }
 
 /// The URL without its password, for messages.
-pub fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.find('@')) {
         (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
         _ => url.to_string(),

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::{json, Value};
 
 #[derive(Clone, Debug, thiserror::Error)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     /// Every authentication failure (missing header, wrong token or user id, inactive user).
     #[error("unauthorized")]
     Unauthorized,
@@ -42,12 +42,13 @@ pub enum ApiError {
     Internal(String),
 }
 
-pub const UNAUTHORIZED_TEXT: &str = "You must be logged in to do this.";
-pub const FORBIDDEN_TEXT: &str = "User does not have the permissions required for this action [error-unauthorized]";
+pub(crate) const UNAUTHORIZED_TEXT: &str = "You must be logged in to do this.";
+pub(crate) const FORBIDDEN_TEXT: &str =
+    "User does not have the permissions required for this action [error-unauthorized]";
 
 impl ApiError {
     /// The body, with Rocket.Chat's key order.
-    pub fn body(&self) -> Value {
+    pub(crate) fn body(&self) -> Value {
         match self {
             Self::Unauthorized => json!({
                 "success": false,
@@ -110,7 +111,7 @@ impl ResponseError for ApiError {
 }
 
 /// A compact JSON response with Rocket.Chat's headers.
-pub fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
+pub(crate) fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "application/json"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -121,7 +122,7 @@ pub fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
 }
 
 /// A 200 body: the given keys in order, then `"success": true` last, as `API.v1.success` does.
-pub fn success(mut body: serde_json::Map<String, Value>) -> HttpResponse {
+pub(crate) fn success(mut body: serde_json::Map<String, Value>) -> HttpResponse {
     body.insert("success".into(), Value::Bool(true));
     json_response(StatusCode::OK, &Value::Object(body))
 }

@@ -3,7 +3,7 @@
 
 use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
 
-pub struct Metrics {
+pub(crate) struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
@@ -19,7 +19,7 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let registry = Registry::new_custom(Some("rca".into()), None).expect("valid prefix");
         let requests = IntCounterVec::new(
             Opts::new("http_requests_total", "HTTP requests by route and status"),
@@ -71,27 +71,27 @@ impl Metrics {
         }
     }
 
-    pub fn request(&self, route: &str, status: u16, seconds: f64) {
+    pub(crate) fn request(&self, route: &str, status: u16, seconds: f64) {
         self.requests.with_label_values(&[route, &status.to_string()]).inc();
         self.latency.with_label_values(&[route]).observe(seconds);
     }
 
-    pub fn query(&self, report: &str, seconds: f64) {
+    pub(crate) fn query(&self, report: &str, seconds: f64) {
         self.queries.with_label_values(&[report]).observe(seconds);
     }
 
-    pub fn cache(&self, report: &str, hit: bool) {
+    pub(crate) fn cache(&self, report: &str, hit: bool) {
         self.cache
             .with_label_values(&[report, if hit { "hit" } else { "miss" }])
             .inc();
     }
 
-    pub fn auth_failure(&self, reason: &str) {
+    pub(crate) fn auth_failure(&self, reason: &str) {
         self.auth_failures.with_label_values(&[reason]).inc();
     }
 
     /// The text exposition format.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut out = Vec::new();
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
         String::from_utf8(out).unwrap_or_default()

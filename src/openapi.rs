@@ -18,7 +18,7 @@ use crate::ui::{self, Kind};
 pub const EXTENSION_MARK: &str = "Extension";
 
 /// The document for these endpoints.
-pub fn document(endpoints: &[Endpoint]) -> Value {
+pub(crate) fn document(endpoints: &[Endpoint]) -> Value {
     let mut paths = Map::new();
     for endpoint in endpoints {
         paths.insert(endpoint.path.clone(), json!({ "get": operation(endpoint) }));
@@ -177,7 +177,7 @@ fn family_tag(family: Family) -> &'static str {
 }
 
 /// `/api/v1/engagement-dashboard/messages/origin` → `engagement-dashboard.messages.origin`.
-pub fn operation_id(path: &str) -> String {
+pub(crate) fn operation_id(path: &str) -> String {
     let trimmed = path.trim_start_matches('/').trim_start_matches("api/v1/");
     let id = trimmed.replace(['/', '{', '}'], ".");
     let id = id.trim_matches('.');
@@ -189,7 +189,7 @@ pub fn operation_id(path: &str) -> String {
 }
 
 /// The error statuses a family can answer, each with example errors (built by `ApiError` itself).
-pub fn error_responses(family: Family) -> Vec<(u16, Vec<(&'static str, ApiError)>)> {
+pub(crate) fn error_responses(family: Family) -> Vec<(u16, Vec<(&'static str, ApiError)>)> {
     let mut out: Vec<(u16, Vec<(&'static str, ApiError)>)> = Vec::new();
     let guarded = matches!(family, Family::Engagement | Family::Omnichannel);
     if guarded {

@@ -8,7 +8,7 @@ use crate::error::ApiError;
 
 /// Who holds a permission whose `rocketchat_permissions` document is absent (Community Edition).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fallback {
+pub(crate) enum Fallback {
     /// The roles of another permission's document.
     RolesOf(&'static str),
     /// One role.
@@ -20,7 +20,7 @@ pub enum Fallback {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rule {
     pub name: &'static str,
-    pub fallback: Fallback,
+    pub(crate) fallback: Fallback,
 }
 
 /// The report families a route belongs to.
@@ -55,11 +55,11 @@ pub struct Endpoint {
     pub permission: Option<Rule>,
     pub params: Vec<Param>,
     /// Builds the GET resource for `path`.
-    pub register: fn(&str) -> Resource,
+    pub(crate) register: fn(&str) -> Resource,
 }
 
 /// A GET-only resource: other methods get a JSON 405.
-pub fn get<F, Args>(path: &str, handler: F) -> Resource
+pub(crate) fn get<F, Args>(path: &str, handler: F) -> Resource
 where
     F: Handler<Args>,
     Args: actix_web::FromRequest + 'static,
@@ -72,11 +72,11 @@ where
 
 /// GET, and HEAD wherever GET is: the same handler (guard included), and the server sends the headers
 /// without the body.
-pub fn get_or_head() -> actix_web::Route {
+pub(crate) fn get_or_head() -> actix_web::Route {
     web::route().guard(actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head()))
 }
 
 /// The answer to any other method: JSON 405 with `Allow: GET, HEAD`.
-pub async fn method_not_allowed() -> HttpResponse {
+pub(crate) async fn method_not_allowed() -> HttpResponse {
     ApiError::MethodNotAllowed.error_response()
 }

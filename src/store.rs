@@ -20,17 +20,16 @@ use crate::error::ApiError;
 
 /// Rocket.Chat's collection names.
 pub mod coll {
-    pub const USERS: &str = "users";
-    pub const MESSAGES: &str = "rocketchat_message";
+    pub(crate) const USERS: &str = "users";
+    pub(crate) const MESSAGES: &str = "rocketchat_message";
     pub const ROOMS: &str = "rocketchat_room";
-    pub const PERMISSIONS: &str = "rocketchat_permissions";
-    pub const ROLES: &str = "rocketchat_roles";
-    pub const SESSIONS: &str = "rocketchat_sessions";
-    pub const DEPARTMENTS: &str = "rocketchat_livechat_department";
-    pub const DEPARTMENT_AGENTS: &str = "rocketchat_livechat_department_agents";
-    pub const UNIT_MONITORS: &str = "rocketchat_livechat_unit_monitors";
+    pub(crate) const PERMISSIONS: &str = "rocketchat_permissions";
+    pub(crate) const ROLES: &str = "rocketchat_roles";
+    pub(crate) const SESSIONS: &str = "rocketchat_sessions";
+    pub(crate) const DEPARTMENTS: &str = "rocketchat_livechat_department";
+    pub(crate) const DEPARTMENT_AGENTS: &str = "rocketchat_livechat_department_agents";
+    pub(crate) const UNIT_MONITORS: &str = "rocketchat_livechat_unit_monitors";
     pub const SETTINGS: &str = "rocketchat_settings";
-    pub const SUBSCRIPTIONS: &str = "rocketchat_subscription";
 
     /// What rc-analytics may do on which collection: exactly what its read-only MongoDB role grants
     /// (`deploy/mongo/create-readonly-user.js` holds the same list; tests/api/least_privilege.rs compares
@@ -50,11 +49,11 @@ pub mod coll {
     ];
 
     /// MongoDB privilege actions.
-    pub const FIND: &str = "find";
-    pub const LIST_INDEXES: &str = "listIndexes";
+    pub(crate) const FIND: &str = "find";
+    pub(crate) const LIST_INDEXES: &str = "listIndexes";
 
     /// Ok when `GRANTS` allows `action` on `collection`.
-    pub fn check_grant(collection: &str, action: &str) -> Result<(), String> {
+    pub(crate) fn check_grant(collection: &str, action: &str) -> Result<(), String> {
         if GRANTS
             .iter()
             .any(|(c, actions)| *c == collection && actions.contains(&action))
@@ -71,7 +70,7 @@ pub mod coll {
 
 /// The collections a pipeline on `collection` reads: itself and every `$lookup`/`$graphLookup` `from`
 /// and `$unionWith` collection, at any depth (sub-pipelines, `$facet`).
-pub fn collections_read(collection: &str, pipeline: &[Document]) -> BTreeSet<String> {
+pub(crate) fn collections_read(collection: &str, pipeline: &[Document]) -> BTreeSet<String> {
     fn walk(value: &Bson, out: &mut BTreeSet<String>) {
         match value {
             Bson::Document(d) => {
@@ -185,7 +184,7 @@ impl From<StoreError> for ApiError {
 }
 
 /// `error: cause: cause…`, for log lines.
-pub fn cause_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn cause_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
@@ -196,7 +195,6 @@ pub fn cause_chain(e: &dyn std::error::Error) -> String {
 }
 
 pub struct Store {
-    client: Client,
     db: Database,
     query_timeout: Duration,
     selection: SelectionCriteria,
@@ -205,7 +203,7 @@ pub struct Store {
 
 impl Store {
     /// Builds the client without waiting for the server: a MongoDB that is down is found out per request.
-    pub async fn new(settings: &Settings) -> Result<Self, String> {
+    pub(crate) async fn new(settings: &Settings) -> Result<Self, String> {
         let mut options = ClientOptions::parse(&settings.mongo_url)
             .await
             .map_err(|e| format!("cannot parse: {e}"))?;
@@ -215,20 +213,11 @@ impl Store {
         let client = Client::with_options(options).map_err(|e| e.to_string())?;
         let db = client.database(&settings.database);
         Ok(Self {
-            client,
             db,
             query_timeout: settings.query_timeout,
             selection: SelectionCriteria::ReadPreference(read_preference(settings.read_preference)),
             aggregations: AtomicU64::new(0),
         })
-    }
-
-    pub fn database(&self) -> &Database {
-        &self.db
-    }
-
-    pub fn client(&self) -> &Client {
-        &self.client
     }
 
     /// How many aggregations this store has run (for tests and metrics).
@@ -237,7 +226,7 @@ impl Store {
     }
 
     /// Runs a pipeline on a collection and collects its output.
-    pub async fn aggregate(
+    pub(crate) async fn aggregate(
         &self,
         collection: &str,
         pipeline: Vec<Document>,
@@ -276,7 +265,7 @@ impl Store {
         .await
     }
 
-    pub async fn find_one(
+    pub(crate) async fn find_one(
         &self,
         collection: &str,
         filter: Document,
@@ -296,7 +285,12 @@ impl Store {
     }
 
     /// The distinct values of `field` among the documents matching `filter`.
-    pub async fn distinct(&self, collection: &str, field: &str, filter: Document) -> Result<Vec<Bson>, StoreError> {
+    pub(crate) async fn distinct(
+        &self,
+        collection: &str,
+        field: &str,
+        filter: Document,
+    ) -> Result<Vec<Bson>, StoreError> {
         granted([collection], coll::FIND)?;
         let options = DistinctOptions::builder()
             .max_time(self.query_timeout)
@@ -327,7 +321,7 @@ impl Store {
     }
 
     /// `ping` on the database: is MongoDB reachable now?
-    pub async fn ping(&self) -> Result<(), StoreError> {
+    pub(crate) async fn ping(&self) -> Result<(), StoreError> {
         let db = self.db.clone();
         self.bounded("ping", None, async move {
             db.run_command(doc! {"ping": 1}).await.map(|_| ())
@@ -357,7 +351,7 @@ impl Store {
 
 /// The string elements of an array field of a result (`roles`, `usernames`, `usersList`); none when the
 /// field is missing or not an array.
-pub fn strings<'a>(doc: &'a Document, key: &str) -> Vec<&'a str> {
+pub(crate) fn strings<'a>(doc: &'a Document, key: &str) -> Vec<&'a str> {
     match doc.get(key) {
         Some(Bson::Array(a)) => a.iter().filter_map(Bson::as_str).collect(),
         _ => vec![],

@@ -28,13 +28,13 @@ use crate::registry::{get_or_head, Endpoint, Family};
 use crate::state::AppState;
 
 /// The bare prefix; redirects to [`PAGE`].
-pub const PREFIX: &str = "/rc-analytics";
+pub(crate) const PREFIX: &str = "/rc-analytics";
 /// The page.
 pub const PAGE: &str = "/rc-analytics/";
 /// Who is signed in and which sections they may open.
 pub const SESSION: &str = "/rc-analytics/api/session";
 /// Where the versioned assets live, below [`PAGE`].
-pub const ASSETS_DIR: &str = "assets";
+pub(crate) const ASSETS_DIR: &str = "assets";
 /// Replaced in `ui/index.html` by the versioned asset directory (relative to the page).
 const ASSETS_MARK: &str = "{{assets}}";
 
@@ -46,9 +46,9 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
     frame-ancestors 'self'";
 
 /// Long caching for versioned assets (their URL changes when their bytes do).
-pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+pub(crate) const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// The page itself: always revalidated (cheap, thanks to the ETag), so a new release is picked up.
-pub const REVALIDATE: &str = "no-cache";
+pub(crate) const REVALIDATE: &str = "no-cache";
 
 /// The files of `ui/`, embedded. `tests` checks that this list and the directory agree.
 const FILES: &[(&str, &[u8])] = &[
@@ -89,7 +89,7 @@ pub struct Asset {
     pub body: Vec<u8>,
     /// A weak validator (`W/"…"`): the bytes on the wire differ with the negotiated compression.
     pub etag: String,
-    pub cache_control: &'static str,
+    pub(crate) cache_control: &'static str,
 }
 
 /// The page and its assets, built once from the embedded files.
@@ -151,7 +151,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// The content type of an embedded file, by its name.
-pub fn content_type(name: &str) -> &'static str {
+pub(crate) fn content_type(name: &str) -> &'static str {
     match name.rsplit('.').next().unwrap_or_default() {
         "html" => "text/html; charset=utf-8",
         "js" => "text/javascript; charset=utf-8",
@@ -169,7 +169,7 @@ pub fn bundle() -> &'static Bundle {
 }
 
 /// Whether an `If-None-Match` value matches `etag` (weak comparison, as RFC 9110 requires for it).
-pub fn etag_matches(if_none_match: &str, etag: &str) -> bool {
+pub(crate) fn etag_matches(if_none_match: &str, etag: &str) -> bool {
     let opaque = |t: &str| t.trim().trim_start_matches("W/").to_string();
     let ours = opaque(etag);
     if_none_match.trim() == "*" || if_none_match.split(',').any(|candidate| opaque(candidate) == ours)
@@ -199,7 +199,7 @@ pub fn kind(path: &str) -> Option<Kind> {
     }
 }
 
-pub fn endpoints() -> Vec<Endpoint> {
+pub(crate) fn endpoints() -> Vec<Endpoint> {
     let endpoint = |path: String, summary, register| Endpoint {
         path,
         family: Family::Dashboard,
@@ -295,7 +295,7 @@ async fn serve_file(req: HttpRequest) -> HttpResponse {
 }
 
 /// `Location` for a redirect to the page, keeping the query string (the fragment stays in the browser).
-pub fn location(query: &str) -> String {
+pub(crate) fn location(query: &str) -> String {
     if query.is_empty() {
         PAGE.to_string()
     } else {
@@ -338,7 +338,7 @@ async fn session(auth: Authenticated, state: web::Data<AppState>) -> Result<Http
 }
 
 /// The session body's keys, in order, before `success`.
-pub fn session_body(
+pub(crate) fn session_body(
     id: &str,
     username: Option<&str>,
     engagement: bool,

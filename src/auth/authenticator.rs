@@ -16,24 +16,24 @@ use crate::store::{coll, strings, Store};
 const GUEST_ROLE: &str = "guest";
 
 /// Meteor's `Accounts._hashLoginToken`: standard, padded base64 of the SHA-256 of the token.
-pub fn hash_login_token(token: &str) -> String {
+pub(crate) fn hash_login_token(token: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(Sha256::digest(token.as_bytes()))
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AuthUser {
-    pub id: String,
-    pub username: Option<String>,
-    pub roles: Vec<String>,
+pub(crate) struct AuthUser {
+    pub(crate) id: String,
+    pub(crate) username: Option<String>,
+    pub(crate) roles: Vec<String>,
 }
 
 impl AuthUser {
-    pub fn has_role(&self, role: &str) -> bool {
+    pub(crate) fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|r| r == role)
     }
 }
 
-pub struct Authenticator {
+pub(crate) struct Authenticator {
     /// (user id, hashed token) → user; only hits are cached, so a new login works at once.
     users: Option<Cache<(String, String), Arc<AuthUser>>>,
     /// permission → roles of its document, `None` when the document is absent (cached alike, so a
@@ -43,7 +43,7 @@ pub struct Authenticator {
 
 impl Authenticator {
     /// `ttl` zero disables caching.
-    pub fn new(ttl: Duration) -> Self {
+    pub(crate) fn new(ttl: Duration) -> Self {
         let enabled = !ttl.is_zero();
         Self {
             users: enabled.then(|| Cache::builder().max_capacity(10_000).time_to_live(ttl).build()),
@@ -53,7 +53,7 @@ impl Authenticator {
 
     /// Whether `user` holds the permission `rule` names: never for a guest; else the roles of the
     /// permission's document, or, when that document is absent, those of its fallback.
-    pub async fn permits(&self, store: &Store, user: &AuthUser, rule: Rule) -> Result<bool, ApiError> {
+    pub(crate) async fn permits(&self, store: &Store, user: &AuthUser, rule: Rule) -> Result<bool, ApiError> {
         if user.has_role(GUEST_ROLE) {
             return Ok(false);
         }
@@ -73,7 +73,12 @@ impl Authenticator {
     }
 
     /// 401 unless the headers name a user holding that token.
-    pub async fn authenticate(&self, store: &Store, user_id: &str, token: &str) -> Result<Arc<AuthUser>, ApiError> {
+    pub(crate) async fn authenticate(
+        &self,
+        store: &Store,
+        user_id: &str,
+        token: &str,
+    ) -> Result<Arc<AuthUser>, ApiError> {
         let hashed = hash_login_token(token);
         let load = load_user(store, user_id.to_string(), hashed.clone());
         match &self.users {

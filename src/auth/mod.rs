@@ -10,16 +10,16 @@ use std::sync::Arc;
 
 use actix_web::{web, FromRequest, HttpRequest};
 
-pub use authenticator::{hash_login_token, AuthUser, Authenticator};
+pub(crate) use authenticator::{hash_login_token, AuthUser, Authenticator};
 
 use crate::error::ApiError;
-pub use crate::registry::{Fallback, Rule};
+pub(crate) use crate::registry::{Fallback, Rule};
 use crate::state::AppState;
 
 /// `view-engagement-dashboard`: the Engagement Dashboard routes. A core permission (default role `admin`,
 /// Rocket.Chat's `apps/meteor/app/authorization/server/constant/permissions.ts`), so its document exists on
 /// every workspace; should it be missing, Rocket.Chat's default applies.
-pub const ENGAGEMENT_DASHBOARD: Rule = Rule {
+pub(crate) const ENGAGEMENT_DASHBOARD: Rule = Rule {
     name: "view-engagement-dashboard",
     fallback: Fallback::Role("admin"),
 };
@@ -27,29 +27,29 @@ pub const ENGAGEMENT_DASHBOARD: Rule = Rule {
 /// `view-livechat-reports`: the Omnichannel reports. Created only by the enterprise livechat module
 /// (`apps/meteor/ee/app/livechat-enterprise/server/permissions.ts`), so it is absent on Community Edition;
 /// there the core `view-livechat-manager` (which guarded these routes before Rocket.Chat 6.x) decides.
-pub const LIVECHAT_REPORTS: Rule = Rule {
+pub(crate) const LIVECHAT_REPORTS: Rule = Rule {
     name: "view-livechat-reports",
     fallback: Fallback::RolesOf("view-livechat-manager"),
 };
 
 /// A route's permission, as a type so that the extractor can name it: `Authorized<ViewEngagementDashboard>`.
-pub trait Permission {
+pub(crate) trait Permission {
     const RULE: Rule;
 }
 
-pub struct ViewEngagementDashboard;
+pub(crate) struct ViewEngagementDashboard;
 impl Permission for ViewEngagementDashboard {
     const RULE: Rule = ENGAGEMENT_DASHBOARD;
 }
 
-pub struct ViewLivechatReports;
+pub(crate) struct ViewLivechatReports;
 impl Permission for ViewLivechatReports {
     const RULE: Rule = LIVECHAT_REPORTS;
 }
 
 /// An authenticated user, whatever their permissions. Extraction fails with 401.
-pub struct Authenticated {
-    pub user: Arc<AuthUser>,
+pub(crate) struct Authenticated {
+    pub(crate) user: Arc<AuthUser>,
     guard: Guard,
 }
 
@@ -62,7 +62,7 @@ struct Guard {
 
 impl Authenticated {
     /// Whether the user holds the permission `rule` names (with its Community Edition fallback).
-    pub async fn permits(&self, rule: Rule) -> Result<bool, ApiError> {
+    pub(crate) async fn permits(&self, rule: Rule) -> Result<bool, ApiError> {
         self.guard.auth.permits(&self.guard.state.store, &self.user, rule).await
     }
 }
@@ -102,8 +102,8 @@ impl FromRequest for Authenticated {
 }
 
 /// An authenticated user who holds permission `P`. Extraction fails with 401, then 403.
-pub struct Authorized<P: Permission> {
-    pub user: Arc<AuthUser>,
+pub(crate) struct Authorized<P: Permission> {
+    pub(crate) user: Arc<AuthUser>,
     _permission: PhantomData<P>,
 }
 

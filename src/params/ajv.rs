@@ -37,14 +37,14 @@ const PROTOTYPE_KEYS: [&str; 12] = [
 /// plus our documented extensions: keys accepted although the schema does not list them, whose values
 /// their own parsers check.
 #[derive(Clone, Copy, Debug)]
-pub struct StringObjectSchema<'a> {
-    pub properties: &'a [&'a str],
-    pub required: &'a [&'a str],
-    pub extensions: &'a [&'a str],
+pub(crate) struct StringObjectSchema<'a> {
+    pub(crate) properties: &'a [&'a str],
+    pub(crate) required: &'a [&'a str],
+    pub(crate) extensions: &'a [&'a str],
 }
 
 impl StringObjectSchema<'_> {
-    pub fn validate(&self, query: &Query) -> Result<(), ApiError> {
+    pub(crate) fn validate(&self, query: &Query) -> Result<(), ApiError> {
         let present = |key: &str| query.get(key).is_some() && !PROTOTYPE_KEYS.contains(&key);
         if let Some(missing) = self.required.iter().find(|k| !present(k)) {
             return Err(ApiError::InvalidParams(format!(

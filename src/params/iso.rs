@@ -5,7 +5,7 @@
 //! instant within JS's range of ±8.64e15 ms.
 
 /// Milliseconds since the epoch of a canonical JS ISO string, or `None` for anything else.
-pub fn parse_canonical(s: &str) -> Option<i64> {
+pub(crate) fn parse_canonical(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     let (year, rest) = match b.first()? {
         b'+' | b'-' => {
@@ -51,7 +51,7 @@ pub fn parse_canonical(s: &str) -> Option<i64> {
 }
 
 /// `Date.prototype.toISOString` of milliseconds since the epoch.
-pub fn format_canonical(ms: i64) -> String {
+pub(crate) fn format_canonical(ms: i64) -> String {
     let days = ms.div_euclid(86_400_000);
     let in_day = ms.rem_euclid(86_400_000);
     let (y, m, d) = civil_from_days(days);

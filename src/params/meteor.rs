@@ -5,18 +5,19 @@ use super::iso;
 use super::query::Query;
 use crate::error::ApiError;
 
-/// Checks that every key of `required` is a canonical ISO date string, the way Meteor's `check` does:
-/// present keys are checked in URL order (the first failure wins), then missing keys in pattern order.
-/// Returns the instants (ms since the epoch) in the order of `required`.
-pub fn check_iso_dates<const N: usize>(query: &Query, required: [&str; N]) -> Result<[i64; N], ApiError> {
+/// The dates alone (no optional keys), for the tests.
+#[cfg(test)]
+fn check_iso_dates<const N: usize>(query: &Query, required: [&str; N]) -> Result<[i64; N], ApiError> {
     check_iso_dates_and_strings(query, required, &[])
 }
 
 /// `check(query, Match.ObjectIncluding({<required>: Match.Where(isDateISOString), <optional>:
-/// Match.Maybe(String)}))`: as [`check_iso_dates`], and each present key of `optional` must be one string
+/// Match.Maybe(String)}))`: every key of `required` must be a canonical ISO date string (present keys are
+/// checked in URL order, the first failure wins, then missing keys in pattern order; the instants come back
+/// in the order of `required`), and each present key of `optional` must be one string
 /// (Meteor: `Failed Match.OneOf, Match.Maybe or Match.Optional validation in field <key>`). Present keys
 /// of either kind are checked together in URL order, as Meteor walks the object's own keys.
-pub fn check_iso_dates_and_strings<const N: usize>(
+pub(crate) fn check_iso_dates_and_strings<const N: usize>(
     query: &Query,
     required: [&str; N],
     optional: &[&str],

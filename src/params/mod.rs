@@ -2,12 +2,12 @@
 //! messages, ajv-style messages, moment-compatible dates, `parseJsonQuery` sorts, report time zones and
 //! day windows.
 
-pub mod ajv;
-pub mod iso;
-pub mod meteor;
-pub mod moment;
-pub mod page;
-pub mod query;
-pub mod sort;
-pub mod window;
+pub(crate) mod ajv;
+pub(crate) mod iso;
+pub(crate) mod meteor;
+pub(crate) mod moment;
+pub(crate) mod page;
+pub(crate) mod query;
+pub(crate) mod sort;
+pub(crate) mod window;
 pub mod zone;

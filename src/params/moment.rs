@@ -65,7 +65,7 @@ const MONTHS: [&str; 12] = [
 ];
 
 /// `moment(s)` as milliseconds since the epoch, `None` where moment is invalid.
-pub fn parse(s: &str, zone: ReportZone) -> Option<i64> {
+pub(crate) fn parse(s: &str, zone: ReportZone) -> Option<i64> {
     let ms = if let Some(c) = ASP_NET.captures(s) {
         c[1].parse::<i64>().ok()?
     } else if let Some(c) = EXTENDED_ISO.captures(s).or_else(|| BASIC_ISO.captures(s)) {
@@ -78,7 +78,7 @@ pub fn parse(s: &str, zone: ReportZone) -> Option<i64> {
 }
 
 /// Rocket.Chat's `checkDates(moment(start), moment(end))`, in its order; returns both instants.
-pub fn check_dates(start: &str, end: &str, zone: ReportZone) -> Result<(i64, i64), ApiError> {
+pub(crate) fn check_dates(start: &str, end: &str, zone: ReportZone) -> Result<(i64, i64), ApiError> {
     let bad = |text: &str| ApiError::BadRequest(text.to_string());
     let start = parse(start, zone).ok_or_else(|| bad(r#"The "start" query parameter must be a valid date."#))?;
     let end = parse(end, zone).ok_or_else(|| bad(r#"The "end" query parameter must be a valid date."#))?;
@@ -230,7 +230,7 @@ fn rfc_2822(s: &str) -> Option<i64> {
 }
 
 /// A local wall-clock time in `zone` as JavaScript's `Date` resolves it (instant in ms).
-pub fn local_to_instant(zone: ReportZone, local: NaiveDateTime) -> i64 {
+pub(crate) fn local_to_instant(zone: ReportZone, local: NaiveDateTime) -> i64 {
     let resolved = match zone {
         ReportZone::Fixed(off) => off.from_local_datetime(&local).map(|d| d.with_timezone(&Utc)),
         ReportZone::Named(tz) => tz.from_local_datetime(&local).map(|d| d.with_timezone(&Utc)),

@@ -12,7 +12,7 @@ const DEFAULT_COUNT: f64 = 50.0;
 const UPPER_COUNT: f64 = 100.0;
 
 /// JavaScript's `parseInt(s)` (radix 10, or 16 after `0x`); `NaN` is `None`.
-pub fn js_parse_int(s: &str) -> Option<f64> {
+pub(crate) fn js_parse_int(s: &str) -> Option<f64> {
     let s = s.trim_start();
     let (negative, rest) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
@@ -35,13 +35,13 @@ pub fn js_parse_int(s: &str) -> Option<f64> {
 
 /// `offset` and `count` as `getPaginationItems` reads them (`None` = `NaN`).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Page {
-    pub offset: Option<f64>,
-    pub count: Option<f64>,
+pub(crate) struct Page {
+    pub(crate) offset: Option<f64>,
+    pub(crate) count: Option<f64>,
 }
 
 impl Page {
-    pub fn of(query: &Query) -> Result<Self, ApiError> {
+    pub(crate) fn of(query: &Query) -> Result<Self, ApiError> {
         let raw = |key| query.get(key).and_then(|v| v.as_str());
         // `params.offset ? parseInt(String(params.offset || 0)) : 0`
         let offset = match raw("offset") {
@@ -66,7 +66,7 @@ impl Page {
     }
 
     /// The page of the list `all[key]` as Rocket.Chat answers it: `{key: […], total, offset, count}`.
-    pub fn cut(&self, all: &Map<String, Value>, key: &str) -> Map<String, Value> {
+    pub(crate) fn cut(&self, all: &Map<String, Value>, key: &str) -> Map<String, Value> {
         let rooms = all
             .get(key)
             .and_then(Value::as_array)

@@ -10,7 +10,7 @@ const PARAMETER_LIMIT: usize = 1000;
 const ARRAY_LIMIT: usize = 500;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum QsValue {
+pub(crate) enum QsValue {
     Str(String),
     /// A repeated key (`a=1&a=2`) or an array/object form (`a[]=1`, `a[b]=1`): never a string.
     /// The first raw value is kept for messages.
@@ -18,7 +18,7 @@ pub enum QsValue {
 }
 
 impl QsValue {
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match self {
             Self::Str(s) => Some(s),
             Self::NotString(_) => None,
@@ -26,7 +26,7 @@ impl QsValue {
     }
 
     /// JavaScript's `String(value)`: arrays join with commas.
-    pub fn to_js_string(&self) -> String {
+    pub(crate) fn to_js_string(&self) -> String {
         match self {
             Self::Str(s) => s.clone(),
             Self::NotString(v) => v.join(","),
@@ -35,13 +35,13 @@ impl QsValue {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Query {
+pub(crate) struct Query {
     entries: Vec<(String, QsValue)>,
 }
 
 impl Query {
     /// Parses a raw query string (what follows the first `?`).
-    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+    pub(crate) fn parse(raw: &str) -> Result<Self, ApiError> {
         // Rocket.Chat reads `url.split('?')[1]`: a second `?` ends the query.
         let raw = raw.split('?').next().unwrap_or("");
         let parts: Vec<&str> = raw.split('&').collect();
@@ -96,16 +96,16 @@ impl Query {
         Ok(())
     }
 
-    pub fn get(&self, key: &str) -> Option<&QsValue> {
+    pub(crate) fn get(&self, key: &str) -> Option<&QsValue> {
         self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
     /// Keys in the order Rocket.Chat iterates them.
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(|(k, _)| k.as_str())
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &QsValue)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &QsValue)> {
         self.entries.iter().map(|(k, v)| (k.as_str(), v))
     }
 }

@@ -14,16 +14,10 @@ use crate::error::ApiError;
 
 /// Sort keys with direction 1 or -1, in JavaScript's key order.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SortSpec(pub Vec<(String, i32)>);
-
-impl SortSpec {
-    pub fn names(&self, key: &str) -> bool {
-        self.0.iter().any(|(k, _)| k == key)
-    }
-}
+pub(crate) struct SortSpec(pub Vec<(String, i32)>);
 
 /// `parseJsonQuery().sort`: `None` when absent (or not a string, which ajv already refused), or `{}`.
-pub fn sort_param(query: &Query) -> Result<Option<SortSpec>, ApiError> {
+pub(crate) fn sort_param(query: &Query) -> Result<Option<SortSpec>, ApiError> {
     match query.get("sort") {
         Some(QsValue::Str(raw)) => parse_sort(raw),
         _ => Ok(None),
@@ -31,9 +25,9 @@ pub fn sort_param(query: &Query) -> Result<Option<SortSpec>, ApiError> {
 }
 
 /// Sort keys accepted from a request (MongoDB's limit of 32, less the reports' two tie-breakers).
-pub const MAX_KEYS: usize = 30;
+pub(crate) const MAX_KEYS: usize = 30;
 
-pub fn parse_sort(raw: &str) -> Result<Option<SortSpec>, ApiError> {
+pub(crate) fn parse_sort(raw: &str) -> Result<Option<SortSpec>, ApiError> {
     let invalid = || ApiError::InvalidSort(raw.to_string());
     let parsed: serde_json::Value = serde_json::from_str(raw).map_err(|_| invalid())?;
     // serde_json keeps a repeated key at its first position with its last value, as JSON.parse does.

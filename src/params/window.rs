@@ -6,15 +6,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::zone::ReportZone;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DayWindow {
-    pub zone: ReportZone,
-    pub first_day: NaiveDate,
-    pub last_day: NaiveDate,
+pub(crate) struct DayWindow {
+    pub(crate) zone: ReportZone,
+    pub(crate) first_day: NaiveDate,
+    pub(crate) last_day: NaiveDate,
 }
 
 /// An instant from milliseconds, clamped to what chrono represents (±262,143 years; JS allows a little
 /// more, and no data lives out there).
-pub fn instant(ms: i64) -> DateTime<Utc> {
+pub(crate) fn instant(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or(if ms < 0 {
         DateTime::<Utc>::MIN_UTC
     } else {
@@ -24,7 +24,7 @@ pub fn instant(ms: i64) -> DateTime<Utc> {
 
 impl DayWindow {
     /// The days of `start` and `end` (ms since the epoch) in `zone`.
-    pub fn from_instants(start_ms: i64, end_ms: i64, zone: ReportZone) -> Self {
+    pub(crate) fn from_instants(start_ms: i64, end_ms: i64, zone: ReportZone) -> Self {
         Self {
             zone,
             first_day: zone.date_of(instant(start_ms)),
@@ -33,12 +33,12 @@ impl DayWindow {
     }
 
     /// The instant the first day starts.
-    pub fn from(&self) -> DateTime<Utc> {
+    pub(crate) fn from(&self) -> DateTime<Utc> {
         self.zone.start_of_day(self.first_day)
     }
 
     /// The instant after the last day ends (exclusive bound).
-    pub fn to(&self) -> DateTime<Utc> {
+    pub(crate) fn to(&self) -> DateTime<Utc> {
         match self.last_day.succ_opt() {
             Some(next) => self.zone.start_of_day(next),
             None => DateTime::<Utc>::MAX_UTC,
@@ -46,12 +46,12 @@ impl DayWindow {
     }
 
     /// `[from, to)` as BSON dates, for `$match` stages (see [`bson_bound`]).
-    pub fn bson_range(&self) -> (bson::DateTime, bson::DateTime) {
+    pub(crate) fn bson_range(&self) -> (bson::DateTime, bson::DateTime) {
         (bson_bound(self.from()), bson_bound(self.to()))
     }
 
     /// The whole days `first_day..=last_day` in `zone`.
-    pub fn from_days(first_day: NaiveDate, last_day: NaiveDate, zone: ReportZone) -> Self {
+    pub(crate) fn from_days(first_day: NaiveDate, last_day: NaiveDate, zone: ReportZone) -> Self {
         Self {
             zone,
             first_day,
@@ -62,13 +62,14 @@ impl DayWindow {
     /// Rocket.Chat's "previous period" for a `daysBetweenDates` of `days`: it ends the day before
     /// `first_day` and starts `days` days earlier, i.e. `[first_day − 1 − days, first_day − 1]` (one
     /// day more than `days`; Rocket.Chat's `$limit` then keeps the `days` most recent day groups).
-    pub fn previous(&self, days: i64) -> Self {
+    pub(crate) fn previous(&self, days: i64) -> Self {
         let last_day = add_days(self.first_day, -1);
         Self::from_days(add_days(last_day, -days), last_day, self.zone)
     }
 
-    /// Number of days covered (0 for an inverted window).
-    pub fn len_days(&self) -> i64 {
+    /// Number of days covered (0 for an inverted window), for the tests.
+    #[cfg(test)]
+    fn len_days(&self) -> i64 {
         ((self.last_day - self.first_day).num_days() + 1).max(0)
     }
 }
@@ -83,12 +84,12 @@ const BOUND_MAX_MS: i64 = 253_402_300_799_999;
 /// `datetime` range (years 1–9999) as "malformed BSON" (`year 10000 is out of range`), where MongoDB
 /// takes every 64-bit date. Rocket.Chat writes no date out there, so clamping the bounds of a filter
 /// changes no answer on either server, and a request for `+275760-09-13T00:00:00.000Z` stays a 200.
-pub fn bson_bound(t: DateTime<Utc>) -> bson::DateTime {
+pub(crate) fn bson_bound(t: DateTime<Utc>) -> bson::DateTime {
     bson::DateTime::from_millis(t.timestamp_millis().clamp(BOUND_MIN_MS, BOUND_MAX_MS))
 }
 
 /// `day` plus `n` days, clamped to chrono's calendar.
-pub fn add_days(day: NaiveDate, n: i64) -> NaiveDate {
+pub(crate) fn add_days(day: NaiveDate, n: i64) -> NaiveDate {
     let shifted = match chrono::Duration::try_days(n) {
         Some(d) => day.checked_add_signed(d),
         None => None,
@@ -100,7 +101,7 @@ pub fn add_days(day: NaiveDate, n: i64) -> NaiveDate {
 /// `moment(end).diff(start, 'days') + 1`): whole days between the two instants, truncated toward zero,
 /// plus one. moment measures the difference in local time, so a DST change inside the range does not
 /// cost a day; here "local" is the report zone.
-pub fn days_between_inclusive(start_ms: i64, end_ms: i64, zone: ReportZone) -> i64 {
+pub(crate) fn days_between_inclusive(start_ms: i64, end_ms: i64, zone: ReportZone) -> i64 {
     let offset_ms = |ms| i64::from(zone.offset_secs_at(instant(ms))) * 1000;
     let local_diff = i128::from(end_ms) - i128::from(start_ms) + i128::from(offset_ms(end_ms) - offset_ms(start_ms));
     // i128 division truncates toward zero, like moment's absFloor.

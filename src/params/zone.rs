@@ -7,7 +7,7 @@ use crate::error::ApiError;
 
 /// The report zone of a request: its `tz` parameter (our extension), else the configured zone.
 /// A bad `tz` is a 400 `Invalid time zone: <value>`.
-pub fn zone_param(query: &Query, default: ReportZone) -> Result<ReportZone, ApiError> {
+pub(crate) fn zone_param(query: &Query, default: ReportZone) -> Result<ReportZone, ApiError> {
     match query.get("tz") {
         None => Ok(default),
         Some(value) => value
@@ -24,7 +24,7 @@ pub enum ReportZone {
 }
 
 impl ReportZone {
-    pub fn utc() -> Self {
+    pub(crate) fn utc() -> Self {
         Self::Named(chrono_tz::UTC)
     }
 
@@ -57,7 +57,7 @@ impl ReportZone {
     }
 
     /// The calendar day of an instant in this zone.
-    pub fn date_of(&self, t: DateTime<Utc>) -> NaiveDate {
+    pub(crate) fn date_of(&self, t: DateTime<Utc>) -> NaiveDate {
         match self {
             Self::Named(tz) => t.with_timezone(tz).date_naive(),
             Self::Fixed(off) => t.with_timezone(off).date_naive(),
@@ -65,7 +65,7 @@ impl ReportZone {
     }
 
     /// The offset from UTC in seconds at an instant.
-    pub fn offset_secs_at(&self, t: DateTime<Utc>) -> i32 {
+    pub(crate) fn offset_secs_at(&self, t: DateTime<Utc>) -> i32 {
         match self {
             Self::Named(tz) => tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc(),
             Self::Fixed(off) => off.local_minus_utc(),
@@ -74,7 +74,7 @@ impl ReportZone {
 
     /// The instant a day starts in this zone. Where a DST change skips midnight (Sao Paulo before
     /// 2019), the day starts at the first local time that exists.
-    pub fn start_of_day(&self, day: NaiveDate) -> DateTime<Utc> {
+    pub(crate) fn start_of_day(&self, day: NaiveDate) -> DateTime<Utc> {
         let local_midnight = day.and_time(NaiveTime::MIN);
         // Walk forward through a DST gap a quarter of an hour at a time (gaps are at most 2 hours).
         for quarter in 0..=12 {

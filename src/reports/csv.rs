@@ -23,7 +23,7 @@ use crate::params::query::Query;
 /// Reports live under `/api/`.
 const REPORT_PREFIX: &str = "/api/";
 
-pub async fn negotiate(
+pub(crate) async fn negotiate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse, actix_web::Error> {
@@ -56,7 +56,7 @@ pub async fn negotiate(
 }
 
 /// The first top-level array of a report body, as CSV.
-pub fn to_csv(body: &Value) -> String {
+pub(crate) fn to_csv(body: &Value) -> String {
     let rows: Vec<Map<String, Value>> = match body.as_object().and_then(|o| o.values().find_map(Value::as_array)) {
         Some(rows) => rows.iter().map(flatten_row).collect(),
         None => return String::new(),

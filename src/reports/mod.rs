@@ -7,9 +7,9 @@
 //! Adding a report: write a module with a `Report` impl (pure pipeline builder and shaping, with unit
 //! tests), and add one line `endpoint::<module::Type>()` to [`endpoints`].
 
-pub mod csv;
+pub(crate) mod csv;
 pub mod engagement;
-pub mod omnichannel;
+pub(crate) mod omnichannel;
 
 use std::fmt::Debug;
 use std::future::Future;
@@ -24,7 +24,7 @@ use crate::registry::{get, Endpoint, Family, Param};
 use crate::state::AppState;
 
 /// A report family: the prefix of its paths, its permission, and its name in metric labels.
-pub trait ReportFamily: 'static {
+pub(crate) trait ReportFamily: 'static {
     const KIND: Family;
     const PREFIX: &'static str;
     const LABEL: &'static str;
@@ -32,7 +32,7 @@ pub trait ReportFamily: 'static {
 }
 
 /// One report (see the module documentation).
-pub trait Report: 'static {
+pub(crate) trait Report: 'static {
     type Family: ReportFamily;
     /// The path below the family's prefix (`/messages/origin`).
     const PATH: &'static str;
@@ -63,7 +63,7 @@ pub trait Report: 'static {
 }
 
 /// Every report, one line each, in the order of the route list.
-pub fn endpoints() -> Vec<Endpoint> {
+pub(crate) fn endpoints() -> Vec<Endpoint> {
     use engagement::*;
     use omnichannel::*;
     vec![
@@ -85,7 +85,7 @@ pub fn endpoints() -> Vec<Endpoint> {
 }
 
 /// The registry entry of report `R`.
-pub fn endpoint<R: Report>() -> Endpoint {
+pub(crate) fn endpoint<R: Report>() -> Endpoint {
     Endpoint {
         path: format!("{}{}", R::Family::PREFIX, R::PATH),
         family: R::Family::KIND,
@@ -98,7 +98,7 @@ pub fn endpoint<R: Report>() -> Endpoint {
 
 /// The report's name in metric labels and cache keys: family, then the path's segments joined by dots
 /// (`engagement.messages.origin`, `omnichannel.conversations-by-agent`).
-pub fn label<R: Report>() -> String {
+pub(crate) fn label<R: Report>() -> String {
     format!("{}{}", R::Family::LABEL, R::PATH.replace('/', "."))
 }
 
@@ -122,7 +122,7 @@ async fn handler<R: Report>(
 }
 
 /// Runs `pipeline` on `collection` and shapes the rows: the `compute` of most reports.
-pub async fn aggregate(
+pub(crate) async fn aggregate(
     state: &AppState,
     collection: &str,
     pipeline: Vec<Document>,
@@ -144,7 +144,7 @@ pub fn count_of(d: &Document, key: &str) -> i64 {
 
 /// The stage operators of a pipeline, for the builders' unit tests.
 #[cfg(test)]
-pub fn stage_names(pipeline: &[Document]) -> Vec<&str> {
+pub(crate) fn stage_names(pipeline: &[Document]) -> Vec<&str> {
     pipeline
         .iter()
         .filter_map(|s| s.keys().next().map(String::as_str))

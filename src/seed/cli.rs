@@ -9,7 +9,7 @@ use mongodb::Client;
 use super::{generate, Edition, SeedError, SeedOptions};
 use crate::config::{database_from_url, redact};
 
-pub const USAGE: &str = "usage: rc-analytics seed [options]
+pub(crate) const USAGE: &str = "usage: rc-analytics seed [options]
 
 Writes Rocket.Chat-shaped demo data (users, rooms, messages, omnichannel, sessions) into a database
 and prints credentials and ready-to-paste curl lines. Same --seed and --until give identical data.
@@ -31,7 +31,7 @@ rocketchat_settings is refused unless --force is given; --force drops only the c
 generator writes, then writes them.";
 
 /// Where the printed curl lines point (the service's default bind, locally).
-pub const BASE_URL: &str = "http://127.0.0.1:3100";
+pub(crate) const BASE_URL: &str = "http://127.0.0.1:3100";
 
 #[derive(Debug)]
 struct Args {

@@ -92,7 +92,7 @@ pub fn room(id: &str, t: &str, name: &str, ts: DateTime) -> Document {
 
 /// A direct-message room (`t: 'd'`) between `members` (`(user id, username)`): no `name`, the
 /// members in `usernames` and `uids`.
-pub fn direct_room(id: &str, members: &[(&str, &str)], ts: DateTime) -> Document {
+pub(crate) fn direct_room(id: &str, members: &[(&str, &str)], ts: DateTime) -> Document {
     doc! {
         "_id": id,
         "t": "d",
@@ -107,7 +107,7 @@ pub fn direct_room(id: &str, members: &[(&str, &str)], ts: DateTime) -> Document
 }
 
 /// A business unit (Enterprise): stored with the departments, `type: 'u'`.
-pub fn unit(id: &str, name: &str, departments: i32, monitors: i32) -> Document {
+pub(crate) fn unit(id: &str, name: &str, departments: i32, monitors: i32) -> Document {
     doc! {
         "_id": id,
         "name": name,
@@ -174,7 +174,7 @@ pub fn livechat_room(id: &str, ts: DateTime, visitor: &str) -> Document {
 }
 
 /// `ana.agent` → `Ana Agent` (display names from usernames and slugs).
-pub fn title_case(username: &str) -> String {
+pub(crate) fn title_case(username: &str) -> String {
     username
         .split(['.', '_', '-'])
         .filter(|w| !w.is_empty())

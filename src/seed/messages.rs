@@ -85,7 +85,7 @@ const PHRASES: [&str; 24] = [
 /// Recent root messages of a room: `(id, ts, author)`.
 type Recent = VecDeque<(String, i64, usize)>;
 
-pub struct Stream<'a> {
+pub(crate) struct Stream<'a> {
     g: Gen,
     span: Span,
     people: &'a People,
@@ -102,7 +102,7 @@ pub struct Stream<'a> {
 }
 
 impl<'a> Stream<'a> {
-    pub fn new(seed: u64, span: &Span, people: &'a People, rooms: &'a mut Rooms) -> Self {
+    pub(crate) fn new(seed: u64, span: &Span, people: &'a People, rooms: &'a mut Rooms) -> Self {
         let list = &rooms.list;
         let dashboard = |t: &str| ["c", "p", "d"].contains(&t);
         let any = Weighted::new(list.iter().map(|r| if dashboard(r.t) { r.weight } else { 0.0 }));
@@ -127,7 +127,7 @@ impl<'a> Stream<'a> {
     }
 
     /// Splits `total` over the days: weekdays busier than weekends, a slow growth, some noise.
-    pub fn per_day(&mut self, total: u64) -> Vec<u64> {
+    pub(crate) fn per_day(&mut self, total: u64) -> Vec<u64> {
         let days = self.span.days;
         let weights: Vec<f64> = (0..days)
             .map(|i| {
@@ -144,7 +144,7 @@ impl<'a> Stream<'a> {
     }
 
     /// `n` messages on day `day`, in time order.
-    pub fn day(&mut self, day: u32, n: u64) -> Vec<Document> {
+    pub(crate) fn day(&mut self, day: u32, n: u64) -> Vec<Document> {
         let start = self.span.day_ms(day);
         let mut times: Vec<i64> = (0..n)
             .map(|_| {
@@ -156,7 +156,7 @@ impl<'a> Stream<'a> {
         times.into_iter().map(|ts| self.message(ts)).collect()
     }
 
-    pub fn origin(&self) -> Origin {
+    pub(crate) fn origin(&self) -> Origin {
         self.origin
     }
 

@@ -22,7 +22,7 @@ mod people;
 mod rng;
 mod rooms;
 mod sessions;
-pub mod write;
+pub(crate) mod write;
 
 use std::collections::BTreeMap;
 
@@ -32,13 +32,13 @@ use mongodb::Database;
 use crate::params::iso::format_canonical;
 use crate::store::coll;
 
-pub use messages::Origin;
-pub use omni::Example;
+pub(crate) use messages::Origin;
+pub(crate) use omni::Example;
 
-pub const DAY_MS: i64 = 86_400_000;
+pub(crate) const DAY_MS: i64 = 86_400_000;
 
 /// Omnichannel visitors (not read by any report yet; written so conversations point at real visitors).
-pub const VISITORS: &str = "rocketchat_livechat_visitor";
+pub(crate) const VISITORS: &str = "rocketchat_livechat_visitor";
 
 /// Rocket.Chat's analytics rollup, which it fills only while licensed: the community edition leaves it
 /// empty (rc-analytics never reads it).
@@ -72,14 +72,14 @@ pub enum Edition {
 }
 
 impl Edition {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Community => "community",
             Self::Enterprise => "enterprise",
         }
     }
 
-    pub fn is_enterprise(self) -> bool {
+    pub(crate) fn is_enterprise(self) -> bool {
         self == Self::Enterprise
     }
 }
@@ -103,8 +103,8 @@ pub struct SeedOptions {
 }
 
 impl SeedOptions {
-    pub const DEFAULT_MESSAGES: u64 = 50_000;
-    pub const DEFAULT_DAYS: u32 = 42;
+    pub(crate) const DEFAULT_MESSAGES: u64 = 50_000;
+    pub(crate) const DEFAULT_DAYS: u32 = 42;
 
     pub fn new(until: NaiveDate) -> Self {
         Self {
@@ -154,15 +154,15 @@ pub enum SeedError {
 /// The days the data covers, all UTC.
 #[derive(Clone, Copy, Debug)]
 pub struct Span {
-    pub until: NaiveDate,
-    pub days: u32,
+    pub(crate) until: NaiveDate,
+    pub(crate) days: u32,
     /// The current time, when it falls inside the day `until`: that day's data ends there.
-    pub now: Option<i64>,
+    pub(crate) now: Option<i64>,
 }
 
 impl Span {
     /// Whether `now` falls inside day `i`.
-    pub fn is_today(&self, i: u32) -> bool {
+    pub(crate) fn is_today(&self, i: u32) -> bool {
         self.now
             .is_some_and(|now| (self.day_ms(i)..self.day_ms(i) + DAY_MS).contains(&now))
     }
@@ -170,7 +170,7 @@ impl Span {
     /// Where an instant drawn over the whole span lands in a live workspace: unchanged, except on the
     /// last day when `now` falls inside it, whose 24 hours are compressed into `[00:00, now)` so that
     /// nothing lies in the future and every count stays as drawn.
-    pub fn live(&self, t: i64) -> i64 {
+    pub(crate) fn live(&self, t: i64) -> i64 {
         let last = self.day_ms(self.days - 1);
         match self.now {
             Some(now) if self.is_today(self.days - 1) && t >= last => {
@@ -181,21 +181,21 @@ impl Span {
         }
     }
 
-    pub fn date(&self, i: u32) -> NaiveDate {
+    pub(crate) fn date(&self, i: u32) -> NaiveDate {
         self.until - Days::new(u64::from(self.days - 1 - i))
     }
 
     /// 00:00 UTC of day `i` (0 = the first day).
-    pub fn day_ms(&self, i: u32) -> i64 {
+    pub(crate) fn day_ms(&self, i: u32) -> i64 {
         midnight(self.date(i))
     }
 
-    pub fn start_ms(&self) -> i64 {
+    pub(crate) fn start_ms(&self) -> i64 {
         self.day_ms(0)
     }
 
     /// 00:00 UTC of the day after `until` (the data ends before it).
-    pub fn end_ms(&self) -> i64 {
+    pub(crate) fn end_ms(&self) -> i64 {
         midnight(self.until) + DAY_MS
     }
 
@@ -210,14 +210,14 @@ fn midnight(d: NaiveDate) -> i64 {
 }
 
 /// `{"total":1,"_id":-1}`, URL-encoded.
-pub const EXAMPLE_SORT: &str = "%7B%22total%22%3A1%2C%22_id%22%3A-1%7D";
+pub(crate) const EXAMPLE_SORT: &str = "%7B%22total%22%3A1%2C%22_id%22%3A-1%7D";
 
 /// A user's id and plain login token, for `X-User-Id` / `X-Auth-Token`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credential {
     /// The user's most important role (`admin`, `livechat-manager`, …, `user`, `guest`).
     pub role: String,
-    pub label: String,
+    pub(crate) label: String,
     pub user_id: String,
     pub username: String,
     pub token: String,
@@ -225,8 +225,8 @@ pub struct Credential {
 
 #[derive(Clone, Debug)]
 pub struct SeedSummary {
-    pub database: String,
-    pub edition: Edition,
+    pub(crate) database: String,
+    pub(crate) edition: Edition,
     pub span: Span,
     /// Documents written per collection.
     pub written: BTreeMap<String, u64>,
@@ -297,7 +297,7 @@ impl SeedSummary {
             .collect()
     }
 
-    pub fn curl(&self, base: &str, path: &str) -> String {
+    pub(crate) fn curl(&self, base: &str, path: &str) -> String {
         let admin = self.admin();
         format!(
             "curl -s -H 'X-User-Id: {}' -H 'X-Auth-Token: {}' '{base}{path}'",
@@ -307,7 +307,7 @@ impl SeedSummary {
 
     /// `seed --json`: one object for scripts (the demo, the benchmark): the database, edition and days,
     /// every credential with its role, the example requests (paths) and the documents written.
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         let credential = |c: &Credential| {
             serde_json::json!({
                 "role": c.role, "label": c.label, "username": c.username, "userId": c.user_id, "token": c.token,
@@ -326,7 +326,7 @@ impl SeedSummary {
     }
 
     /// What the command prints: counts, credentials, the curl lines and the expected answers.
-    pub fn report(&self, base: &str) -> String {
+    pub(crate) fn report(&self, base: &str) -> String {
         let mut out = format!(
             "Seeded database '{}' with {} days of {} edition demo data ({} to {}):\n",
             self.database,

@@ -21,14 +21,14 @@ pub struct Example {
     pub deleted: u64,
 }
 
-pub struct Omni {
-    pub departments: Vec<Document>,
-    pub department_agents: Vec<Document>,
-    pub unit_monitors: Vec<Document>,
-    pub visitors: Vec<Document>,
-    pub rooms: Vec<Document>,
-    pub messages: Vec<Document>,
-    pub example: Example,
+pub(crate) struct Omni {
+    pub(crate) departments: Vec<Document>,
+    pub(crate) department_agents: Vec<Document>,
+    pub(crate) unit_monitors: Vec<Document>,
+    pub(crate) visitors: Vec<Document>,
+    pub(crate) rooms: Vec<Document>,
+    pub(crate) messages: Vec<Document>,
+    pub(crate) example: Example,
 }
 
 const UNITS: [&str; 2] = ["Americas", "EMEA"];
@@ -145,7 +145,7 @@ struct Builder<'a> {
 /// Conversations over the span, with at most `message_budget` messages in them.
 /// On Community Edition there are no business units (an enterprise feature): departments stand alone,
 /// rooms carry no `departmentAncestors`, and nobody monitors a unit.
-pub fn generate(seed: u64, span: &Span, people: &People, message_budget: u64, edition: Edition) -> Omni {
+pub(crate) fn generate(seed: u64, span: &Span, people: &People, message_budget: u64, edition: Edition) -> Omni {
     let mut g = Gen::new(seed, Part::Omnichannel);
     let units: Vec<String> = UNITS.iter().map(|_| g.id()).collect();
     let n_agents = people.agents.len();

@@ -9,7 +9,7 @@ use super::rng::{Gen, Part};
 use super::{Credential, Edition, Span, DAY_MS};
 
 /// Rocket.Chat's built-in roles: `(_id, scope, description)`.
-pub const ROLES: [(&str, &str, &str); 12] = [
+pub(crate) const ROLES: [(&str, &str, &str); 12] = [
     ("admin", "Users", "Admin"),
     ("user", "Users", "User"),
     ("guest", "Users", "Guest"),
@@ -27,7 +27,7 @@ pub const ROLES: [(&str, &str, &str); 12] = [
 /// Rocket.Chat's default grants of the permissions the reports check, on a licensed workspace: the
 /// enterprise livechat module creates `view-livechat-reports` and adds `livechat-monitor` to
 /// `view-livechat-manager` (`apps/meteor/ee/app/livechat-enterprise/server/permissions.ts`).
-pub const PERMISSIONS: [(&str, &[&str]); 3] = [
+pub(crate) const PERMISSIONS: [(&str, &[&str]); 3] = [
     ("view-engagement-dashboard", &["admin"]),
     (
         "view-livechat-reports",
@@ -41,7 +41,7 @@ pub const PERMISSIONS: [(&str, &[&str]); 3] = [
 
 /// The same on a never-licensed workspace: only the core permissions
 /// (`apps/meteor/app/authorization/server/constant/permissions.ts`).
-pub const CORE_PERMISSIONS: [(&str, &[&str]); 2] = [
+pub(crate) const CORE_PERMISSIONS: [(&str, &[&str]); 2] = [
     ("view-engagement-dashboard", &["admin"]),
     ("view-livechat-manager", &["livechat-manager", "admin"]),
 ];
@@ -92,21 +92,21 @@ fn add(
 }
 
 #[derive(Clone, Debug)]
-pub struct Person {
-    pub id: String,
-    pub username: String,
-    pub roles: Vec<&'static str>,
-    pub created_at: i64,
+pub(crate) struct Person {
+    pub(crate) id: String,
+    pub(crate) username: String,
+    pub(crate) roles: Vec<&'static str>,
+    pub(crate) created_at: i64,
     /// Plain login token (only its hash is stored).
-    pub token: String,
+    pub(crate) token: String,
 }
 
 impl Person {
-    pub fn has(&self, role: &str) -> bool {
+    pub(crate) fn has(&self, role: &str) -> bool {
         self.roles.contains(&role)
     }
 
-    pub fn most_important_role(&self) -> &'static str {
+    pub(crate) fn most_important_role(&self) -> &'static str {
         ROLE_IMPORTANCE
             .iter()
             .find(|r| self.has(r))
@@ -115,11 +115,11 @@ impl Person {
     }
 
     /// People who chat in rooms: not bots, apps or anonymous readers.
-    pub fn chats(&self) -> bool {
+    pub(crate) fn chats(&self) -> bool {
         !self.has("bot") && !self.has("app") && !self.has("anonymous")
     }
 
-    pub fn credential(&self, label: &str) -> Credential {
+    pub(crate) fn credential(&self, label: &str) -> Credential {
         Credential {
             role: self.most_important_role().into(),
             label: label.into(),
@@ -130,25 +130,25 @@ impl Person {
     }
 }
 
-pub struct People {
-    pub edition: Edition,
-    pub all: Vec<Person>,
-    pub docs: Vec<Document>,
-    pub admin: usize,
-    pub manager: usize,
-    pub monitor: usize,
-    pub plain_user: usize,
-    pub guest: usize,
-    pub agents: Vec<usize>,
-    pub bots: Vec<usize>,
+pub(crate) struct People {
+    pub(crate) edition: Edition,
+    pub(crate) all: Vec<Person>,
+    pub(crate) docs: Vec<Document>,
+    pub(crate) admin: usize,
+    pub(crate) manager: usize,
+    pub(crate) monitor: usize,
+    pub(crate) plain_user: usize,
+    pub(crate) guest: usize,
+    pub(crate) agents: Vec<usize>,
+    pub(crate) bots: Vec<usize>,
     /// Users present before the span starts (room creators, DM partners).
-    pub founders: Vec<usize>,
+    pub(crate) founders: Vec<usize>,
     /// The personal access token of the plain user.
-    pub pat: String,
+    pub(crate) pat: String,
 }
 
 impl People {
-    pub fn credentials(&self) -> Vec<Credential> {
+    pub(crate) fn credentials(&self) -> Vec<Credential> {
         let mut out = vec![
             self.all[self.admin].credential("admin (both report families)"),
             self.all[self.manager].credential("livechat-manager"),
@@ -165,7 +165,7 @@ impl People {
     }
 }
 
-pub fn roles(edition: Edition) -> Vec<Document> {
+pub(crate) fn roles(edition: Edition) -> Vec<Document> {
     ROLES
         .iter()
         .filter(|(id, ..)| edition.is_enterprise() || *id != ENTERPRISE_ROLE)
@@ -173,7 +173,7 @@ pub fn roles(edition: Edition) -> Vec<Document> {
         .collect()
 }
 
-pub fn permissions(edition: Edition) -> Vec<Document> {
+pub(crate) fn permissions(edition: Edition) -> Vec<Document> {
     let grants: &[(&str, &[&str])] = match edition {
         Edition::Enterprise => &PERMISSIONS,
         Edition::Community => &CORE_PERMISSIONS,
@@ -182,7 +182,7 @@ pub fn permissions(edition: Edition) -> Vec<Document> {
 }
 
 /// `regular` ordinary users besides the fixed cast.
-pub fn generate(seed: u64, span: &Span, regular: usize, edition: Edition) -> People {
+pub(crate) fn generate(seed: u64, span: &Span, regular: usize, edition: Edition) -> People {
     // The admin's token depends on the seed only, so the printed credentials survive a new `--until`.
     let mut secrets = Gen::new(seed, Part::Secrets);
     let admin_id = secrets.id();

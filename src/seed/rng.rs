@@ -12,7 +12,7 @@ const SECRET_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 /// Independent parts of the data, each with its own stream: changing `--messages` does not change
 /// the departments, and so on.
 #[derive(Clone, Copy)]
-pub enum Part {
+pub(crate) enum Part {
     Secrets = 1,
     People = 2,
     Rooms = 3,
@@ -21,22 +21,22 @@ pub enum Part {
     Sessions = 6,
 }
 
-pub struct Gen(ChaCha8Rng);
+pub(crate) struct Gen(ChaCha8Rng);
 
 impl Gen {
-    pub fn new(seed: u64, part: Part) -> Self {
+    pub(crate) fn new(seed: u64, part: Part) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(part as u64);
         Self(rng)
     }
 
     /// A 17-character Meteor-style id.
-    pub fn id(&mut self) -> String {
+    pub(crate) fn id(&mut self) -> String {
         self.chars(ID_CHARS, 17)
     }
 
     /// A 43-character Meteor-style secret (login or personal access token).
-    pub fn secret(&mut self) -> String {
+    pub(crate) fn secret(&mut self) -> String {
         self.chars(SECRET_CHARS, 43)
     }
 
@@ -47,7 +47,7 @@ impl Gen {
     }
 
     /// Uniform in `lo..hi` (`lo` when the range is empty).
-    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+    pub(crate) fn range(&mut self, lo: i64, hi: i64) -> i64 {
         if hi <= lo {
             lo
         } else {
@@ -55,23 +55,23 @@ impl Gen {
         }
     }
 
-    pub fn index(&mut self, len: usize) -> usize {
+    pub(crate) fn index(&mut self, len: usize) -> usize {
         self.range(0, len as i64) as usize
     }
 
-    pub fn chance(&mut self, p: f64) -> bool {
+    pub(crate) fn chance(&mut self, p: f64) -> bool {
         self.0.gen_bool(p.clamp(0.0, 1.0))
     }
 
-    pub fn unit(&mut self) -> f64 {
+    pub(crate) fn unit(&mut self) -> f64 {
         self.0.gen::<f64>()
     }
 
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.index(items.len())]
     }
 
-    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+    pub(crate) fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
             let j = self.index(i + 1);
             items.swap(i, j);
@@ -80,12 +80,12 @@ impl Gen {
 }
 
 /// Weighted choice by cumulative weights (binary search).
-pub struct Weighted {
+pub(crate) struct Weighted {
     cumulative: Vec<f64>,
 }
 
 impl Weighted {
-    pub fn new(weights: impl IntoIterator<Item = f64>) -> Self {
+    pub(crate) fn new(weights: impl IntoIterator<Item = f64>) -> Self {
         let mut total = 0.0;
         let cumulative = weights
             .into_iter()
@@ -97,7 +97,7 @@ impl Weighted {
         Self { cumulative }
     }
 
-    pub fn sample(&self, gen: &mut Gen) -> usize {
+    pub(crate) fn sample(&self, gen: &mut Gen) -> usize {
         let total = *self.cumulative.last().expect("non-empty weights");
         let x = gen.unit() * total;
         self.cumulative
@@ -108,7 +108,7 @@ impl Weighted {
 
 /// Splits `total` into parts proportional to `weights` that add up to exactly `total` (largest
 /// remainders get the leftover units; ties go to the earlier part).
-pub fn apportion(total: u64, weights: &[f64]) -> Vec<u64> {
+pub(crate) fn apportion(total: u64, weights: &[f64]) -> Vec<u64> {
     let sum: f64 = weights.iter().sum();
     if weights.is_empty() || sum <= 0.0 {
         return vec![0; weights.len()];

@@ -31,33 +31,33 @@ const CHANNELS: [&str; 20] = [
     "social",
 ];
 
-pub struct Room {
-    pub id: String,
-    pub t: &'static str,
-    pub name: String,
-    pub fname: String,
+pub(crate) struct Room {
+    pub(crate) id: String,
+    pub(crate) t: &'static str,
+    pub(crate) name: String,
+    pub(crate) fname: String,
     /// Indexes into `People::all`.
-    pub members: Vec<usize>,
-    pub creator: usize,
-    pub ts: i64,
-    pub encrypted: bool,
+    pub(crate) members: Vec<usize>,
+    pub(crate) creator: usize,
+    pub(crate) ts: i64,
+    pub(crate) encrypted: bool,
     /// How busy the room is, relative to the others.
-    pub weight: f64,
+    pub(crate) weight: f64,
     /// Messages sent (the counted kinds) and the last one's time, filled in while messages are generated.
-    pub msgs: i32,
-    pub lm: Option<i64>,
+    pub(crate) msgs: i32,
+    pub(crate) lm: Option<i64>,
 }
 
-pub struct Rooms {
-    pub list: Vec<Room>,
+pub(crate) struct Rooms {
+    pub(crate) list: Vec<Room>,
     /// Ids of rooms that were deleted: their messages stay in `rocketchat_message`.
-    pub deleted: Vec<String>,
+    pub(crate) deleted: Vec<String>,
     /// The one VoIP room (index into `list`).
-    pub voip: usize,
+    pub(crate) voip: usize,
 }
 
 impl Room {
-    pub fn doc(&self, people: &People) -> Document {
+    pub(crate) fn doc(&self, people: &People) -> Document {
         let ts = DateTime::from_millis(self.ts);
         let mut d = if self.t == "d" {
             let members: Vec<(&str, &str)> = self
@@ -101,7 +101,7 @@ impl Room {
 }
 
 /// Rooms for `people`: the number of each type grows with the number of users.
-pub fn generate(seed: u64, span: &Span, people: &People) -> Rooms {
+pub(crate) fn generate(seed: u64, span: &Span, people: &People) -> Rooms {
     let mut g = Gen::new(seed, Part::Rooms);
     let chatters: Vec<usize> = (0..people.all.len()).filter(|i| people.all[*i].chats()).collect();
     let n = chatters.len();

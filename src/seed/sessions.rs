@@ -25,7 +25,7 @@ const LOGINS: [f64; 24] = [
     0.2, 0.1,
 ];
 
-pub struct Sessions<'a> {
+pub(crate) struct Sessions<'a> {
     g: Gen,
     span: Span,
     people: &'a People,
@@ -39,7 +39,7 @@ fn device(i: usize) -> Document {
 }
 
 impl<'a> Sessions<'a> {
-    pub fn new(seed: u64, span: &Span, people: &'a People) -> Self {
+    pub(crate) fn new(seed: u64, span: &Span, people: &'a People) -> Self {
         let mut g = Gen::new(seed, Part::Sessions);
         let instances = [g.id(), g.id()];
         Self {
@@ -52,7 +52,7 @@ impl<'a> Sessions<'a> {
     }
 
     /// The sessions of day `day` and their roll-ups.
-    pub fn day(&mut self, day: u32) -> Vec<Document> {
+    pub(crate) fn day(&mut self, day: u32) -> Vec<Document> {
         let start = self.span.day_ms(day);
         let end = start + DAY_MS;
         let date = self.span.date(day);

@@ -12,7 +12,7 @@ use super::{SeedError, WRITTEN};
 use crate::store::coll;
 
 /// Documents per `insert_many`.
-pub const BATCH: usize = 5_000;
+pub(crate) const BATCH: usize = 5_000;
 /// `insert_many` calls in flight at once: the next batch is sent while the server stores the last.
 const IN_FLIGHT: usize = 3;
 
@@ -21,7 +21,7 @@ const ROCKET_CHAT_DATA: [&str; 4] = [coll::USERS, coll::ROOMS, coll::MESSAGES, c
 
 /// Refuses a database that already holds Rocket.Chat data unless `force`; with `force`, drops the
 /// collections the generator writes (and only those).
-pub async fn prepare(db: &Database, force: bool) -> Result<(), SeedError> {
+pub(crate) async fn prepare(db: &Database, force: bool) -> Result<(), SeedError> {
     let mut found = Vec::new();
     for name in ROCKET_CHAT_DATA {
         if db.collection::<Document>(name).find_one(doc! {}).await?.is_some() {
@@ -45,11 +45,11 @@ pub async fn prepare(db: &Database, force: bool) -> Result<(), SeedError> {
 type Inserted = Result<(&'static str, u64), mongodb::error::Error>;
 
 /// Buffers documents per collection and writes them in batches, a few at a time.
-pub struct Writer<'a> {
+pub(crate) struct Writer<'a> {
     db: &'a Database,
     pending: BTreeMap<&'static str, Vec<Document>>,
     running: tokio::task::JoinSet<Inserted>,
-    pub counts: BTreeMap<&'static str, u64>,
+    pub(crate) counts: BTreeMap<&'static str, u64>,
     progress: Option<Progress>,
 }
 
@@ -63,7 +63,7 @@ struct Progress {
 
 impl<'a> Writer<'a> {
     /// `progress`: show on stderr how many documents of `of` are written, out of `total`.
-    pub fn new(db: &'a Database, progress: Option<(&'static str, u64)>) -> Self {
+    pub(crate) fn new(db: &'a Database, progress: Option<(&'static str, u64)>) -> Self {
         Self {
             db,
             pending: BTreeMap::new(),
@@ -78,7 +78,7 @@ impl<'a> Writer<'a> {
         }
     }
 
-    pub async fn push(&mut self, collection: &'static str, d: Document) -> Result<(), SeedError> {
+    pub(crate) async fn push(&mut self, collection: &'static str, d: Document) -> Result<(), SeedError> {
         let pending = self.pending.entry(collection).or_default();
         pending.push(d);
         if pending.len() >= BATCH {
@@ -87,7 +87,7 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    pub async fn extend(
+    pub(crate) async fn extend(
         &mut self,
         collection: &'static str,
         docs: impl IntoIterator<Item = Document>,
@@ -133,7 +133,7 @@ impl<'a> Writer<'a> {
     }
 
     /// Writes everything still buffered; returns the documents written per collection.
-    pub async fn finish(mut self) -> Result<BTreeMap<&'static str, u64>, SeedError> {
+    pub(crate) async fn finish(mut self) -> Result<BTreeMap<&'static str, u64>, SeedError> {
         let names: Vec<&'static str> = self.pending.keys().copied().collect();
         for name in names {
             self.flush(name).await?;
@@ -165,7 +165,7 @@ impl Progress {
 /// Rocket.Chat's indexes on what the generator writes (rocketchat-api.md §8), with Rocket.Chat's names.
 /// SecantusDB 0.7.0b3 accepts every option used here (unique, sparse, partialFilterExpression,
 /// expireAfterSeconds), checked with its pymongo.
-pub fn indexes() -> Vec<(&'static str, IndexModel)> {
+pub(crate) fn indexes() -> Vec<(&'static str, IndexModel)> {
     let plain = |keys: Document| IndexModel::builder().keys(keys).build();
     let with = |keys: Document, options: IndexOptions| IndexModel::builder().keys(keys).options(options).build();
     let livechat = |keys: Document, name: &str| {
@@ -208,7 +208,7 @@ pub fn indexes() -> Vec<(&'static str, IndexModel)> {
     ]
 }
 
-pub async fn create_indexes(db: &Database) -> Result<(), SeedError> {
+pub(crate) async fn create_indexes(db: &Database) -> Result<(), SeedError> {
     for (collection, model) in indexes() {
         db.collection::<Document>(collection).create_index(model).await?;
     }

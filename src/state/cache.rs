@@ -10,22 +10,23 @@ use serde_json::{Map, Value};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 
-pub type Body = Arc<Map<String, Value>>;
+pub(crate) type Body = Arc<Map<String, Value>>;
 
-pub struct ReportCache {
+pub(crate) struct ReportCache {
     /// In-flight and (when `keep`) finished computations per key.
     cache: Cache<String, Body>,
     /// False when `RCA_CACHE_TTL_SECS` is 0: an answer is dropped as soon as it is handed out, so only
     /// requests that arrive while it is being computed share it.
     keep: bool,
-    /// Test seam (zero in service): a pause before each computation starts, so that a test can show
+    /// Test seam (feature `test-seams`): a pause before each computation starts, so that a test can show
     /// concurrent requests joining one computation regardless of how fast the database is.
+    #[cfg(feature = "test-seams")]
     hold: Duration,
 }
 
 impl ReportCache {
     /// `ttl` zero keeps no answers (identical concurrent requests still share one computation).
-    pub fn new(ttl: Duration, hold: Duration) -> Self {
+    pub(crate) fn new(ttl: Duration, #[cfg(feature = "test-seams")] hold: Duration) -> Self {
         let builder = Cache::builder().max_capacity(10_000);
         let cache = if ttl.is_zero() {
             builder.build()
@@ -35,12 +36,13 @@ impl ReportCache {
         Self {
             cache,
             keep: !ttl.is_zero(),
+            #[cfg(feature = "test-seams")]
             hold,
         }
     }
 
     /// The body for `key`, computed by `compute` at most once at a time per key. Failures are not kept.
-    pub async fn get_or_compute<F>(
+    pub(crate) async fn get_or_compute<F>(
         &self,
         metrics: &Metrics,
         report: &str,
@@ -51,6 +53,7 @@ impl ReportCache {
         F: Future<Output = Result<Map<String, Value>, ApiError>>,
     {
         let timed = async {
+            #[cfg(feature = "test-seams")]
             if !self.hold.is_zero() {
                 tokio::time::sleep(self.hold).await;
             }

@@ -19,7 +19,7 @@ pub struct RoomHints {
 }
 
 impl RoomHints {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
@@ -39,7 +39,7 @@ impl RoomHints {
     }
 
     /// Forgets the index names (read again on next use).
-    pub fn forget(&self) {
+    pub(crate) fn forget(&self) {
         *self.known.write().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
@@ -52,14 +52,15 @@ impl RoomHints {
     }
 
     /// `Some(index)` when `index` exists on `rocketchat_room`.
-    pub async fn hint(&self, store: &Store, index: &'static str) -> Option<&'static str> {
+    pub(crate) async fn hint(&self, store: &Store, index: &'static str) -> Option<&'static str> {
         if self.fresh().is_none() {
             self.refresh(store).await;
         }
         self.fresh()?.iter().any(|n| n == index).then_some(index)
     }
 
-    /// Whether `index` is currently known to exist (for tests and diagnostics).
+    /// Whether `index` is currently known to exist (test seam, feature `test-seams`).
+    #[cfg(feature = "test-seams")]
     pub fn knows(&self, index: &str) -> bool {
         self.fresh().is_some_and(|names| names.iter().any(|n| n == index))
     }

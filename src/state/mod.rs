@@ -2,8 +2,8 @@
 //! indexes exist. Built once by the application factory (`app.rs`), handed to handlers as
 //! `web::Data<AppState>`. The guard's own state (`auth::Authenticator`) is registered beside it.
 
-pub mod cache;
-pub mod hints;
+pub(crate) mod cache;
+pub(crate) mod hints;
 
 use crate::config::Settings;
 use crate::metrics::Metrics;
@@ -14,19 +14,23 @@ use self::hints::RoomHints;
 
 /// What every request shares.
 pub struct AppState {
-    pub settings: Settings,
+    pub(crate) settings: Settings,
     pub store: Store,
-    pub reports: ReportCache,
-    pub metrics: Metrics,
+    pub(crate) reports: ReportCache,
+    pub(crate) metrics: Metrics,
     /// Which of Rocket.Chat's report indexes exist on `rocketchat_room` (the omnichannel `hint`s).
     pub room_hints: RoomHints,
 }
 
 impl AppState {
-    pub async fn new(settings: Settings) -> Result<Self, String> {
+    pub(crate) async fn new(settings: Settings) -> Result<Self, String> {
         let store = Store::new(&settings).await?;
         Ok(Self {
-            reports: ReportCache::new(settings.cache_ttl, settings.compute_hold),
+            reports: ReportCache::new(
+                settings.cache_ttl,
+                #[cfg(feature = "test-seams")]
+                settings.compute_hold,
+            ),
             metrics: Metrics::new(),
             room_hints: RoomHints::new(),
             store,

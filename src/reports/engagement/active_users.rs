@@ -17,7 +17,7 @@ use crate::reports::{aggregate, Report};
 use crate::state::AppState;
 use crate::store::{coll, strings};
 
-pub struct ActiveUsers;
+pub(crate) struct ActiveUsers;
 
 impl Report for ActiveUsers {
     type Family = Engagement;
@@ -35,7 +35,7 @@ impl Report for ActiveUsers {
     }
 }
 
-pub fn pipeline(window: &DayWindow) -> Vec<Document> {
+pub(crate) fn pipeline(window: &DayWindow) -> Vec<Document> {
     vec![
         user_daily_match(window.first_day, window.last_day),
         doc! {"$group": {"_id": {"day": "$day", "month": "$month", "year": "$year", "userId": "$userId"}}},
@@ -49,7 +49,7 @@ pub fn pipeline(window: &DayWindow) -> Vec<Document> {
 }
 
 /// `{"month":[{"usersList":[…],"users":n,"day","month","year"}]}`.
-pub fn shape(rows: &[Document]) -> Map<String, Value> {
+pub(crate) fn shape(rows: &[Document]) -> Map<String, Value> {
     let days = rows.iter().filter_map(|row| {
         let date = row.get_document("_id").ok()?;
         let mut users = strings(row, "usersList");

@@ -31,7 +31,7 @@ use crate::reports::{aggregate, count_of, Report};
 use crate::state::AppState;
 use crate::store::{coll, strings};
 
-pub struct ChannelsList;
+pub(crate) struct ChannelsList;
 
 impl Report for ChannelsList {
     type Family = Engagement;
@@ -61,7 +61,7 @@ impl Report for ChannelsList {
 
 /// Messages sent in both periods → per room, counted per period → the current rooms of dashboard
 /// types → sorted.
-pub fn pipeline(periods: &Periods) -> Vec<Document> {
+pub(crate) fn pipeline(periods: &Periods) -> Vec<Document> {
     let (cur_from, cur_to) = periods.current.bson_range();
     let (prev_from, prev_to) = periods.previous.bson_range();
     let mut stages = vec![
@@ -86,7 +86,7 @@ pub fn pipeline(periods: &Periods) -> Vec<Document> {
 }
 
 /// Every listed room, in order: `{"channels":[{room, messages, lastWeekMessages, diffFromLastWeek}]}`.
-pub fn shape(rows: &[Document]) -> Map<String, Value> {
+pub(crate) fn shape(rows: &[Document]) -> Map<String, Value> {
     let channels = rows.iter().filter_map(|row| {
         let room = row.get_document("room").ok()?;
         let mut shown = Map::new();

@@ -19,7 +19,7 @@ use crate::store::coll;
 
 const DAY_MS: i64 = 24 * 3_600_000;
 
-pub struct HourlyData;
+pub(crate) struct HourlyData;
 
 impl Report for HourlyData {
     type Family = Engagement;
@@ -37,7 +37,7 @@ impl Report for HourlyData {
     }
 }
 
-pub fn pipeline(start_ms: i64, zone: ReportZone) -> Vec<Document> {
+pub(crate) fn pipeline(start_ms: i64, zone: ReportZone) -> Vec<Document> {
     let mut stages = vec![
         computed_sessions_match(start_ms.saturating_sub(DAY_MS), start_ms),
         session_hours(zone, doc! {"range": {"$range": [0, 24, 2]}}),
@@ -49,7 +49,7 @@ pub fn pipeline(start_ms: i64, zone: ReportZone) -> Vec<Document> {
 }
 
 /// `{"hours":[{"users":n,"hour":h}]}`.
-pub fn shape(rows: &[Document]) -> Map<String, Value> {
+pub(crate) fn shape(rows: &[Document]) -> Map<String, Value> {
     let hours = rows
         .iter()
         .map(|row| json!({"users": count_of(row, "users"), "hour": count_of(row, "_id")}));

@@ -13,7 +13,7 @@ use crate::reports::{aggregate, Report};
 use crate::state::AppState;
 use crate::store::coll;
 
-pub struct MessagesSent;
+pub(crate) struct MessagesSent;
 
 impl Report for MessagesSent {
     type Family = Engagement;
@@ -36,7 +36,7 @@ impl Report for MessagesSent {
 
 /// Messages sent in both periods → per room and day → the rooms' types (one lookup per room, not per
 /// message or per day) → per day: rows `{_id: "YYYY-MM-DD", n}`.
-pub fn pipeline(periods: &Periods) -> Vec<Document> {
+pub(crate) fn pipeline(periods: &Periods) -> Vec<Document> {
     let (from, to) = periods.bson_range();
     let mut stages = vec![
         doc! {"$match": messages_sent_match(from, to)},

@@ -1,17 +1,17 @@
 //! The Engagement Dashboard family (`/api/v1/engagement-dashboard/…`): permission
 //! `view-engagement-dashboard`, Meteor-check validation, whole days in the report zone.
 
-pub mod active_users;
-pub mod channels_list;
-pub mod hourly_data;
-pub mod messages_sent;
-pub mod new_users;
-pub mod origin;
-pub mod period;
-pub mod sessions;
-pub mod top_channels;
-pub mod users_by_time;
-pub mod weekly_data;
+pub(crate) mod active_users;
+pub(crate) mod channels_list;
+pub(crate) mod hourly_data;
+pub(crate) mod messages_sent;
+pub(crate) mod new_users;
+pub(crate) mod origin;
+pub(crate) mod period;
+pub(crate) mod sessions;
+pub(crate) mod top_channels;
+pub(crate) mod users_by_time;
+pub(crate) mod weekly_data;
 
 use bson::{doc, Bson, Document};
 use chrono::NaiveDate;
@@ -30,10 +30,10 @@ use crate::registry::{Family, Param};
 pub const PREFIX: &str = "/api/v1/engagement-dashboard";
 
 /// The room types the dashboard counts (Rocket.Chat's `getTypesToShowOnDashboard`).
-pub const DASHBOARD_ROOM_TYPES: [&str; 3] = ["c", "p", "d"];
+pub(crate) const DASHBOARD_ROOM_TYPES: [&str; 3] = ["c", "p", "d"];
 
 /// `start` and `end`, as every route of the family documents them.
-pub const START_END: [Param; 3] = [
+pub(crate) const START_END: [Param; 3] = [
     Param {
         name: "start",
         required: true,
@@ -54,10 +54,10 @@ const TZ: Param = Param {
 };
 
 /// `start` alone (the chat-busier routes).
-pub const START_ONLY: [Param; 2] = [START_END[0], TZ];
+pub(crate) const START_ONLY: [Param; 2] = [START_END[0], TZ];
 
 /// `start`, `end` and the pagination of `channels/list`.
-pub const START_END_PAGE: [Param; 5] = [
+pub(crate) const START_END_PAGE: [Param; 5] = [
     START_END[0],
     START_END[1],
     Param {
@@ -74,7 +74,7 @@ pub const START_END_PAGE: [Param; 5] = [
 ];
 
 /// The family: `/api/v1/engagement-dashboard/…`, permission `view-engagement-dashboard`.
-pub struct Engagement;
+pub(crate) struct Engagement;
 
 impl ReportFamily for Engagement {
     const KIND: Family = Family::Engagement;
@@ -85,14 +85,14 @@ impl ReportFamily for Engagement {
 
 /// A checked `start`/`end` request: the instants as sent, and the days they cover in the report zone.
 #[derive(Clone, Copy, Debug)]
-pub struct StartEnd {
-    pub start_ms: i64,
-    pub end_ms: i64,
-    pub window: DayWindow,
+pub(crate) struct StartEnd {
+    pub(crate) start_ms: i64,
+    pub(crate) end_ms: i64,
+    pub(crate) window: DayWindow,
 }
 
 impl StartEnd {
-    pub fn new(start_ms: i64, end_ms: i64, zone: ReportZone) -> Self {
+    pub(crate) fn new(start_ms: i64, end_ms: i64, zone: ReportZone) -> Self {
         Self {
             start_ms,
             end_ms,
@@ -100,7 +100,7 @@ impl StartEnd {
         }
     }
 
-    pub fn zone(&self) -> ReportZone {
+    pub(crate) fn zone(&self) -> ReportZone {
         self.window.zone
     }
 }
@@ -121,7 +121,7 @@ fn checked<const N: usize>(
 
 /// Parses and checks a `start`/`end` request the way Rocket.Chat does (Meteor `check`), then `tz`.
 /// `optional` names further `Match.Maybe(String)` keys of the route's pattern.
-pub fn start_end_with(
+pub(crate) fn start_end_with(
     raw_query: &str,
     default_zone: ReportZone,
     optional: &[&str],
@@ -131,23 +131,23 @@ pub fn start_end_with(
 }
 
 /// A `start`/`end` request (see [`start_end_with`]).
-pub fn start_end(raw_query: &str, default_zone: ReportZone) -> Result<StartEnd, ApiError> {
+pub(crate) fn start_end(raw_query: &str, default_zone: ReportZone) -> Result<StartEnd, ApiError> {
     Ok(start_end_with(raw_query, default_zone, &[])?.1)
 }
 
 /// The days a `start`/`end` request covers.
-pub fn start_end_window(raw_query: &str, default_zone: ReportZone) -> Result<DayWindow, ApiError> {
+pub(crate) fn start_end_window(raw_query: &str, default_zone: ReportZone) -> Result<DayWindow, ApiError> {
     Ok(start_end(raw_query, default_zone)?.window)
 }
 
 /// A `start`-only request (the chat-busier routes): the instant and the report zone.
-pub fn start_only(raw_query: &str, default_zone: ReportZone) -> Result<(i64, ReportZone), ApiError> {
+pub(crate) fn start_only(raw_query: &str, default_zone: ReportZone) -> Result<(i64, ReportZone), ApiError> {
     let (_, [start_ms], zone) = checked(raw_query, default_zone, ["start"], &[])?;
     Ok((start_ms, zone))
 }
 
 /// A body of one key holding a list (`{"origins":[…]}`, `{"channels":[…]}`, …).
-pub fn list_body(key: &str, items: impl IntoIterator<Item = Value>) -> Map<String, Value> {
+pub(crate) fn list_body(key: &str, items: impl IntoIterator<Item = Value>) -> Map<String, Value> {
     let mut body = Map::new();
     body.insert(key.into(), Value::Array(items.into_iter().collect()));
     body
@@ -155,28 +155,28 @@ pub fn list_body(key: &str, items: impl IntoIterator<Item = Value>) -> Map<Strin
 
 /// `YYYY-MM-DD` of a date field in the report zone. MongoDB's (and SecantusDB's) `$dateToString`
 /// takes the IANA name or the `±HH:MM` offset that [`ReportZone::name`] gives.
-pub fn day_of(field: &str, zone: ReportZone) -> Bson {
+pub(crate) fn day_of(field: &str, zone: ReportZone) -> Bson {
     Bson::Document(doc! {"$dateToString": {"format": "%Y-%m-%d", "date": field, "timezone": zone.name()}})
 }
 
 /// The hour (0–23) of a date field in the report zone (`null` when the field is missing).
-pub fn hour_of(field: &str, zone: ReportZone) -> Bson {
+pub(crate) fn hour_of(field: &str, zone: ReportZone) -> Bson {
     Bson::Document(doc! {"$hour": {"date": field, "timezone": zone.name()}})
 }
 
 /// Reads back a [`day_of`] key.
-pub fn parse_day(key: &str) -> Option<NaiveDate> {
+pub(crate) fn parse_day(key: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(key, "%Y-%m-%d").ok()
 }
 
 /// Rocket.Chat's `convertIntToDate`: the instant the day starts in the report zone, as a JS ISO string.
-pub fn midnight_iso(day: NaiveDate, zone: ReportZone) -> String {
+pub(crate) fn midnight_iso(day: NaiveDate, zone: ReportZone) -> String {
     format_canonical(zone.start_of_day(day).timestamp_millis())
 }
 
 /// `$match` for "messages sent" in `[from, to)`: written by people or bots (`t` absent, or `e2e`/`rm`),
 /// never edit-history copies (`parent`). Thread replies count. The `ts` range leads, for the `{ts:1}` index.
-pub fn messages_sent_match(from: bson::DateTime, to: bson::DateTime) -> Document {
+pub(crate) fn messages_sent_match(from: bson::DateTime, to: bson::DateTime) -> Document {
     doc! {
         "ts": {"$gte": from, "$lt": to},
         "$or": [{"t": {"$exists": false}}, {"t": {"$in": ["e2e", "rm"]}}],
@@ -185,7 +185,7 @@ pub fn messages_sent_match(from: bson::DateTime, to: bson::DateTime) -> Document
 }
 
 /// Messages sent in `[from, to)` counted per room: rows `{_id: rid, messages}` (before any join).
-pub fn messages_per_room(from: bson::DateTime, to: bson::DateTime) -> Vec<Document> {
+pub(crate) fn messages_per_room(from: bson::DateTime, to: bson::DateTime) -> Vec<Document> {
     vec![
         doc! {"$match": messages_sent_match(from, to)},
         doc! {"$group": {"_id": "$rid", "messages": {"$sum": 1}}},
@@ -194,12 +194,12 @@ pub fn messages_per_room(from: bson::DateTime, to: bson::DateTime) -> Vec<Docume
 
 /// Stages that join each group's `_id` (a room id) to its room's type and keep dashboard types only.
 /// Only the few grouped rooms are looked up, and only their `t` is read.
-pub fn join_dashboard_room_type() -> Vec<Document> {
+pub(crate) fn join_dashboard_room_type() -> Vec<Document> {
     join_dashboard_room(&["t"])
 }
 
 /// As [`join_dashboard_room_type`], reading the room `fields` (which must include `t`) into `room`.
-pub fn join_dashboard_room(fields: &[&str]) -> Vec<Document> {
+pub(crate) fn join_dashboard_room(fields: &[&str]) -> Vec<Document> {
     let mut projection = doc! {"_id": 0};
     for field in fields {
         projection.insert(*field, 1);

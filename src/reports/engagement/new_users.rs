@@ -14,7 +14,7 @@ use crate::reports::{aggregate, Report};
 use crate::state::AppState;
 use crate::store::coll;
 
-pub struct NewUsers;
+pub(crate) struct NewUsers;
 
 impl Report for NewUsers {
     type Family = Engagement;
@@ -36,7 +36,7 @@ impl Report for NewUsers {
 }
 
 /// Users created in both periods (the `{createdAt:1}` index leads) → per day: rows `{_id: day, n}`.
-pub fn pipeline(periods: &Periods) -> Vec<Document> {
+pub(crate) fn pipeline(periods: &Periods) -> Vec<Document> {
     let mut filter = periods.range_filter("createdAt");
     filter.insert("roles", doc! {"$ne": "anonymous"});
     vec![

@@ -35,7 +35,7 @@ impl Report for Origin {
 }
 
 /// Messages sent in the window → group by room → the rooms' types → group by type.
-pub fn pipeline(window: &DayWindow) -> Vec<Document> {
+pub(crate) fn pipeline(window: &DayWindow) -> Vec<Document> {
     let (from, to) = window.bson_range();
     let mut stages = messages_per_room(from, to);
     stages.extend(join_dashboard_room_type());
@@ -45,7 +45,7 @@ pub fn pipeline(window: &DayWindow) -> Vec<Document> {
 
 /// `{"origins":[{"messages":n,"t":"c"},…]}`: every dashboard type present (zero-filled), by count
 /// descending, then type ascending.
-pub fn shape(rows: &[Document]) -> Map<String, Value> {
+pub(crate) fn shape(rows: &[Document]) -> Map<String, Value> {
     let mut origins: Vec<(i64, String)> = rows
         .iter()
         .filter_map(|d| Some((count_of(d, "messages"), d.get_str("_id").ok()?.to_string())))

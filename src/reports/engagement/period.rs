@@ -22,17 +22,17 @@ use crate::params::window::{add_days, days_between_inclusive, DayWindow};
 use crate::reports::count_of;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Periods {
-    pub current: DayWindow,
-    pub previous: DayWindow,
+pub(crate) struct Periods {
+    pub(crate) current: DayWindow,
+    pub(crate) previous: DayWindow,
     /// `daysBetweenDates`.
-    pub days: i64,
+    pub(crate) days: i64,
     /// The day of `end`.
-    pub today: NaiveDate,
+    pub(crate) today: NaiveDate,
 }
 
 impl Periods {
-    pub fn of(req: &StartEnd) -> Self {
+    pub(crate) fn of(req: &StartEnd) -> Self {
         let days = days_between_inclusive(req.start_ms, req.end_ms, req.zone());
         Self {
             current: req.window,
@@ -43,14 +43,14 @@ impl Periods {
     }
 
     /// `[from, to)` covering both periods.
-    pub fn bson_range(&self) -> (bson::DateTime, bson::DateTime) {
+    pub(crate) fn bson_range(&self) -> (bson::DateTime, bson::DateTime) {
         let (cur_from, cur_to) = self.current.bson_range();
         let (prev_from, prev_to) = self.previous.bson_range();
         (cur_from.min(prev_from), cur_to.max(prev_to))
     }
 
     /// `{field: {$gte, $lt}}` over both periods, for the leading `$match`.
-    pub fn range_filter(&self, field: &str) -> Document {
+    pub(crate) fn range_filter(&self, field: &str) -> Document {
         let (from, to) = self.bson_range();
         doc! {field: {"$gte": from, "$lt": to}}
     }
@@ -70,7 +70,7 @@ impl Periods {
     }
 
     /// `{"days":[{"day":…,<field>:n}],"period":{count,variation},"yesterday":{count,variation}}`.
-    pub fn shape(&self, rows: &[Document], field: &str) -> Map<String, Value> {
+    pub(crate) fn shape(&self, rows: &[Document], field: &str) -> Map<String, Value> {
         let rows: Vec<(NaiveDate, i64)> = rows
             .iter()
             .filter_map(|d| Some((parse_day(d.get_str("_id").ok()?)?, count_of(d, "n"))))

@@ -18,7 +18,7 @@ use crate::reports::count_of;
 
 /// Rocket.Chat's `matchBasedOnDate`: stored `(year, month, day)` between two dates, both inclusive, in
 /// the form the `{type, year, month, day}` index serves.
-pub fn ymd_between(start: NaiveDate, end: NaiveDate) -> Document {
+pub(crate) fn ymd_between(start: NaiveDate, end: NaiveDate) -> Document {
     let (sy, sm, sd) = (start.year(), start.month() as i32, start.day() as i32);
     let (ey, em, ed) = (end.year(), end.month() as i32, end.day() as i32);
     if sy == ey && sm == em {
@@ -40,7 +40,7 @@ pub fn ymd_between(start: NaiveDate, end: NaiveDate) -> Document {
 }
 
 /// `$match` of the daily roll-ups of non-anonymous users between two stored dates.
-pub fn user_daily_match(start: NaiveDate, end: NaiveDate) -> Document {
+pub(crate) fn user_daily_match(start: NaiveDate, end: NaiveDate) -> Document {
     let mut m = ymd_between(start, end);
     m.insert("type", "user_daily");
     m.insert("mostImportantRole", doc! {"$ne": "anonymous"});
@@ -48,7 +48,7 @@ pub fn user_daily_match(start: NaiveDate, end: NaiveDate) -> Document {
 }
 
 /// `$match` of computed sessions that logged in within `[from, to]` (ms, both inclusive).
-pub fn computed_sessions_match(from_ms: i64, to_ms: i64) -> Document {
+pub(crate) fn computed_sessions_match(from_ms: i64, to_ms: i64) -> Document {
     doc! {"$match": {
         "type": "computed-session",
         "loginAt": {"$gte": bson_bound(instant(from_ms)), "$lte": bson_bound(instant(to_ms))},
@@ -57,7 +57,7 @@ pub fn computed_sessions_match(from_ms: i64, to_ms: i64) -> Document {
 
 /// `$project` of each session to its user, whether it is still open, and its login/close hours in the
 /// report zone, plus `extra` fields.
-pub fn session_hours(zone: ReportZone, extra: Document) -> Document {
+pub(crate) fn session_hours(zone: ReportZone, extra: Document) -> Document {
     let mut p = doc! {
         "_id": 0,
         "userId": 1,
@@ -72,7 +72,7 @@ pub fn session_hours(zone: ReportZone, extra: Document) -> Document {
 /// Rocket.Chat's `getGroupSessionsByHour`: per `_id` (built on `$range`), the distinct users whose
 /// session covers the hour `$range` (open and logged in by then, or logged in by then and not closed
 /// before), and their number.
-pub fn users_present(id: impl Into<Bson>) -> Vec<Document> {
+pub(crate) fn users_present(id: impl Into<Bson>) -> Vec<Document> {
     let after_login = doc! {"$gte": ["$range", "$login"]};
     let before_close = doc! {"$lte": ["$range", "$closed"]};
     vec![
@@ -89,12 +89,12 @@ pub fn users_present(id: impl Into<Bson>) -> Vec<Document> {
 }
 
 /// `$sort` newest stored date first.
-pub fn newest_first(prefix: &str) -> Document {
+pub(crate) fn newest_first(prefix: &str) -> Document {
     doc! {"$sort": {format!("{prefix}year"): -1, format!("{prefix}month"): -1, format!("{prefix}day"): -1}}
 }
 
 /// `day`, `month`, `year` of a row (from `date`, a sub-document), as JSON numbers in that order.
-pub fn day_month_year(date: &Document, into: &mut Map<String, Value>) {
+pub(crate) fn day_month_year(date: &Document, into: &mut Map<String, Value>) {
     for key in ["day", "month", "year"] {
         into.insert(key.into(), json!(count_of(date, key)));
     }

@@ -20,7 +20,7 @@ use crate::store::{coll, strings};
 
 const TOP: i64 = 5;
 
-pub struct TopChannels;
+pub(crate) struct TopChannels;
 
 impl Report for TopChannels {
     type Family = Engagement;
@@ -39,7 +39,7 @@ impl Report for TopChannels {
 }
 
 /// Messages sent in the window → per room → the room (type, names, usernames) → the top five.
-pub fn pipeline(window: &DayWindow) -> Vec<Document> {
+pub(crate) fn pipeline(window: &DayWindow) -> Vec<Document> {
     let (from, to) = window.bson_range();
     let mut stages = messages_per_room(from, to);
     stages.extend(join_dashboard_room(&["t", "name", "fname", "usernames"]));
@@ -49,7 +49,7 @@ pub fn pipeline(window: &DayWindow) -> Vec<Document> {
 }
 
 /// `{"channels":[{"messages","t","name"?,"usernames"}]}` (`name` = `fname || name`, absent for DMs).
-pub fn shape(rows: &[Document]) -> Map<String, Value> {
+pub(crate) fn shape(rows: &[Document]) -> Map<String, Value> {
     let channels = rows.iter().filter_map(|row| {
         let room = row.get_document("room").ok()?;
         let mut entry = Map::new();

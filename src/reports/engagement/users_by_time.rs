@@ -19,7 +19,7 @@ use crate::reports::{aggregate, Report};
 use crate::state::AppState;
 use crate::store::coll;
 
-pub struct UsersByTime;
+pub(crate) struct UsersByTime;
 
 impl Report for UsersByTime {
     type Family = Engagement;
@@ -37,7 +37,7 @@ impl Report for UsersByTime {
     }
 }
 
-pub fn pipeline(request: &StartEnd) -> Vec<Document> {
+pub(crate) fn pipeline(request: &StartEnd) -> Vec<Document> {
     let zone = request.zone().name();
     let part = |op: &str| doc! {op: {"date": "$loginAt", "timezone": zone.clone()}};
     let mut stages = vec![
@@ -57,7 +57,7 @@ pub fn pipeline(request: &StartEnd) -> Vec<Document> {
 }
 
 /// `{"week":[{"users":n,"hour":h,"day","month","year"}]}`.
-pub fn shape(rows: &[Document]) -> Map<String, Value> {
+pub(crate) fn shape(rows: &[Document]) -> Map<String, Value> {
     let week = rows.iter().filter_map(|row| {
         let id = row.get_document("_id").ok()?;
         let mut entry = Map::new();

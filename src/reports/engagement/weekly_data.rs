@@ -17,7 +17,7 @@ use crate::reports::{aggregate, Report};
 use crate::state::AppState;
 use crate::store::coll;
 
-pub struct WeeklyData;
+pub(crate) struct WeeklyData;
 
 impl Report for WeeklyData {
     type Family = Engagement;
@@ -37,7 +37,7 @@ impl Report for WeeklyData {
 }
 
 /// Rocket.Chat's `subDays(start, 7)` .. `start`, as stored dates.
-pub fn pipeline(day: NaiveDate) -> Vec<Document> {
+pub(crate) fn pipeline(day: NaiveDate) -> Vec<Document> {
     vec![
         user_daily_match(add_days(day, -7), day),
         doc! {"$group": {"_id": {"year": "$year", "month": "$month", "day": "$day"}, "users": {"$sum": 1}}},
@@ -46,7 +46,7 @@ pub fn pipeline(day: NaiveDate) -> Vec<Document> {
 }
 
 /// `{"month":[{"users":n,"day","month","year"}]}`.
-pub fn shape(rows: &[Document]) -> Map<String, Value> {
+pub(crate) fn shape(rows: &[Document]) -> Map<String, Value> {
     let days = rows.iter().filter_map(|row| {
         let mut entry = Map::new();
         entry.insert("users".into(), json!(count_of(row, "users")));

@@ -14,7 +14,7 @@ use crate::reports::Report;
 use crate::state::AppState;
 use crate::store::coll;
 
-pub struct ByAgent;
+pub(crate) struct ByAgent;
 
 impl Report for ByAgent {
     type Family = Omnichannel;
@@ -42,7 +42,7 @@ impl Report for ByAgent {
 }
 
 /// Served rooms → count per agent id → the agent's name.
-pub fn pipeline(request: &ReportRequest, scope: &Scope) -> Vec<Document> {
+pub(crate) fn pipeline(request: &ReportRequest, scope: &Scope) -> Vec<Document> {
     vec![
         doc! {"$match": rooms_match(request, scope, doc! {"servedBy": {"$exists": true}})},
         doc! {"$group": {"_id": "$servedBy._id", "total": {"$sum": 1}}},
@@ -61,7 +61,7 @@ pub fn pipeline(request: &ReportRequest, scope: &Scope) -> Vec<Document> {
     ]
 }
 
-pub fn unspecified_filter(request: &ReportRequest, scope: &Scope) -> Document {
+pub(crate) fn unspecified_filter(request: &ReportRequest, scope: &Scope) -> Document {
     rooms_match(request, scope, doc! {"servedBy": {"$exists": false}})
 }
 

@@ -14,7 +14,7 @@ use crate::reports::Report;
 use crate::state::AppState;
 use crate::store::coll;
 
-pub struct ByDepartment;
+pub(crate) struct ByDepartment;
 
 impl Report for ByDepartment {
     type Family = Omnichannel;
@@ -42,7 +42,7 @@ impl Report for ByDepartment {
 }
 
 /// Rooms with a department → count per department → the department's name → merged per name.
-pub fn pipeline(request: &ReportRequest, scope: &Scope) -> Vec<Document> {
+pub(crate) fn pipeline(request: &ReportRequest, scope: &Scope) -> Vec<Document> {
     vec![
         doc! {"$match": rooms_match(request, scope, doc! {"departmentId": {"$exists": true}})},
         doc! {"$group": {"_id": "$departmentId", "total": {"$sum": 1}}},
@@ -64,7 +64,7 @@ pub fn pipeline(request: &ReportRequest, scope: &Scope) -> Vec<Document> {
 }
 
 /// `countDocuments` of the conversations without a department.
-pub fn unspecified_filter(request: &ReportRequest, scope: &Scope) -> Document {
+pub(crate) fn unspecified_filter(request: &ReportRequest, scope: &Scope) -> Document {
     rooms_match(request, scope, doc! {"departmentId": {"$exists": false}})
 }
 

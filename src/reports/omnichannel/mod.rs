@@ -10,12 +10,12 @@
 //! default `RCA_TIMEZONE`, where Rocket.Chat uses the server's zone) and `format` are the only keys accepted
 //! beyond Rocket.Chat's schema; a deterministic order for ties (by label, then id).
 
-pub mod agent;
-pub mod department;
-pub mod scope;
-pub mod source;
-pub mod status;
-pub mod tags;
+pub(crate) mod agent;
+pub(crate) mod department;
+pub(crate) mod scope;
+pub(crate) mod source;
+pub(crate) mod status;
+pub(crate) mod tags;
 
 use bson::{doc, Document};
 use serde_json::{Map, Value};
@@ -36,7 +36,7 @@ use crate::state::AppState;
 use crate::store::coll;
 use crate::store::{cause_chain, StoreError};
 
-pub const PREFIX: &str = "/api/v1/livechat/analytics/dashboards";
+pub(crate) const PREFIX: &str = "/api/v1/livechat/analytics/dashboards";
 
 /// `GETDashboardConversationsByTypeSchema`, plus our extensions.
 const SCHEMA: StringObjectSchema = StringObjectSchema {
@@ -45,7 +45,7 @@ const SCHEMA: StringObjectSchema = StringObjectSchema {
     extensions: &["tz", "format"],
 };
 
-pub const PARAMS: [Param; 5] = [
+pub(crate) const PARAMS: [Param; 5] = [
     Param {
         name: "start",
         required: true,
@@ -75,7 +75,7 @@ pub const PARAMS: [Param; 5] = [
 
 /// The family: `/api/v1/livechat/analytics/dashboards/…`, permission `view-livechat-reports` (on
 /// Community Edition the roles of `view-livechat-manager`).
-pub struct Omnichannel;
+pub(crate) struct Omnichannel;
 
 impl ReportFamily for Omnichannel {
     const KIND: Family = Family::Omnichannel;
@@ -87,13 +87,13 @@ impl ReportFamily for Omnichannel {
 /// The request of every report of the family: the checked parameters and the caller's monitor scope
 /// (part of the cache key, as in Rocket.Chat's `mem` key).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Conversations {
-    pub request: ReportRequest,
-    pub scope: Scope,
+pub(crate) struct Conversations {
+    pub(crate) request: ReportRequest,
+    pub(crate) scope: Scope,
 }
 
 /// Rocket.Chat's checks in order (`sort` only where the route reads it), then `restrictQuery`.
-pub async fn conversations(
+pub(crate) async fn conversations(
     state: &AppState,
     user: &AuthUser,
     query: &str,
@@ -106,16 +106,16 @@ pub async fn conversations(
 
 /// A validated request: `[start, end)` as instants, the report zone and the sort.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ReportRequest {
-    pub start_ms: i64,
-    pub end_ms: i64,
-    pub zone: ReportZone,
-    pub sort: Option<SortSpec>,
+pub(crate) struct ReportRequest {
+    pub(crate) start_ms: i64,
+    pub(crate) end_ms: i64,
+    pub(crate) zone: ReportZone,
+    pub(crate) sort: Option<SortSpec>,
 }
 
 impl ReportRequest {
     /// Rocket.Chat's checks in its order, with `tz` before the dates it is needed for.
-    pub fn parse(raw_query: &str, default_zone: ReportZone, sorted: bool) -> Result<Self, ApiError> {
+    pub(crate) fn parse(raw_query: &str, default_zone: ReportZone, sorted: bool) -> Result<Self, ApiError> {
         let query = Query::parse(raw_query)?;
         SCHEMA.validate(&query)?;
         let sort = if sorted { sort_param(&query)? } else { None };
@@ -131,7 +131,7 @@ impl ReportRequest {
     }
 
     /// `{$gte: start, $lt: end}` on `rocketchat_room.ts`.
-    pub fn ts_range(&self) -> Document {
+    pub(crate) fn ts_range(&self) -> Document {
         doc! {
             "$gte": bson_bound(instant(self.start_ms)),
             "$lt": bson_bound(instant(self.end_ms)),
@@ -140,7 +140,7 @@ impl ReportRequest {
 
     /// The `$sort` stage: the requested sort (else `default`), then `tie_breakers` not already named,
     /// so that equal counts come out in a fixed order.
-    pub fn sort_stage(&self, default: &[(&str, i32)], tie_breakers: &[&str]) -> Document {
+    pub(crate) fn sort_stage(&self, default: &[(&str, i32)], tie_breakers: &[&str]) -> Document {
         let mut sort = Document::new();
         match &self.sort {
             Some(spec) => spec.0.iter().for_each(|(k, d)| {
@@ -161,7 +161,7 @@ impl ReportRequest {
 
 /// The omnichannel rooms of the request, with `extra` conditions, inside the user's scope
 /// (`{t: 'l', ts: [start, end), …extra, …restrictQuery}`).
-pub fn rooms_match(request: &ReportRequest, scope: &Scope, extra: Document) -> Document {
+pub(crate) fn rooms_match(request: &ReportRequest, scope: &Scope, extra: Document) -> Document {
     let mut filter = doc! {"t": "l", "ts": request.ts_range()};
     filter.extend(extra);
     if let Some(restriction) = scope.filter() {
@@ -172,7 +172,7 @@ pub fn rooms_match(request: &ReportRequest, scope: &Scope, extra: Document) -> D
 
 /// `{label, value}` entries from rows sorted by the pipeline, and their sum. Labels are shown as
 /// Rocket.Chat's JSON shows them (strings stay strings, null stays null).
-pub fn labelled(rows: &[Document], label: &str, value: &str) -> (Vec<Value>, i64) {
+pub(crate) fn labelled(rows: &[Document], label: &str, value: &str) -> (Vec<Value>, i64) {
     let mut total = 0;
     let data = rows
         .iter()
@@ -193,7 +193,7 @@ pub fn labelled(rows: &[Document], label: &str, value: &str) -> (Vec<Value>, i64
 
 /// The body `{total, data[, unspecified]}`; with no data `{data: [], total: 0[, unspecified]}` — the key
 /// order of Rocket.Chat's default object.
-pub fn report_body(data: Vec<Value>, total: i64, unspecified: Option<u64>) -> Map<String, Value> {
+pub(crate) fn report_body(data: Vec<Value>, total: i64, unspecified: Option<u64>) -> Map<String, Value> {
     let mut body = Map::new();
     if data.is_empty() {
         body.insert("data".into(), Value::Array(data));
@@ -209,7 +209,7 @@ pub fn report_body(data: Vec<Value>, total: i64, unspecified: Option<u64>) -> Ma
 }
 
 /// Runs a pipeline on `rocketchat_room`, with Rocket.Chat's `hint` when that index exists.
-pub async fn aggregate_rooms(
+pub(crate) async fn aggregate_rooms(
     state: &AppState,
     pipeline: Vec<Document>,
     hint: &'static str,
@@ -229,7 +229,7 @@ pub async fn aggregate_rooms(
 /// The reports with `unspecified` (department, tags, agent): the rows of `pipeline` (sorted, with
 /// `total` and the field `label`), and at the same time the count of `unspecified` (Rocket.Chat sends no
 /// hint for that count).
-pub async fn report_with_unspecified(
+pub(crate) async fn report_with_unspecified(
     state: &AppState,
     pipeline: Vec<Document>,
     hint: &'static str,
@@ -248,7 +248,7 @@ pub(crate) mod test_support {
     use super::*;
 
     /// A request for 2024-01-01 (UTC) with an optional sort.
-    pub fn request(sort: Option<&str>) -> ReportRequest {
+    pub(crate) fn request(sort: Option<&str>) -> ReportRequest {
         ReportRequest {
             start_ms: 1_704_067_200_000,
             end_ms: 1_704_153_600_000,

@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::store::{coll, Store};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Scope {
+pub(crate) enum Scope {
     /// Every room.
     All,
     /// A monitor's rooms; both lists sorted and without duplicates.
@@ -26,7 +26,7 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub async fn of(store: &Store, user: &AuthUser) -> Result<Self, ApiError> {
+    pub(crate) async fn of(store: &Store, user: &AuthUser) -> Result<Self, ApiError> {
         // Roles first: they cost no query, and most callers are admins or managers.
         if user.has_role("admin") || user.has_role("livechat-manager") || !user.has_role("livechat-monitor") {
             return Ok(Self::All);
@@ -57,7 +57,7 @@ impl Scope {
     }
 
     /// The condition rooms must meet, `None` for no restriction.
-    pub fn filter(&self) -> Option<Document> {
+    pub(crate) fn filter(&self) -> Option<Document> {
         match self {
             Self::All => None,
             Self::Monitor { units, departments } => Some(doc! {"$or": [

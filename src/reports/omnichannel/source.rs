@@ -15,7 +15,7 @@ use crate::registry::Param;
 use crate::reports::Report;
 use crate::state::AppState;
 
-pub struct BySource;
+pub(crate) struct BySource;
 
 impl Report for BySource {
     type Family = Omnichannel;
@@ -38,7 +38,7 @@ impl Report for BySource {
 }
 
 /// Rooms with a source → count per (type, alias) → label = alias ?? type.
-pub fn pipeline(request: &ReportRequest, scope: &Scope) -> Vec<Document> {
+pub(crate) fn pipeline(request: &ReportRequest, scope: &Scope) -> Vec<Document> {
     vec![
         doc! {"$match": rooms_match(request, scope, doc! {"source": {"$exists": true}})},
         doc! {"$group": {"_id": {"type": "$source.type", "alias": "$source.alias"}, "value": {"$sum": 1}}},

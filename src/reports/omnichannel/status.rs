@@ -16,7 +16,7 @@ use crate::reports::Report;
 use crate::state::AppState;
 use crate::store::coll;
 
-pub struct ByStatus;
+pub(crate) struct ByStatus;
 
 /// Labels in Rocket.Chat's order, with the field of the `$group` that counts each.
 const STATUSES: [(&str, &str); 4] = [
@@ -50,7 +50,7 @@ impl Report for ByStatus {
 }
 
 /// One `$group` over the window's conversations, with Rocket.Chat's conditions.
-pub fn pipeline(request: &ReportRequest, scope: &Scope) -> Vec<Document> {
+pub(crate) fn pipeline(request: &ReportRequest, scope: &Scope) -> Vec<Document> {
     let count_if = |condition: Document| doc! {"$sum": {"$cond": [condition, 1, 0]}};
     vec![
         doc! {"$match": rooms_match(request, scope, doc! {})},
@@ -74,7 +74,7 @@ pub fn pipeline(request: &ReportRequest, scope: &Scope) -> Vec<Document> {
 
 /// `{total, data: [{label, value}…]}` by value descending (stable: ties keep Rocket.Chat's label order);
 /// no conversation at all → `{data: [], total: 0}`.
-pub fn shape(row: Option<&Document>) -> Map<String, Value> {
+pub(crate) fn shape(row: Option<&Document>) -> Map<String, Value> {
     let Some(row) = row else {
         return report_body(vec![], 0, None);
     };

@@ -12,7 +12,7 @@ use crate::registry::Param;
 use crate::reports::Report;
 use crate::state::AppState;
 
-pub struct ByTags;
+pub(crate) struct ByTags;
 
 impl Report for ByTags {
     type Family = Omnichannel;
@@ -40,7 +40,7 @@ impl Report for ByTags {
 }
 
 /// Tagged rooms → count per tag set → one row per tag → summed per tag.
-pub fn pipeline(request: &ReportRequest, scope: &Scope) -> Vec<Document> {
+pub(crate) fn pipeline(request: &ReportRequest, scope: &Scope) -> Vec<Document> {
     vec![
         doc! {"$match": rooms_match(request, scope, doc! {"tags": {"$exists": true, "$ne": []}})},
         doc! {"$group": {"_id": "$tags", "total": {"$sum": 1}}},
@@ -50,7 +50,7 @@ pub fn pipeline(request: &ReportRequest, scope: &Scope) -> Vec<Document> {
     ]
 }
 
-pub fn unspecified_filter(request: &ReportRequest, scope: &Scope) -> Document {
+pub(crate) fn unspecified_filter(request: &ReportRequest, scope: &Scope) -> Document {
     rooms_match(
         request,
         scope,
