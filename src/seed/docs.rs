@@ -1,4 +1,4 @@
-//! Builders of Rocket.Chat-shaped documents (rocketchat-api.md §8). The demo generator and the
+//! Builders of Rocket.Chat-shaped documents (the shapes of `packages/core-typings` in Rocket.Chat). The demo generator and the
 //! integration tests write the same shapes through these.
 
 use bson::{doc, Bson, DateTime, Document};

@@ -2,10 +2,11 @@
 //!
 //! [`generate`] writes a whole workspace's worth of analytics-relevant data: roles and permissions,
 //! users with hashed login tokens, rooms of every type, messages with daily and hourly variation,
-//! omnichannel departments, units, agents and conversations (including issue 3's example), and
+//! omnichannel departments, units, agents and conversations (including Rocket.Chat's documented
+//! `conversations-by-department` example), and
 //! engagement-dashboard sessions. Same `seed` and `until` ⇒ the same documents, byte for byte.
 //!
-//! Decisions where the brief is silent:
+//! Decisions (the README's "Demo data" section says the same):
 //! - Every day of the span has computed sessions and `user_daily` roll-ups, the last day (`until`)
 //!   included, as if the nightly job had run; `_computedAt` is the next day at 02:00 UTC.
 //! - No `rocketchat_subscription`, `rocketchat_analytics` or `rocketchat_settings` documents are

@@ -1,6 +1,7 @@
 //! Omnichannel: business units, departments (two of them named "Missing"), department agents, the
 //! monitor of a unit, visitors, and conversations (`rocketchat_room`, `t: 'l'`) of every status,
-//! source and tag shape, with their messages. The last 7 days hold issue 3's example exactly.
+//! source and tag shape, with their messages. The last 7 days hold Rocket.Chat's documented
+//! `conversations-by-department` example exactly.
 
 use bson::{doc, Bson, DateTime, Document};
 use chrono::{Datelike, Weekday};

@@ -162,7 +162,8 @@ impl Progress {
     }
 }
 
-/// Rocket.Chat's indexes on what the generator writes (rocketchat-api.md §8), with Rocket.Chat's names.
+/// Rocket.Chat's indexes on what the generator writes, with Rocket.Chat's names (its models' `modelIndexes()`,
+/// `packages/models/src/models/{Messages,Rooms,Users,Sessions}.ts` and `LivechatRooms.ts`).
 /// SecantusDB 0.7.0b3 accepts every option used here (unique, sparse, partialFilterExpression,
 /// expireAfterSeconds), checked with its pymongo.
 pub(crate) fn indexes() -> Vec<(&'static str, IndexModel)> {

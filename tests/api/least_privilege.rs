@@ -22,9 +22,8 @@ use rc_analytics::seed::docs;
 use rc_analytics::store::{coll, StoreError};
 use serde_json::Value;
 
+use crate::helpers::routing::repo_file;
 use crate::helpers::*;
-use crate::ops::free_port;
-use crate::proxy::repo_file;
 
 const SCRIPT: &str = "deploy/mongo/create-readonly-user.js";
 const PASSWORD: &str = "read-only-secret";

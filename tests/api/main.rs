@@ -1,19 +1,19 @@
 //! Integration tests: the real service against a real MongoDB-wire server (`MONGODB_URI`, started by
 //! `scripts/test.sh`), one database per test, exact status codes and bodies.
 
-mod community;
-mod compose;
-mod dashboard;
-mod engagement;
+mod community_edition;
+mod dashboard_http;
+mod demo_data;
+mod deploy_files;
+mod engagement_checks;
 mod engagement_messages;
+mod engagement_origin;
 mod engagement_users;
 mod guard;
 mod helpers;
+mod json_everywhere;
 mod least_privilege;
-mod omnichannel;
-mod omnichannel_siblings;
-mod ops;
-mod origin;
-mod proxy;
-mod seed;
-mod service;
+mod nginx_proxy;
+mod omnichannel_department;
+mod omnichannel_reports;
+mod operations;

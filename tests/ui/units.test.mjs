@@ -10,7 +10,7 @@ import { activeUsers, omnichannelCsv, share, sourceLabel, statusLabel, topWithOt
 const iso = ({ start, end }) => [start.toISOString(), end.toISOString()];
 
 test('periods in UTC are the ISO strings of Rocket.Chat\'s getPeriodRange', () => {
-  // rocketchat-ui.md §2: "last 7 days" on 2025-05-13 is 8 calendar days.
+  // Rocket.Chat's getPeriodRange (apps/meteor/client/components/dashboards/periods.ts): "last 7 days" on 2025-05-13 is 8 calendar days.
   const may13 = Date.parse('2025-05-13T15:04:05.678Z');
   assert.deepEqual(iso(periodRange('last 7 days', 'UTC', may13)), ['2025-05-06T00:00:00.000Z', '2025-05-13T23:59:59.999Z']);
   assert.deepEqual(iso(periodRange('today', 'UTC', may13)), ['2025-05-13T00:00:00.000Z', '2025-05-13T23:59:59.999Z']);
@@ -47,7 +47,7 @@ test('labels and the top five plus Others, as Rocket.Chat\'s reports show them',
   assert.deepEqual(['widget', 'email-inbox', 'twilio', 'api', 'whatsApp', 'sms'].map(sourceLabel),
     ['Livechat', 'Email', 'SMS', 'Custom integration', 'WhatsApp', 'Sms']);
   assert.deepEqual(['Open', 'Queued', 'On_Hold', 'Closed'].map(statusLabel), ['Open', 'Queued', 'On hold', 'Closed']);
-  // rocketchat-ui.md §4: 8 sources × 15 → "Others 45 (37.5%)".
+  // Rocket.Chat's UI test mocks (apps/meteor/client/views/omnichannel/reports/): 8 sources × 15 → "Others 45 (37.5%)".
   const eight = Array.from({ length: 8 }, (_, i) => ({ label: `s${i}`, value: 15 }));
   const top = topWithOthers(eight);
   assert.equal(top.length, 6);

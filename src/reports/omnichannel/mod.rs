@@ -1,6 +1,8 @@
 //! The Omnichannel reports (`/api/v1/livechat/analytics/dashboards/conversations-by-*`): permission
 //! `view-livechat-reports`, ajv-style validation, moment dates and `checkDates`, monitor scoping, rooms
-//! `t: 'l'` created in `[start, end)` (rocketchat-api.md §6, §7.2).
+//! `t: 'l'` created in `[start, end)` (Rocket.Chat's `apps/meteor/ee/server/api/v1/omnichannel/reports.ts`,
+//! `apps/meteor/ee/app/livechat-enterprise/server/api/lib/dashboards.ts` and the pipelines of
+//! `apps/meteor/ee/server/models/raw/LivechatRooms.ts`).
 //!
 //! Checks, in order: 401 → 403 (the guard) → ajv (`required`, `additionalProperties`, `must be string`)
 //! → `sort` (department, tags, agent only, as Rocket.Chat) → our `tz` extension (before the dates, which

@@ -1,6 +1,6 @@
 //! The deployment files, parsed and checked: docker-compose.yml (the whole stack), the Traefik override for
 //! an existing rocketchat-compose deployment, and the Dockerfile. The routed paths are compared with the
-//! route registry (`app::endpoints()`) by the same function as the nginx check (tests/api/proxy.rs).
+//! route registry (`app::endpoints()`) by the same function as the nginx check (tests/api/helpers/routing.rs).
 //!
 //! YAML crate: `yaml-rust2` (MIT OR Apache-2.0, maintained, a YAML 1.2 parser without serde). `serde_yaml` is
 //! archived and `serde_yml` has had soundness and maintenance problems; a test that walks a document needs
@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use rc_analytics::config::Settings;
 use yaml_rust2::{Yaml, YamlLoader};
 
-use crate::proxy::{assert_routes_registry, nginx_routing, repo_file, Routing, NGINX_CONF};
+use crate::helpers::routing::{assert_routes_registry, nginx_routing, repo_file, Routing, NGINX_CONF};
 
 fn load(relative: &str) -> Yaml {
     let text = std::fs::read_to_string(repo_file(relative)).unwrap();
@@ -175,7 +175,7 @@ fn compose_stack_is_complete_and_routes_the_registry() {
     assert_eq!(rca["build"].as_str(), Some("."));
     assert_eq!(str_list(&rca["expose"]), ["3100"]);
 
-    // The proxy: the repo's nginx file (the one tests/api/proxy.rs runs) mounted as its server config, in
+    // The proxy: the repo's nginx file (the one tests/api/nginx_proxy.rs runs) mounted as its server config, in
     // front of both, started once rc-analytics is healthy.
     let proxy = service(&doc, "proxy");
     assert!(proxy["image"].as_str().unwrap().starts_with("docker.io/nginx:"));

@@ -9,10 +9,6 @@ const PATH: &str = "/api/v1/engagement-dashboard/messages/origin";
 const START: &str = "2024-01-01T00:00:00.000Z";
 const END: &str = "2024-01-07T23:59:59.999Z";
 
-fn match_error(text: &str) -> String {
-    format!(r#"{{"success":false,"error":"Match error: {text}"}}"#)
-}
-
 #[tokio::test]
 async fn validation_table_of_rocket_chat() {
     let app = spawn_app().await;

@@ -1,5 +1,5 @@
 //! The Engagement Dashboard family as a whole: every route's guard, validation and empty answer.
-//! Route-specific data tests live in `engagement_messages.rs` and `engagement_users.rs`.
+//! Route-specific data tests live in `engagement_origin.rs`, `engagement_messages.rs` and `engagement_users.rs`.
 
 use rc_analytics::app::endpoints;
 use rc_analytics::registry::Family;
@@ -8,10 +8,6 @@ use crate::helpers::*;
 
 const P: &str = "/api/v1/engagement-dashboard";
 const WEEK: &str = "start=2025-01-01T00:00:00.000Z&end=2025-01-07T23:59:59.999Z";
-
-pub fn match_error(text: &str) -> String {
-    format!(r#"{{"success":false,"error":"Match error: {text}"}}"#)
-}
 
 fn family_paths() -> Vec<String> {
     endpoints()

@@ -1,4 +1,4 @@
-//! The dashboard page (issue 12) as HTTP sees it: the session route's exact bodies, the redirects, and the
+//! The dashboard page as HTTP sees it: the session route's exact bodies, the redirects, and the
 //! page's and assets' headers (types, caching, ETag/304, compression, security). The page's behaviour in a
 //! browser is tested by tests/ui/ (node + Chromium).
 
@@ -70,7 +70,7 @@ async fn session_tells_who_and_what_with_rocket_chat_bodies() {
         200,
         r#"{"user":{"_id":"plain1","username":"plain1"},"can":{"engagement":false,"omnichannel":false},"timezone":"Europe/Berlin","success":true}"#,
     );
-    // A guest holds none of the analytics permissions, whatever other roles it has (DESIGN.md).
+    // A guest holds none of the analytics permissions, whatever other roles it has (README, "Community Edition").
     let res = app.get(ui::SESSION, Some(&guest)).await;
     assert_json(
         &res,
@@ -120,13 +120,7 @@ async fn session_on_seeded_community_data() {
     let seeded = generate(&app.db, &options).await.expect("seed");
     let creds = |role: &str| {
         let c = seeded.credentials.iter().find(|c| c.role == role).unwrap();
-        (
-            Creds {
-                user_id: c.user_id.clone(),
-                token: c.token.clone(),
-            },
-            c.username.clone(),
-        )
+        (Creds::from(c), c.username.clone())
     };
     for (role, engagement, omnichannel) in [
         ("admin", true, true),

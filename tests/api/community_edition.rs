@@ -20,19 +20,6 @@ fn options(edition: Edition) -> SeedOptions {
     o
 }
 
-/// The seeded user whose most important role is `role`.
-fn creds(summary: &SeedSummary, role: &str) -> Creds {
-    let c = summary
-        .credentials
-        .iter()
-        .find(|c| c.role == role)
-        .unwrap_or_else(|| panic!("no {role} in {:?}", summary.credentials));
-    Creds {
-        user_id: c.user_id.clone(),
-        token: c.token.clone(),
-    }
-}
-
 /// The five omnichannel report requests of the seeded last week.
 fn omnichannel_paths(summary: &SeedSummary) -> Vec<String> {
     let paths: Vec<String> = summary
@@ -116,22 +103,22 @@ async fn admin_and_manager_see_every_report_others_are_refused() {
     let summary = generate(&app.db, &options(Edition::Community)).await.unwrap();
     let paths = omnichannel_paths(&summary);
     for role in ["admin", "livechat-manager"] {
-        let who = creds(&summary, role);
+        let who = seeded(&summary, role);
         for (path, body) in paths.iter().zip(BODIES) {
             assert_json(&app.get(path, Some(&who)).await, 200, body);
         }
     }
     for role in ["livechat-agent", "user", "guest"] {
-        let who = creds(&summary, role);
+        let who = seeded(&summary, role);
         for path in &paths {
             assert_json(&app.get(path, Some(&who)).await, 403, FORBIDDEN);
         }
     }
     // The engagement dashboard: the core permission's own document (admin only).
     let origin = summary.origin_path();
-    assert_eq!(app.get(&origin, Some(&creds(&summary, "admin"))).await.status, 200);
+    assert_eq!(app.get(&origin, Some(&seeded(&summary, "admin"))).await.status, 200);
     assert_json(
-        &app.get(&origin, Some(&creds(&summary, "livechat-manager"))).await,
+        &app.get(&origin, Some(&seeded(&summary, "livechat-manager"))).await,
         403,
         FORBIDDEN,
     );
@@ -143,7 +130,7 @@ async fn the_reports_answer_as_on_enterprise_data() {
     // gets the same bodies.
     let app = spawn_app().await;
     let summary = generate(&app.db, &options(Edition::Enterprise)).await.unwrap();
-    let admin = creds(&summary, "admin");
+    let admin = seeded(&summary, "admin");
     for (path, body) in omnichannel_paths(&summary).iter().zip(BODIES) {
         assert_json(&app.get(path, Some(&admin)).await, 200, body);
     }
@@ -155,7 +142,7 @@ async fn a_view_livechat_reports_document_created_later_decides_within_the_cache
     let app = spawn_app_with(|s| s.auth_cache_ttl = Duration::from_secs(4)).await;
     let summary = generate(&app.db, &options(Edition::Community)).await.unwrap();
     let path = &omnichannel_paths(&summary)[0];
-    let (admin, manager) = (creds(&summary, "admin"), creds(&summary, "livechat-manager"));
+    let (admin, manager) = (seeded(&summary, "admin"), seeded(&summary, "livechat-manager"));
     assert_json(&app.get(path, Some(&manager)).await, 200, BODIES[0]);
     app.insert(
         "rocketchat_permissions",

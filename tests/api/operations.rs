@@ -15,15 +15,6 @@ use crate::helpers::*;
 const ORIGIN: &str = "/api/v1/engagement-dashboard/messages/origin";
 const DATES: &str = "start=2024-01-01T00:00:00.000Z&end=2024-01-01T00:00:00.000Z";
 
-/// A port nothing listens on at the moment it is returned.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// The value of a series line `name{labels} value` in a Prometheus text exposition.
 fn series(text: &str, name_and_labels: &str) -> Option<f64> {
     text.lines()

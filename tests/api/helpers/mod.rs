@@ -1,5 +1,7 @@
 //! The harness: a database of its own per test, the app started in-process on a free port, and
-//! fixtures that write Rocket.Chat-shaped documents.
+//! fixtures that write Rocket.Chat-shaped documents. Every helper more than one test file uses lives here.
+
+pub mod routing;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -8,7 +10,7 @@ use bson::{doc, DateTime, Document};
 use mongodb::{Client, Database};
 use rc_analytics::app::Application;
 use rc_analytics::config::Settings;
-use rc_analytics::seed::docs;
+use rc_analytics::seed::{docs, Credential, SeedSummary};
 use rc_analytics::state::AppState;
 
 pub const ENGAGEMENT: &str = "view-engagement-dashboard";
@@ -32,6 +34,30 @@ pub struct TestApp {
 pub struct Creds {
     pub user_id: String,
     pub token: String,
+}
+
+impl From<&Credential> for Creds {
+    fn from(c: &Credential) -> Self {
+        Self {
+            user_id: c.user_id.clone(),
+            token: c.token.clone(),
+        }
+    }
+}
+
+/// The seeded user whose most important role is `role`.
+pub fn seeded(summary: &SeedSummary, role: &str) -> Creds {
+    summary
+        .credentials
+        .iter()
+        .find(|c| c.role == role)
+        .unwrap_or_else(|| panic!("no {role} in {:?}", summary.credentials))
+        .into()
+}
+
+/// The 400 body of a Meteor `check` failure.
+pub fn match_error(text: &str) -> String {
+    format!(r#"{{"success":false,"error":"Match error: {text}"}}"#)
 }
 
 pub struct Response {
@@ -182,4 +208,37 @@ pub fn msg(id: &str, rid: &str, ts: &str, extra: Document) -> Document {
 
 pub fn no_extra() -> Document {
     doc! {}
+}
+
+/// A port nothing listens on at the moment it is returned.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The omnichannel reports' path.
+pub const BASE: &str = "/api/v1/livechat/analytics/dashboards";
+/// The week 2024-01-01 (inclusive) to 2024-01-08 (exclusive), UTC.
+pub const WEEK: &str = "start=2024-01-01T00:00:00.000Z&end=2024-01-08T00:00:00.000Z";
+/// An instant inside [`WEEK`].
+pub const IN_WEEK: &str = "2024-01-03T10:00:00Z";
+
+/// An omnichannel conversation created at `ts`, with `extra` fields set and `without` fields removed.
+pub fn conversation(id: &str, ts: &str, extra: Document, without: &[&str]) -> Document {
+    let mut d = docs::livechat_room(id, date(ts), &format!("visitor-{id}"));
+    for key in without {
+        d.remove(key);
+    }
+    d.extend(extra);
+    d
+}
+
+/// `n` conversations in the week with the same `extra` fields.
+pub fn conversations(prefix: &str, n: usize, extra: Document) -> Vec<Document> {
+    (0..n)
+        .map(|i| conversation(&format!("{prefix}-{i}"), IN_WEEK, extra.clone(), &[]))
+        .collect()
 }

@@ -1,5 +1,5 @@
 //! `rc-analytics seed`: reproducible data, the safety rule (through the real binary), and the data
-//! agreeing with what the service answers and with issue 3's example.
+//! agreeing with what the service answers and with Rocket.Chat's documented department example.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -216,23 +216,12 @@ async fn messages_origin_on_seeded_data_matches_the_generators_count() {
         );
     }
     let admin = summary.admin();
-    let creds = Creds {
-        user_id: admin.user_id.clone(),
-        token: admin.token.clone(),
-    };
+    let creds = Creds::from(admin);
     let res = app.get(&summary.origin_path(), Some(&creds)).await;
     assert_json(&res, 200, &origin_body(&summary));
     // The personal access token authenticates too; a plain user is refused.
     let pat = &summary.personal_access_token;
-    let res = app
-        .get(
-            &summary.origin_path(),
-            Some(&Creds {
-                user_id: pat.user_id.clone(),
-                token: pat.token.clone(),
-            }),
-        )
-        .await;
+    let res = app.get(&summary.origin_path(), Some(&Creds::from(pat))).await;
     assert_json(&res, 403, FORBIDDEN);
 }
 
@@ -387,10 +376,7 @@ async fn every_report_answers_the_demo_requests_with_data() {
     .await
     .unwrap();
     let admin = summary.admin();
-    let creds = Creds {
-        user_id: admin.user_id.clone(),
-        token: admin.token.clone(),
-    };
+    let creds = Creds::from(admin);
     // The same requests on an empty workspace, for comparison.
     let empty = spawn_app().await;
     let empty_admin = empty.admin().await;

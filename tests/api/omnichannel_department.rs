@@ -7,11 +7,7 @@ use rc_analytics::seed::docs;
 
 use crate::helpers::*;
 
-pub const BASE: &str = "/api/v1/livechat/analytics/dashboards";
 const DEPT: &str = "/api/v1/livechat/analytics/dashboards/conversations-by-department";
-/// The week 2024-01-01 (inclusive) to 2024-01-08 (exclusive), UTC.
-pub const WEEK: &str = "start=2024-01-01T00:00:00.000Z&end=2024-01-08T00:00:00.000Z";
-const IN_WEEK: &str = "2024-01-03T10:00:00Z";
 const ROUTES: [&str; 5] = [
     "conversations-by-department",
     "conversations-by-source",
@@ -19,23 +15,6 @@ const ROUTES: [&str; 5] = [
     "conversations-by-tags",
     "conversations-by-agent",
 ];
-
-/// An omnichannel conversation created at `ts`, with `extra` fields set and `without` fields removed.
-pub fn conversation(id: &str, ts: &str, extra: Document, without: &[&str]) -> Document {
-    let mut d = docs::livechat_room(id, date(ts), &format!("visitor-{id}"));
-    for key in without {
-        d.remove(key);
-    }
-    d.extend(extra);
-    d
-}
-
-/// `n` conversations in the week with the same `extra` fields.
-pub fn conversations(prefix: &str, n: usize, extra: Document) -> Vec<Document> {
-    (0..n)
-        .map(|i| conversation(&format!("{prefix}-{i}"), IN_WEEK, extra.clone(), &[]))
-        .collect()
-}
 
 fn in_department(id: &str) -> Document {
     doc! {"departmentId": id}

@@ -4,7 +4,6 @@ use bson::doc;
 use rc_analytics::seed::docs;
 
 use crate::helpers::*;
-use crate::omnichannel::{conversation, conversations, BASE, WEEK};
 
 async fn get(app: &TestApp, creds: &Creds, route: &str, extra: &str) -> Response {
     app.get(&format!("{BASE}/{route}?{WEEK}{extra}"), Some(creds)).await
