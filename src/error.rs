@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::{json, Value};
 
 #[derive(Clone, Debug, thiserror::Error)]
-pub(crate) enum ApiError {
+pub enum ApiError {
     /// Every authentication failure (missing header, wrong token or user id, inactive user).
     #[error("unauthorized")]
     Unauthorized,

@@ -18,7 +18,7 @@ use crate::ui::{self, Kind};
 pub const EXTENSION_MARK: &str = "Extension";
 
 /// The document for these endpoints.
-pub(crate) fn document(endpoints: &[Endpoint]) -> Value {
+pub fn document(endpoints: &[Endpoint]) -> Value {
     let mut paths = Map::new();
     for endpoint in endpoints {
         paths.insert(endpoint.path.clone(), json!({ "get": operation(endpoint) }));

@@ -55,7 +55,7 @@ pub struct Endpoint {
     pub permission: Option<Rule>,
     pub params: Vec<Param>,
     /// Builds the GET resource for `path`.
-    pub(crate) register: fn(&str) -> Resource,
+    pub register: fn(&str) -> Resource,
 }
 
 /// A GET-only resource: other methods get a JSON 405.

@@ -21,7 +21,7 @@ pub(crate) fn hash_login_token(token: &str) -> String {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct AuthUser {
+pub struct AuthUser {
     pub(crate) id: String,
     pub(crate) username: Option<String>,
     pub(crate) roles: Vec<String>,
@@ -33,7 +33,7 @@ impl AuthUser {
     }
 }
 
-pub(crate) struct Authenticator {
+pub struct Authenticator {
     /// (user id, hashed token) → user; only hits are cached, so a new login works at once.
     users: Option<Cache<(String, String), Arc<AuthUser>>>,
     /// permission → roles of its document, `None` when the document is absent (cached alike, so a
@@ -43,7 +43,7 @@ pub(crate) struct Authenticator {
 
 impl Authenticator {
     /// `ttl` zero disables caching.
-    pub(crate) fn new(ttl: Duration) -> Self {
+    pub fn new(ttl: Duration) -> Self {
         let enabled = !ttl.is_zero();
         Self {
             users: enabled.then(|| Cache::builder().max_capacity(10_000).time_to_live(ttl).build()),

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use actix_web::{web, FromRequest, HttpRequest};
 
-pub(crate) use authenticator::{hash_login_token, AuthUser, Authenticator};
+pub(crate) use authenticator::hash_login_token;
+pub use authenticator::{AuthUser, Authenticator};
 
 use crate::error::ApiError;
 pub(crate) use crate::registry::{Fallback, Rule};
@@ -33,16 +34,16 @@ pub(crate) const LIVECHAT_REPORTS: Rule = Rule {
 };
 
 /// A route's permission, as a type so that the extractor can name it: `Authorized<ViewEngagementDashboard>`.
-pub(crate) trait Permission {
+pub trait Permission {
     const RULE: Rule;
 }
 
-pub(crate) struct ViewEngagementDashboard;
+pub struct ViewEngagementDashboard;
 impl Permission for ViewEngagementDashboard {
     const RULE: Rule = ENGAGEMENT_DASHBOARD;
 }
 
-pub(crate) struct ViewLivechatReports;
+pub struct ViewLivechatReports;
 impl Permission for ViewLivechatReports {
     const RULE: Rule = LIVECHAT_REPORTS;
 }

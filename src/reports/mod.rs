@@ -24,7 +24,7 @@ use crate::registry::{get, Endpoint, Family, Param};
 use crate::state::AppState;
 
 /// A report family: the prefix of its paths, its permission, and its name in metric labels.
-pub(crate) trait ReportFamily: 'static {
+pub trait ReportFamily: 'static {
     const KIND: Family;
     const PREFIX: &'static str;
     const LABEL: &'static str;
@@ -32,7 +32,7 @@ pub(crate) trait ReportFamily: 'static {
 }
 
 /// One report (see the module documentation).
-pub(crate) trait Report: 'static {
+pub trait Report: 'static {
     type Family: ReportFamily;
     /// The path below the family's prefix (`/messages/origin`).
     const PATH: &'static str;
@@ -85,7 +85,7 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
 }
 
 /// The registry entry of report `R`.
-pub(crate) fn endpoint<R: Report>() -> Endpoint {
+pub fn endpoint<R: Report>() -> Endpoint {
     Endpoint {
         path: format!("{}{}", R::Family::PREFIX, R::PATH),
         family: R::Family::KIND,
@@ -122,7 +122,7 @@ async fn handler<R: Report>(
 }
 
 /// Runs `pipeline` on `collection` and shapes the rows: the `compute` of most reports.
-pub(crate) async fn aggregate(
+pub async fn aggregate(
     state: &AppState,
     collection: &str,
     pipeline: Vec<Document>,

@@ -17,3 +17,4 @@ mod nginx_proxy;
 mod omnichannel_department;
 mod omnichannel_reports;
 mod operations;
+mod report_contract;

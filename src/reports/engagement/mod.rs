@@ -74,7 +74,7 @@ pub(crate) const START_END_PAGE: [Param; 5] = [
 ];
 
 /// The family: `/api/v1/engagement-dashboard/…`, permission `view-engagement-dashboard`.
-pub(crate) struct Engagement;
+pub struct Engagement;
 
 impl ReportFamily for Engagement {
     const KIND: Family = Family::Engagement;

@@ -16,7 +16,7 @@ use crate::reports::{aggregate, Report};
 use crate::state::AppState;
 use crate::store::coll;
 
-pub struct Origin;
+pub(crate) struct Origin;
 
 impl Report for Origin {
     type Family = Engagement;
