@@ -43,6 +43,13 @@ fi
 echo "tests: using $MONGODB_URI" >&2
 cargo test --all-targets --features test-seams "$@"
 
+# The OpenAPI document against the running service (schemathesis from PyPI, into .venv): every check, positive
+# data acceptance included. Skipped when arguments filter the cargo tests.
+if [ $# -eq 0 ]; then
+  cargo build --quiet --bin rc-analytics
+  scripts/schemathesis.sh
+fi
+
 # Browser tests of the dashboard page (tests/ui/, node:test + playwright-core with Debian's chromium), against
 # the binary cargo test just built and the same test database. Skipped when arguments filter the cargo tests.
 if [ $# -eq 0 ]; then

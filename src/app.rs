@@ -80,6 +80,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         summary,
         permission: None,
         params: vec![],
+        body: vec![],
         register,
     };
     let mut all = vec![

@@ -38,6 +38,8 @@ pub struct Settings {
     pub timezone: ReportZone,
     /// How long report results are kept (0 disables the result cache; single flight stays).
     pub cache_ttl: Duration,
+    /// Upper bound of the result cache in bytes (`RCA_CACHE_MAX_MB`): entries weigh their serialized size.
+    pub cache_max_bytes: u64,
     /// How long resolved users and permission grants are kept (0 disables).
     pub auth_cache_ttl: Duration,
     /// Upper bound for every database operation (`maxTimeMS` and a client-side limit).
@@ -104,6 +106,7 @@ impl Settings {
             bind,
             timezone,
             cache_ttl: secs("RCA_CACHE_TTL_SECS", 60)?,
+            cache_max_bytes: number(&get, "RCA_CACHE_MAX_MB", 64, 1)? * 1024 * 1024,
             auth_cache_ttl: secs("RCA_AUTH_CACHE_TTL_SECS", 5)?,
             query_timeout: millis("RCA_QUERY_TIMEOUT_MS", 30_000)?,
             connect_timeout: millis("RCA_CONNECT_TIMEOUT_MS", 2_000)?,
@@ -175,6 +178,7 @@ mod tests {
         assert_eq!(s.bind, "0.0.0.0:3100");
         assert_eq!(s.timezone.name(), "UTC");
         assert_eq!(s.cache_ttl, Duration::from_secs(60));
+        assert_eq!(s.cache_max_bytes, 64 * 1024 * 1024);
         assert_eq!(s.query_timeout, Duration::from_millis(30_000));
         assert_eq!(s.read_preference, ReadPref::SecondaryPreferred);
     }
@@ -201,6 +205,7 @@ mod tests {
             ("RCA_BIND", "nowhere"),
             ("RCA_TIMEZONE", "Mars/Base"),
             ("RCA_CACHE_TTL_SECS", "-1"),
+            ("RCA_CACHE_MAX_MB", "0"),
             ("RCA_AUTH_CACHE_TTL_SECS", "soon"),
             ("RCA_QUERY_TIMEOUT_MS", "0"),
             ("RCA_CONNECT_TIMEOUT_MS", "1.5"),

@@ -112,13 +112,18 @@ impl ResponseError for ApiError {
 
 /// A compact JSON response with Rocket.Chat's headers.
 pub(crate) fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
+    json_bytes(status, body.to_string().into())
+}
+
+/// A JSON response of already serialized bytes, with Rocket.Chat's headers.
+pub(crate) fn json_bytes(status: StatusCode, body: actix_web::web::Bytes) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "application/json"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
         // Error bodies echo input (`Invalid time zone: <script>…`): never let a browser sniff them as HTML.
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .body(body.to_string())
+        .body(body)
 }
 
 /// A 200 body: the given keys in order, then `"success": true` last, as `API.v1.success` does.

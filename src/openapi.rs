@@ -1,4 +1,4 @@
-//! `/openapi.json`: the OpenAPI 3.0 description, generated at run time from the endpoint registry
+//! `/openapi.json`: the OpenAPI 3.1 description (JSON Schema 2020-12: `propertyNames` for `sort`), generated at run time from the endpoint registry
 //! (`app::endpoints()`, which passes it in), so it cannot drift from the router. Every error body it shows is produced by
 //! `ApiError::body()` itself.
 //!
@@ -10,7 +10,9 @@ use serde_json::{json, Map, Value};
 
 use crate::auth::Fallback;
 use crate::error::ApiError;
-use crate::registry::{Endpoint, Family};
+use crate::params::sort::MAX_KEYS;
+use crate::params::zone::{zone_names, OFFSET_PATTERN};
+use crate::registry::{Endpoint, Family, Json, ParamValue};
 use crate::ui::{self, Kind};
 
 /// A parameter whose description starts with this word is an rc-analytics extension (not in
@@ -24,7 +26,7 @@ pub fn document(endpoints: &[Endpoint]) -> Value {
         paths.insert(endpoint.path.clone(), json!({ "get": operation(endpoint) }));
     }
     json!({
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {
             "title": "rc-analytics",
             "version": env!("CARGO_PKG_VERSION"),
@@ -74,8 +76,12 @@ fn operation(endpoint: &Endpoint) -> Value {
                 "in": "query",
                 "required": p.required,
                 "description": p.description,
-                "schema": {"type": "string"},
             });
+            match p.value {
+                // OpenAPI's form for a parameter that carries JSON text: `content`, not `schema`.
+                ParamValue::SortObject => param["content"] = json!({"application/json": {"schema": sort_schema()}}),
+                other => param["schema"] = value_schema(other),
+            }
             if p.description.starts_with(EXTENSION_MARK) {
                 param["x-rc-analytics-extension"] = Value::Bool(true);
             }
@@ -102,6 +108,15 @@ fn operation(endpoint: &Endpoint) -> Value {
             200,
             json!({"description": "Prometheus text exposition format",
                 "content": {"text/plain": {"schema": {"type": "string"}}}}),
+        ),
+        _ if !endpoint.body.is_empty() => (
+            200,
+            json!({"description": "Success; `success: true` is the last key. With format=csv: the row array as \
+                CSV (an attachment, empty when there are no rows)",
+            "content": {
+                "application/json": {"schema": body_schema(&endpoint.body)},
+                "text/csv; charset=utf-8": {"schema": {"type": "string"}},
+            }}),
         ),
         _ => (
             200,
@@ -157,6 +172,50 @@ fn operation(endpoint: &Endpoint) -> Value {
         ));
     }
     op
+}
+
+/// The schema of a parameter's value.
+fn value_schema(value: ParamValue) -> Value {
+    match value {
+        ParamValue::Pattern(pattern) => json!({"type": "string", "pattern": pattern}),
+        ParamValue::OneOf(values) => json!({"type": "string", "enum": values}),
+        ParamValue::Zone => json!({"type": "string", "anyOf": [
+            {"enum": zone_names().collect::<Vec<_>>()},
+            {"pattern": OFFSET_PATTERN},
+        ]}),
+        ParamValue::SortObject => sort_schema(),
+        ParamValue::Ignored => json!({"type": "string"}),
+    }
+}
+
+/// `sort`: an object of 1/-1 whose keys MongoDB takes in `$sort` (no empty path segment, no segment
+/// starting with `$`, no NUL), at most `MAX_KEYS` of them.
+fn sort_schema() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": {"type": "integer", "enum": [1, -1]},
+        "propertyNames": {"pattern": "^[^.$\\u0000][^.\\u0000]*(?:\\.[^.$\\u0000][^.\\u0000]*)*$"},
+        "maxProperties": MAX_KEYS,
+    })
+}
+
+/// A success body: the declared keys in order, then `success: true`.
+fn body_schema(keys: &[(&str, Json)]) -> Value {
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    for (name, kind) in keys {
+        let schema = match kind {
+            Json::Array => json!({"type": "array"}),
+            Json::Object => json!({"type": "object"}),
+            Json::Integer => json!({"type": "integer"}),
+            Json::NumberOrNull => json!({"type": ["number", "null"]}),
+        };
+        properties.insert((*name).into(), schema);
+        required.push(*name);
+    }
+    properties.insert("success".into(), json!({"type": "boolean", "enum": [true]}));
+    required.push("success");
+    json!({"type": "object", "required": required, "properties": properties, "additionalProperties": false})
 }
 
 /// `x-rc-permission-fallback`: `{"rolesOf": permission}` or `{"role": role}`.

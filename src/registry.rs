@@ -37,12 +37,40 @@ pub enum Family {
     Dashboard,
 }
 
-/// A query parameter, for the OpenAPI description.
+/// A query parameter, for the OpenAPI description: declared once, with the values it accepts.
 #[derive(Clone, Copy, Debug)]
 pub struct Param {
     pub name: &'static str,
     pub required: bool,
     pub description: &'static str,
+    pub value: ParamValue,
+}
+
+/// What a query parameter accepts, as its OpenAPI schema states it. Every value the schema allows is
+/// accepted by the parser (unit-tested beside each pattern); cross-parameter rules (omnichannel
+/// `start` <= `end`, at most 1.01 years apart) are in the descriptions, as OpenAPI cannot state them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamValue {
+    /// Text matching this regular expression (ECMA-262 syntax, anchored).
+    Pattern(&'static str),
+    /// One of these texts.
+    OneOf(&'static [&'static str]),
+    /// A report time zone: an IANA name known to the service, or `±HH:MM` up to 14 hours.
+    Zone,
+    /// JSON text of an object whose values are 1 or -1 (at most `sort::MAX_KEYS` keys).
+    SortObject,
+    /// Any text: accepted and not read.
+    Ignored,
+}
+
+/// The JSON type of a top-level key of a success body, for the OpenAPI response schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Json {
+    Array,
+    Object,
+    Integer,
+    /// A JS number, `null` when it is `NaN` (the echoed `offset` of `channels/list`).
+    NumberOrNull,
 }
 
 /// One served route: the single list that the router, the OpenAPI description and the proxy
@@ -54,6 +82,9 @@ pub struct Endpoint {
     /// The Rocket.Chat permission the route requires (`None`: no authentication).
     pub permission: Option<Rule>,
     pub params: Vec<Param>,
+    /// The top-level keys of a JSON success body (before `success`), in order; empty when the route
+    /// declares none (its success schema is then the generic one).
+    pub body: Vec<(&'static str, Json)>,
     /// Builds the GET resource for `path`.
     pub register: fn(&str) -> Resource,
 }

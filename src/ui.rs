@@ -206,6 +206,7 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
         summary,
         permission: None,
         params: vec![],
+        body: vec![],
         register,
     };
     let mut all = vec![

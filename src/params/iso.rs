@@ -4,6 +4,13 @@
 //! so the only accepted form is `YYYY-MM-DDTHH:mm:ss.sssZ` (or `±YYYYYY-…` outside years 0–9999) for an
 //! instant within JS's range of ±8.64e15 ms.
 
+/// The OpenAPI pattern of [`parse_canonical`]'s years 0–9999: every string it matches is accepted.
+pub(crate) const CANONICAL_PATTERN: &str = concat!(
+    "^",
+    calendar_date_pattern!(),
+    "T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\\.[0-9]{3}Z$"
+);
+
 /// Milliseconds since the epoch of a canonical JS ISO string, or `None` for anything else.
 pub(crate) fn parse_canonical(s: &str) -> Option<i64> {
     let b = s.as_bytes();
@@ -113,6 +120,30 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every calendar combination of leap, common and century years: the pattern matches exactly what
+    /// the parser accepts.
+    #[test]
+    fn pattern_matches_exactly_the_accepted_dates() {
+        let pattern = regex::Regex::new(CANONICAL_PATTERN).unwrap();
+        for year in ["0000", "1900", "1970", "2000", "2023", "2024", "2100", "9999"] {
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    for time in ["00:00:00.000", "23:59:59.999", "24:00:00.000", "12:60:00.000"] {
+                        let s = format!("{year}-{month:02}-{day:02}T{time}Z");
+                        assert_eq!(pattern.is_match(&s), parse_canonical(&s).is_some(), "{s}");
+                    }
+                }
+            }
+        }
+        for other in [
+            "2024-01-01T00:00:00Z",
+            "+010000-01-01T00:00:00.000Z",
+            " 2024-01-01T00:00:00.000Z",
+        ] {
+            assert!(!pattern.is_match(other), "{other}");
+        }
+    }
 
     #[test]
     fn accepts_only_the_canonical_form() {

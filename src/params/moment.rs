@@ -64,6 +64,17 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
+/// The OpenAPI pattern of the omnichannel dates: the extended ISO 8601 forms of calendar dates that
+/// moment accepts (date; date and time to the minute, second or millisecond; `Z` or a `±HH:MM` offset, or
+/// none: the report zone). Every string it matches is accepted; moment's other forms (week and ordinal
+/// dates, basic format, RFC 2822, ASP.NET) are accepted too, and named in the description.
+pub(crate) const ISO_PATTERN: &str = concat!(
+    "^",
+    calendar_date_pattern!(),
+    "(?:T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\\.[0-9]{1,3})?)?",
+    "(?:Z|[+-](?:0[0-9]|1[0-4]):[0-5][0-9])?)?$"
+);
+
 /// `moment(s)` as milliseconds since the epoch, `None` where moment is invalid.
 pub(crate) fn parse(s: &str, zone: ReportZone) -> Option<i64> {
     let ms = if let Some(c) = ASP_NET.captures(s) {
@@ -301,6 +312,38 @@ fn month_diff(a: NaiveDateTime, b: NaiveDateTime, zone: ReportZone) -> f64 {
 mod tests {
     use super::*;
     use crate::params::iso::format_canonical;
+
+    /// Every string the OpenAPI pattern allows is a date moment accepts, in any zone.
+    #[test]
+    fn pattern_admits_only_accepted_dates() {
+        let pattern = Regex::new(ISO_PATTERN).unwrap();
+        let mut matched = 0;
+        for zone in ["UTC", "America/Sao_Paulo", "+14:00", "-12:00"] {
+            let zone = ReportZone::parse(zone).unwrap();
+            for year in ["0000", "1900", "2000", "2023", "2024", "9999"] {
+                for month in 0..=13 {
+                    for day in 0..=32 {
+                        for time in [
+                            "",
+                            "T00:00",
+                            "T23:59:59",
+                            "T02:30:00.5",
+                            "T10:20:30.123Z",
+                            "T10:20-14:59",
+                            "T24:00",
+                        ] {
+                            let s = format!("{year}-{month:02}-{day:02}{time}");
+                            if pattern.is_match(&s) {
+                                matched += 1;
+                                assert!(parse(&s, zone).is_some(), "{s}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(matched, 4 * (6 * 365 + 3) * 6);
+    }
 
     fn utc() -> ReportZone {
         ReportZone::utc()

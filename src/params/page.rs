@@ -11,6 +11,10 @@ use crate::error::ApiError;
 const DEFAULT_COUNT: f64 = 50.0;
 const UPPER_COUNT: f64 = 100.0;
 
+/// The OpenAPI pattern of `offset` and `count`: decimal digits (an integer in string form). `parseInt`
+/// reads more (leading blanks, a sign, `0x`, trailing text), so the pattern is the documented form.
+pub(crate) const DIGITS_PATTERN: &str = "^[0-9]{1,20}$";
+
 /// JavaScript's `parseInt(s)` (radix 10, or 16 after `0x`); `NaN` is `None`.
 pub(crate) fn js_parse_int(s: &str) -> Option<f64> {
     let s = s.trim_start();

@@ -17,6 +17,14 @@ pub(crate) fn zone_param(query: &Query, default: ReportZone) -> Result<ReportZon
     }
 }
 
+/// The fixed-offset form [`ReportZone::parse`] accepts, as an OpenAPI pattern.
+pub const OFFSET_PATTERN: &str = "^[+-](?:0[0-9]|1[0-4]):[0-5][0-9]$";
+
+/// The IANA names [`ReportZone::parse`] accepts.
+pub fn zone_names() -> impl Iterator<Item = &'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReportZone {
     Named(chrono_tz::Tz),
@@ -100,6 +108,21 @@ impl ReportZone {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documented_zones_parse() {
+        assert!(zone_names().all(|n| ReportZone::parse(n).is_some()));
+        assert_eq!(zone_names().count(), chrono_tz::TZ_VARIANTS.len());
+        let offset = regex::Regex::new(OFFSET_PATTERN).unwrap();
+        for sign in ['+', '-'] {
+            for h in 0..=15 {
+                for m in [0, 30, 59, 60] {
+                    let s = format!("{sign}{h:02}:{m:02}");
+                    assert_eq!(offset.is_match(&s), ReportZone::parse(&s).is_some(), "{s}");
+                }
+            }
+        }
+    }
 
     fn utc(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()

@@ -14,13 +14,14 @@ pub(crate) mod omnichannel;
 use std::fmt::Debug;
 use std::future::Future;
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{Bson, Document};
 use serde_json::{Map, Value};
 
 use crate::auth::{AuthUser, Authorized, Permission};
-use crate::error::{success, ApiError};
-use crate::registry::{get, Endpoint, Family, Param};
+use crate::error::{json_bytes, success, ApiError};
+use crate::registry::{get, Endpoint, Family, Json, Param};
 use crate::state::AppState;
 
 /// A report family: the prefix of its paths, its permission, and its name in metric labels.
@@ -38,6 +39,8 @@ pub trait Report: 'static {
     const PATH: &'static str;
     const SUMMARY: &'static str;
     const PARAMS: &'static [Param];
+    /// The top-level keys of the body, in order (the OpenAPI response schema).
+    const BODY: &'static [(&'static str, Json)];
     /// The validated request: everything the answer depends on.
     type Request: Debug;
 
@@ -56,11 +59,27 @@ pub trait Report: 'static {
     fn compute(state: &AppState, request: &Self::Request)
         -> impl Future<Output = Result<Map<String, Value>, ApiError>>;
 
-    /// The answer from the (possibly cached) body; by default the body itself.
-    fn respond(_request: &Self::Request, body: &Map<String, Value>) -> Map<String, Value> {
-        body.clone()
+    /// The answer when it is a part of the (possibly cached) body, such as a page; by default `None`: the
+    /// body itself, sent from its cached serialized bytes.
+    fn respond(_request: &Self::Request, _body: &Map<String, Value>) -> Option<Map<String, Value>> {
+        None
     }
 }
+
+/// The body of the reports that compare two periods (`engagement::period`).
+pub(crate) const PERIOD_BODY: &[(&str, Json)] = &[
+    ("days", Json::Array),
+    ("period", Json::Object),
+    ("yesterday", Json::Object),
+];
+/// The body of the omnichannel reports without `unspecified`.
+pub(crate) const DATA_TOTAL: &[(&str, Json)] = &[("total", Json::Integer), ("data", Json::Array)];
+/// The body of the omnichannel reports with `unspecified`.
+pub(crate) const DATA_TOTAL_UNSPECIFIED: &[(&str, Json)] = &[
+    ("total", Json::Integer),
+    ("data", Json::Array),
+    ("unspecified", Json::Integer),
+];
 
 /// Every report, one line each, in the order of the route list.
 pub(crate) fn endpoints() -> Vec<Endpoint> {
@@ -92,6 +111,7 @@ pub fn endpoint<R: Report>() -> Endpoint {
         summary: R::SUMMARY,
         permission: Some(<R::Family as ReportFamily>::Permission::RULE),
         params: R::PARAMS.to_vec(),
+        body: R::BODY.to_vec(),
         register: |path| get(path, handler::<R>),
     }
 }
@@ -109,7 +129,7 @@ async fn handler<R: Report>(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let request = R::request(&state, &authorized.user, req.query_string()).await?;
-    let body = state
+    let cached = state
         .reports
         .get_or_compute(
             &state.metrics,
@@ -118,7 +138,10 @@ async fn handler<R: Report>(
             R::compute(&state, &request),
         )
         .await?;
-    Ok(success(R::respond(&request, &body)))
+    Ok(match R::respond(&request, &cached.body) {
+        Some(part) => success(part),
+        None => json_bytes(StatusCode::OK, cached.bytes),
+    })
 }
 
 /// Runs `pipeline` on `collection` and shapes the rows: the `compute` of most reports.

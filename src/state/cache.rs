@@ -1,20 +1,46 @@
-//! Report results kept for `RCA_CACHE_TTL_SECS`; identical concurrent requests run one computation.
+//! Report results kept for `RCA_CACHE_TTL_SECS`, within `RCA_CACHE_MAX_MB` (each entry weighs its
+//! serialized answer and its key); identical concurrent requests run one computation. An entry keeps the
+//! answer serialized, so a hit writes those bytes without serializing again.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use actix_web::web::Bytes;
 use moka::future::Cache;
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 
-pub(crate) type Body = Arc<Map<String, Value>>;
+/// A computed report: the body (for reports that answer a part of it, such as a page) and the whole
+/// answer serialized as it is sent (`success: true` last).
+#[derive(Clone, Debug)]
+pub(crate) struct Cached {
+    pub(crate) body: Arc<Map<String, Value>>,
+    pub(crate) bytes: Bytes,
+}
+
+impl Cached {
+    pub(crate) fn new(body: Map<String, Value>) -> Self {
+        let mut answer = body.clone();
+        answer.insert("success".into(), Value::Bool(true));
+        let bytes = Bytes::from(Value::Object(answer).to_string());
+        Self {
+            body: Arc::new(body),
+            bytes,
+        }
+    }
+}
+
+/// An entry's weight: its key and its serialized answer, in bytes (the decoded body is about as large).
+fn weight(key: &str, value: &Cached) -> u32 {
+    u32::try_from(key.len() + value.bytes.len()).unwrap_or(u32::MAX)
+}
 
 pub(crate) struct ReportCache {
     /// In-flight and (when `keep`) finished computations per key.
-    cache: Cache<String, Body>,
+    cache: Cache<String, Cached>,
     /// False when `RCA_CACHE_TTL_SECS` is 0: an answer is dropped as soon as it is handed out, so only
     /// requests that arrive while it is being computed share it.
     keep: bool,
@@ -26,8 +52,10 @@ pub(crate) struct ReportCache {
 
 impl ReportCache {
     /// `ttl` zero keeps no answers (identical concurrent requests still share one computation).
-    pub(crate) fn new(ttl: Duration, #[cfg(feature = "test-seams")] hold: Duration) -> Self {
-        let builder = Cache::builder().max_capacity(10_000);
+    pub(crate) fn new(ttl: Duration, max_bytes: u64, #[cfg(feature = "test-seams")] hold: Duration) -> Self {
+        let builder = Cache::builder()
+            .max_capacity(max_bytes)
+            .weigher(|key: &String, value: &Cached| weight(key, value));
         let cache = if ttl.is_zero() {
             builder.build()
         } else {
@@ -48,7 +76,7 @@ impl ReportCache {
         report: &str,
         key: String,
         compute: F,
-    ) -> Result<Body, ApiError>
+    ) -> Result<Cached, ApiError>
     where
         F: Future<Output = Result<Map<String, Value>, ApiError>>,
     {
@@ -60,7 +88,7 @@ impl ReportCache {
             let started = Instant::now();
             let body = compute.await;
             metrics.query(report, started.elapsed().as_secs_f64());
-            body.map(Arc::new)
+            body.map(Cached::new)
         };
         let key = format!("{report}|{key}");
         let entry = self
@@ -74,5 +102,68 @@ impl ReportCache {
             self.cache.invalidate(&key).await;
         }
         Ok(entry.into_value())
+    }
+
+    /// Runs the cache's pending maintenance (evictions by weight), for tests.
+    #[cfg(test)]
+    pub(crate) async fn settle(&self) {
+        self.cache.run_pending_tasks().await;
+    }
+
+    /// The summed weight of the kept entries (after [`Self::settle`]).
+    #[cfg(test)]
+    pub(crate) fn weighed_bytes(&self) -> u64 {
+        self.cache.weighted_size()
+    }
+
+    /// How many entries are kept (after [`Self::settle`]).
+    #[cfg(test)]
+    pub(crate) fn entries(&self) -> u64 {
+        self.cache.entry_count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache(max_bytes: u64) -> ReportCache {
+        ReportCache::new(
+            Duration::from_secs(60),
+            max_bytes,
+            #[cfg(feature = "test-seams")]
+            Duration::ZERO,
+        )
+    }
+
+    fn body(len: usize) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("x".into(), Value::String("a".repeat(len)));
+        m
+    }
+
+    #[test]
+    fn keeps_the_serialized_answer() {
+        let cached = Cached::new(body(3));
+        assert_eq!(&cached.bytes[..], br#"{"x":"aaa","success":true}"#);
+        assert_eq!(weight("k", &cached), 1 + 26);
+    }
+
+    #[tokio::test]
+    async fn bounded_by_bytes_not_entries() {
+        let metrics = Metrics::new();
+        let cache = cache(10_000);
+        for i in 0..30 {
+            let answer = async { Ok(body(1_000)) };
+            cache
+                .get_or_compute(&metrics, "r", format!("{i:02}"), answer)
+                .await
+                .unwrap();
+        }
+        cache.settle().await;
+        // Each entry weighs 1,026 bytes (its key `r|nn`, 4, and its answer, 1,022): at most 9 fit in 10,000.
+        assert!(cache.weighed_bytes() <= 10_000, "{}", cache.weighed_bytes());
+        assert!(cache.entries() <= 9, "{}", cache.entries());
+        assert!(cache.entries() >= 1, "{}", cache.entries());
     }
 }

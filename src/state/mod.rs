@@ -28,6 +28,7 @@ impl AppState {
         Ok(Self {
             reports: ReportCache::new(
                 settings.cache_ttl,
+                settings.cache_max_bytes,
                 #[cfg(feature = "test-seams")]
                 settings.compute_hold,
             ),

@@ -131,6 +131,24 @@ async fn active_users_select_stored_days() {
     );
 }
 
+/// Issue 10 item 6: `tz` values that select the same stored days read them once and are cached once.
+#[tokio::test]
+async fn active_users_are_cached_on_the_stored_days_not_the_zone() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    daily_rollups(&app).await;
+    let before = app.state.store.aggregations_run();
+    for tz in ["%2B00:01", "%2B00:02", "%2B00:03"] {
+        let q = format!("start=2023-12-31T00:00:00.000Z&end=2024-01-03T23:00:00.000Z&tz={tz}");
+        assert_json(
+            &app.get(&format!("{P}/active-users?{q}"), Some(&admin)).await,
+            200,
+            ACTIVE,
+        );
+    }
+    assert_eq!(app.state.store.aggregations_run(), before + 1);
+}
+
 #[tokio::test]
 async fn weekly_data_is_the_eight_days_up_to_start() {
     let app = spawn_app().await;

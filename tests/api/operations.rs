@@ -337,3 +337,80 @@ fn logs_one_start_up_line() {
         log.join("\n")
     );
 }
+
+/// Issue 10 item 3: every parameter is described with the values it takes, `format` on every report, and
+/// `start=&end=` (answered 400) is outside the schema.
+#[tokio::test]
+async fn openapi_types_every_parameter() {
+    let app = spawn_app().await;
+    let doc: Value = serde_json::from_str(&app.get("/openapi.json", None).await.body).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let param = |path: &str, name: &str| -> Value {
+        let op = &doc["paths"][path]["get"];
+        let found = op["parameters"].as_array().unwrap().iter().find(|p| p["name"] == name);
+        found.cloned().unwrap_or(Value::Null)
+    };
+    let reports: Vec<String> = endpoints()
+        .into_iter()
+        .filter(|e| matches!(e.family, Family::Engagement | Family::Omnichannel))
+        .map(|e| e.path)
+        .collect();
+    assert_eq!(reports.len(), 14);
+    for path in &reports {
+        assert_eq!(
+            param(path, "format")["schema"],
+            serde_json::json!({"type": "string", "enum": ["csv", "json"]}),
+            "{path}"
+        );
+        let tz = &param(path, "tz")["schema"]["anyOf"];
+        assert_eq!(tz[1]["pattern"], "^[+-](?:0[0-9]|1[0-4]):[0-5][0-9]$", "{path}");
+        assert!(tz[0]["enum"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("America/Sao_Paulo")));
+        let ok = &doc["paths"][path.as_str()]["get"]["responses"]["200"]["content"];
+        assert_eq!(
+            ok["application/json"]["schema"]["additionalProperties"], false,
+            "{path}"
+        );
+        assert_eq!(ok["text/csv; charset=utf-8"]["schema"]["type"], "string", "{path}");
+    }
+    let origin = "/api/v1/engagement-dashboard/messages/origin";
+    let start = regex::Regex::new(param(origin, "start")["schema"]["pattern"].as_str().unwrap()).unwrap();
+    assert!(start.is_match("2024-02-29T23:59:59.999Z"));
+    for refused in ["", "2023-02-29T00:00:00.000Z", "2024-01-01T00:00:00Z", "2024-01-01"] {
+        assert!(!start.is_match(refused), "{refused}");
+    }
+    let admin = app.admin().await;
+    assert_json(
+        &app.get(&format!("{origin}?start=&end="), Some(&admin)).await,
+        400,
+        r#"{"success":false,"error":"Match error: Failed Match.Where validation in field start"}"#,
+    );
+    let list = "/api/v1/engagement-dashboard/channels/list";
+    for name in ["offset", "count"] {
+        assert_eq!(
+            param(list, name)["schema"],
+            serde_json::json!({"type": "string", "pattern": "^[0-9]{1,20}$"})
+        );
+    }
+    let omni = "/api/v1/livechat/analytics/dashboards";
+    let sort = param(&format!("{omni}/conversations-by-department"), "sort");
+    assert_eq!(sort["content"]["application/json"]["schema"]["maxProperties"], 30);
+    assert_eq!(
+        sort["content"]["application/json"]["schema"]["additionalProperties"],
+        serde_json::json!({"type": "integer", "enum": [1, -1]})
+    );
+    for unsorted in ["conversations-by-source", "conversations-by-status"] {
+        assert_eq!(
+            param(&format!("{omni}/{unsorted}"), "sort")["schema"],
+            serde_json::json!({"type": "string"})
+        );
+    }
+    let omni_start = param(&format!("{omni}/conversations-by-source"), "start")["schema"]["pattern"].clone();
+    let omni_start = regex::Regex::new(omni_start.as_str().unwrap()).unwrap();
+    for accepted in ["2024-01-15", "2024-01-15T10:20", "2024-01-15T10:20:30.123+05:30"] {
+        assert!(omni_start.is_match(accepted), "{accepted}");
+    }
+    assert!(!omni_start.is_match(""));
+}

@@ -7,7 +7,7 @@ use actix_web::{test, web, App};
 use bson::doc;
 use rc_analytics::auth::{AuthUser, Authenticator};
 use rc_analytics::error::ApiError;
-use rc_analytics::registry::Param;
+use rc_analytics::registry::{Json, Param};
 use rc_analytics::reports::engagement::Engagement;
 use rc_analytics::reports::{aggregate, endpoint, Report};
 use rc_analytics::state::AppState;
@@ -23,6 +23,7 @@ impl Report for UserCount {
     const PATH: &'static str = "/users/count";
     const SUMMARY: &'static str = "Users in the workspace";
     const PARAMS: &'static [Param] = &[];
+    const BODY: &'static [(&'static str, Json)] = &[("users", Json::Integer)];
     type Request = ();
 
     async fn request(_: &AppState, _: &AuthUser, query: &str) -> Result<(), ApiError> {

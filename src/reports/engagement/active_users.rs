@@ -10,12 +10,12 @@ use super::sessions::{day_month_year, newest_first, user_daily_match};
 use super::{list_body, start_end_window, Engagement, START_END};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::params::window::DayWindow;
-use crate::registry::Param;
+use crate::registry::{Json, Param};
 use crate::reports::count_of;
 use crate::reports::{aggregate, Report};
 use crate::state::AppState;
 use crate::store::{coll, strings};
+use chrono::NaiveDate;
 
 pub(crate) struct ActiveUsers;
 
@@ -24,10 +24,17 @@ impl Report for ActiveUsers {
     const PATH: &'static str = "/users/active-users";
     const SUMMARY: &'static str = "Distinct active users per day (daily session roll-ups)";
     const PARAMS: &'static [Param] = &START_END;
-    type Request = DayWindow;
+    const BODY: &'static [(&'static str, Json)] = &[("month", Json::Array)];
+    /// What the report reads: the stored days (the zone only chose them), so `tz` values that pick the
+    /// same days share one cache entry.
+    type Request = StoredDays;
 
     async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {
-        start_end_window(query, state.settings.timezone)
+        let window = start_end_window(query, state.settings.timezone)?;
+        Ok(StoredDays {
+            first: window.first_day,
+            last: window.last_day,
+        })
     }
 
     async fn compute(state: &AppState, request: &Self::Request) -> Result<Map<String, Value>, ApiError> {
@@ -35,9 +42,16 @@ impl Report for ActiveUsers {
     }
 }
 
-pub(crate) fn pipeline(window: &DayWindow) -> Vec<Document> {
+/// The stored days of the daily session roll-ups a request reads, both inclusive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct StoredDays {
+    pub(crate) first: NaiveDate,
+    pub(crate) last: NaiveDate,
+}
+
+pub(crate) fn pipeline(days: &StoredDays) -> Vec<Document> {
     vec![
-        user_daily_match(window.first_day, window.last_day),
+        user_daily_match(days.first, days.last),
         doc! {"$group": {"_id": {"day": "$day", "month": "$month", "year": "$year", "userId": "$userId"}}},
         doc! {"$group": {
             "_id": {"day": "$_id.day", "month": "$_id.month", "year": "$_id.year"},
@@ -66,12 +80,16 @@ pub(crate) fn shape(rows: &[Document]) -> Map<String, Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::params::window::DayWindow;
     use crate::params::zone::ReportZone;
 
     #[test]
     fn pipeline_and_shape() {
         let w = DayWindow::from_instants(1_704_067_200_000, 1_704_671_999_999, ReportZone::utc());
-        let p = pipeline(&w);
+        let p = pipeline(&StoredDays {
+            first: w.first_day,
+            last: w.last_day,
+        });
         assert_eq!(
             p[0].get_document("$match").unwrap().get_document("day").unwrap(),
             &doc! {"$gte": 1, "$lte": 7}

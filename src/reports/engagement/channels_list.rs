@@ -26,7 +26,7 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::params::iso::format_canonical;
 use crate::params::page::Page;
-use crate::registry::Param;
+use crate::registry::{Json, Param};
 use crate::reports::{aggregate, count_of, Report};
 use crate::state::AppState;
 use crate::store::{coll, strings};
@@ -38,6 +38,12 @@ impl Report for ChannelsList {
     const PATH: &'static str = "/channels/list";
     const SUMMARY: &'static str = "Rooms with activity: messages in the period and in the previous one (paginated)";
     const PARAMS: &'static [Param] = &START_END_PAGE;
+    const BODY: &'static [(&'static str, Json)] = &[
+        ("channels", Json::Array),
+        ("total", Json::Integer),
+        ("offset", Json::NumberOrNull),
+        ("count", Json::Integer),
+    ];
     type Request = (Periods, Page);
 
     async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {
@@ -54,8 +60,8 @@ impl Report for ChannelsList {
         aggregate(state, coll::MESSAGES, pipeline(periods), shape).await
     }
 
-    fn respond((_, page): &Self::Request, all: &Map<String, Value>) -> Map<String, Value> {
-        page.cut(all, "channels")
+    fn respond((_, page): &Self::Request, all: &Map<String, Value>) -> Option<Map<String, Value>> {
+        Some(page.cut(all, "channels"))
     }
 }
 

@@ -11,7 +11,7 @@ use super::{list_body, start_only, Engagement, START_ONLY};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::params::zone::ReportZone;
-use crate::registry::Param;
+use crate::registry::{Json, Param};
 use crate::reports::count_of;
 use crate::reports::{aggregate, Report};
 use crate::state::AppState;
@@ -26,6 +26,7 @@ impl Report for HourlyData {
     const PATH: &'static str = "/users/chat-busier/hourly-data";
     const SUMMARY: &'static str = "Users online per two-hour slot in the 24 hours before start";
     const PARAMS: &'static [Param] = &START_ONLY;
+    const BODY: &'static [(&'static str, Json)] = &[("hours", Json::Array)];
     type Request = (i64, ReportZone);
 
     async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {

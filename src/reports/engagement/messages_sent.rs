@@ -8,7 +8,7 @@ use super::period::Periods;
 use super::{day_of, join_dashboard_room_type, messages_sent_match, start_end, Engagement, START_END};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::registry::Param;
+use crate::registry::{Json, Param};
 use crate::reports::{aggregate, Report};
 use crate::state::AppState;
 use crate::store::coll;
@@ -20,6 +20,7 @@ impl Report for MessagesSent {
     const PATH: &'static str = "/messages/messages-sent";
     const SUMMARY: &'static str = "Messages sent per day, period and yesterday totals with variations";
     const PARAMS: &'static [Param] = &START_END;
+    const BODY: &'static [(&'static str, Json)] = crate::reports::PERIOD_BODY;
     type Request = Periods;
 
     async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {

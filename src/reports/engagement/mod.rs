@@ -21,56 +21,74 @@ use super::ReportFamily;
 use crate::auth::ViewEngagementDashboard;
 use crate::error::ApiError;
 use crate::params::iso::format_canonical;
+use crate::params::iso::CANONICAL_PATTERN;
 use crate::params::meteor::check_iso_dates_and_strings;
+use crate::params::page::DIGITS_PATTERN;
 use crate::params::query::Query;
 use crate::params::window::DayWindow;
 use crate::params::zone::{zone_param, ReportZone};
-use crate::registry::{Family, Param};
+use crate::registry::{Family, Param, ParamValue};
 
 pub const PREFIX: &str = "/api/v1/engagement-dashboard";
 
 /// The room types the dashboard counts (Rocket.Chat's `getTypesToShowOnDashboard`).
 pub(crate) const DASHBOARD_ROOM_TYPES: [&str; 3] = ["c", "p", "d"];
 
-/// `start` and `end`, as every route of the family documents them.
-pub(crate) const START_END: [Param; 3] = [
-    Param {
-        name: "start",
-        required: true,
-        description: "Canonical ISO instant with milliseconds and Z (2024-01-01T00:00:00.000Z)",
-    },
-    Param {
-        name: "end",
-        required: true,
-        description: "Canonical ISO instant with milliseconds and Z; no end >= start check",
-    },
-    TZ,
-];
+/// `start` and `end`, as every route of the family documents them (with the `tz` and `format`
+/// extensions).
+pub(crate) const START_END: [Param; 4] = [START, END, TZ, FORMAT];
 
-const TZ: Param = Param {
+const START: Param = Param {
+    name: "start",
+    required: true,
+    description: "Canonical ISO instant with milliseconds and Z (2024-01-01T00:00:00.000Z), as \
+        Date.prototype.toISOString writes it; the first day of the period in the report zone",
+    value: ParamValue::Pattern(CANONICAL_PATTERN),
+};
+
+const END: Param = Param {
+    name: "end",
+    required: true,
+    description: "Canonical ISO instant with milliseconds and Z; the last day of the period (no end >= start check)",
+    value: ParamValue::Pattern(CANONICAL_PATTERN),
+};
+
+pub(crate) const TZ: Param = Param {
     name: "tz",
     required: false,
     description: "Extension: report time zone, IANA name or ±HH:MM (default RCA_TIMEZONE)",
+    value: ParamValue::Zone,
+};
+
+pub(crate) const FORMAT: Param = Param {
+    name: "format",
+    required: false,
+    description: "Extension: output format; csv renders the report's row array (default json)",
+    value: ParamValue::OneOf(&["csv", "json"]),
 };
 
 /// `start` alone (the chat-busier routes).
-pub(crate) const START_ONLY: [Param; 2] = [START_END[0], TZ];
+pub(crate) const START_ONLY: [Param; 3] = [START, TZ, FORMAT];
 
 /// `start`, `end` and the pagination of `channels/list`.
-pub(crate) const START_END_PAGE: [Param; 5] = [
-    START_END[0],
-    START_END[1],
+pub(crate) const START_END_PAGE: [Param; 6] = [
+    START,
+    END,
     Param {
         name: "offset",
         required: false,
-        description: "Rooms to skip (JS parseInt; default 0)",
+        description: "Rooms to skip: an integer in string form, read by JS parseInt (default 0)",
+        value: ParamValue::Pattern(DIGITS_PATTERN),
     },
     Param {
         name: "count",
         required: false,
-        description: "Rooms per page (JS parseInt; default 50, at most 100, 0 = all)",
+        description:
+            "Rooms per page: an integer in string form, read by JS parseInt (default 50, at most 100, 0 = all)",
+        value: ParamValue::Pattern(DIGITS_PATTERN),
     },
     TZ,
+    FORMAT,
 ];
 
 /// The family: `/api/v1/engagement-dashboard/…`, permission `view-engagement-dashboard`.

@@ -9,7 +9,7 @@ use super::period::Periods;
 use super::{day_of, start_end, Engagement, START_END};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::registry::Param;
+use crate::registry::{Json, Param};
 use crate::reports::{aggregate, Report};
 use crate::state::AppState;
 use crate::store::coll;
@@ -21,6 +21,7 @@ impl Report for NewUsers {
     const PATH: &'static str = "/users/new-users";
     const SUMMARY: &'static str = "Users created per day, period and yesterday totals with variations";
     const PARAMS: &'static [Param] = &START_END;
+    const BODY: &'static [(&'static str, Json)] = crate::reports::PERIOD_BODY;
     type Request = Periods;
 
     async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {

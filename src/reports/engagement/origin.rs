@@ -10,7 +10,7 @@ use super::{
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::params::window::DayWindow;
-use crate::registry::Param;
+use crate::registry::{Json, Param};
 use crate::reports::count_of;
 use crate::reports::{aggregate, Report};
 use crate::state::AppState;
@@ -23,6 +23,7 @@ impl Report for Origin {
     const PATH: &'static str = "/messages/origin";
     const SUMMARY: &'static str = "Messages sent per room type (c, p, d)";
     const PARAMS: &'static [Param] = &START_END;
+    const BODY: &'static [(&'static str, Json)] = &[("origins", Json::Array)];
     type Request = DayWindow;
 
     async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {

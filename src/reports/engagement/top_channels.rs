@@ -12,7 +12,7 @@ use super::{join_dashboard_room, list_body, messages_per_room, start_end_window,
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::params::window::DayWindow;
-use crate::registry::Param;
+use crate::registry::{Json, Param};
 use crate::reports::count_of;
 use crate::reports::{aggregate, Report};
 use crate::state::AppState;
@@ -27,6 +27,7 @@ impl Report for TopChannels {
     const PATH: &'static str = "/messages/top-five-popular-channels";
     const SUMMARY: &'static str = "The five rooms with the most messages sent";
     const PARAMS: &'static [Param] = &START_END;
+    const BODY: &'static [(&'static str, Json)] = &[("channels", Json::Array)];
     type Request = DayWindow;
 
     async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {

@@ -13,7 +13,7 @@ use super::sessions::{computed_sessions_match, day_month_year, session_hours, us
 use super::{list_body, start_end, Engagement, StartEnd, START_END};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::registry::Param;
+use crate::registry::{Json, Param};
 use crate::reports::count_of;
 use crate::reports::{aggregate, Report};
 use crate::state::AppState;
@@ -26,6 +26,7 @@ impl Report for UsersByTime {
     const PATH: &'static str = "/users/users-by-time-of-the-day-in-a-week";
     const SUMMARY: &'static str = "Users online per hour and day";
     const PARAMS: &'static [Param] = &START_END;
+    const BODY: &'static [(&'static str, Json)] = &[("week", Json::Array)];
     type Request = StartEnd;
 
     async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {

@@ -11,7 +11,7 @@ use super::{list_body, start_only, Engagement, START_ONLY};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::params::window::{add_days, instant};
-use crate::registry::Param;
+use crate::registry::{Json, Param};
 use crate::reports::count_of;
 use crate::reports::{aggregate, Report};
 use crate::state::AppState;
@@ -24,6 +24,7 @@ impl Report for WeeklyData {
     const PATH: &'static str = "/users/chat-busier/weekly-data";
     const SUMMARY: &'static str = "Active users per day, from 7 days before start to start";
     const PARAMS: &'static [Param] = &START_ONLY;
+    const BODY: &'static [(&'static str, Json)] = &[("month", Json::Array)];
     type Request = NaiveDate;
 
     async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {

@@ -9,7 +9,7 @@ use super::scope::Scope;
 use super::{conversations, report_with_unspecified, rooms_match, Conversations, Omnichannel, ReportRequest, PARAMS};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::registry::Param;
+use crate::registry::{Json, Param};
 use crate::reports::Report;
 use crate::state::AppState;
 use crate::store::coll;
@@ -21,6 +21,7 @@ impl Report for ByDepartment {
     const PATH: &'static str = "/conversations-by-department";
     const SUMMARY: &'static str = "Conversations per department (merged by name), unspecified = without department";
     const PARAMS: &'static [Param] = &PARAMS;
+    const BODY: &'static [(&'static str, Json)] = crate::reports::DATA_TOTAL_UNSPECIFIED;
     type Request = Conversations;
 
     async fn request(state: &AppState, user: &AuthUser, query: &str) -> Result<Conversations, ApiError> {

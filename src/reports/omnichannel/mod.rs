@@ -28,11 +28,12 @@ use crate::auth::{AuthUser, ViewLivechatReports};
 use crate::error::ApiError;
 use crate::params::ajv::StringObjectSchema;
 use crate::params::moment::check_dates;
+use crate::params::moment::ISO_PATTERN;
 use crate::params::query::Query;
 use crate::params::sort::{sort_param, SortSpec};
 use crate::params::window::{bson_bound, instant};
 use crate::params::zone::{zone_param, ReportZone};
-use crate::registry::{Family, Param};
+use crate::registry::{Family, Param, ParamValue};
 use crate::reports::count_of;
 use crate::state::AppState;
 use crate::store::coll;
@@ -47,33 +48,50 @@ const SCHEMA: StringObjectSchema = StringObjectSchema {
     extensions: &["tz", "format"],
 };
 
-pub(crate) const PARAMS: [Param; 5] = [
-    Param {
-        name: "start",
-        required: true,
-        description: "Start instant, inclusive: any ISO 8601 form moment accepts (offset-less: report zone)",
-    },
-    Param {
-        name: "end",
-        required: true,
-        description: "End instant, exclusive; at most 1.01 years (day to day) after start",
-    },
+/// The parameters of the routes that read `sort` (department, tags, agent).
+pub(crate) const PARAMS: [Param; 5] = [START, END, SORT, TZ, FORMAT];
+
+/// The parameters of the routes that accept `sort` (Rocket.Chat's schema lists it) but do not read it
+/// (source, status).
+pub(crate) const PARAMS_UNSORTED: [Param; 5] = [
+    START,
+    END,
     Param {
         name: "sort",
         required: false,
-        description: "JSON object of 1/-1 (department, tags, agent), e.g. {\"total\":-1}",
+        description: "Accepted and not read (as Rocket.Chat: the route's schema lists it, the route ignores it)",
+        value: ParamValue::Ignored,
     },
-    Param {
-        name: "tz",
-        required: false,
-        description: "Extension: report time zone, IANA name or ±HH:MM (default RCA_TIMEZONE)",
-    },
-    Param {
-        name: "format",
-        required: false,
-        description: "Extension: output format",
-    },
+    TZ,
+    FORMAT,
 ];
+
+const START: Param = Param {
+    name: "start",
+    required: true,
+    description: "Start instant, inclusive: an ISO 8601 date or date-time as moment reads it (offset-less: \
+        report zone); moment's week, ordinal and basic ISO forms, RFC 2822 and /Date(ms)/ are accepted too. \
+        Must not be after end, and at most 1.01 years (day to day) before it",
+    value: ParamValue::Pattern(ISO_PATTERN),
+};
+
+const END: Param = Param {
+    name: "end",
+    required: true,
+    description:
+        "End instant, exclusive, in the forms of start; not before start, at most 1.01 years (day to day) after it",
+    value: ParamValue::Pattern(ISO_PATTERN),
+};
+
+const SORT: Param = Param {
+    name: "sort",
+    required: false,
+    description: "JSON text of an object of 1/-1, e.g. {\"total\":-1}; keys are not checked against the fields",
+    value: ParamValue::SortObject,
+};
+
+const TZ: Param = crate::reports::engagement::TZ;
+const FORMAT: Param = crate::reports::engagement::FORMAT;
 
 /// The family: `/api/v1/livechat/analytics/dashboards/…`, permission `view-livechat-reports` (on
 /// Community Edition the roles of `view-livechat-manager`).

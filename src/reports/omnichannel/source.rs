@@ -7,11 +7,11 @@ use serde_json::{Map, Value};
 use super::scope::Scope;
 use super::{
     aggregate_rooms, conversations, labelled, report_body, rooms_match, Conversations, Omnichannel, ReportRequest,
-    PARAMS,
+    PARAMS_UNSORTED,
 };
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::registry::Param;
+use crate::registry::{Json, Param};
 use crate::reports::Report;
 use crate::state::AppState;
 
@@ -21,7 +21,8 @@ impl Report for BySource {
     type Family = Omnichannel;
     const PATH: &'static str = "/conversations-by-source";
     const SUMMARY: &'static str = "Conversations per source (alias, else type)";
-    const PARAMS: &'static [Param] = &PARAMS;
+    const PARAMS: &'static [Param] = &PARAMS_UNSORTED;
+    const BODY: &'static [(&'static str, Json)] = crate::reports::DATA_TOTAL;
     type Request = Conversations;
 
     async fn request(state: &AppState, user: &AuthUser, query: &str) -> Result<Conversations, ApiError> {

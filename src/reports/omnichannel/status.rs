@@ -7,10 +7,10 @@ use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
 use super::scope::Scope;
-use super::{conversations, report_body, rooms_match, Conversations, Omnichannel, ReportRequest, PARAMS};
+use super::{conversations, report_body, rooms_match, Conversations, Omnichannel, ReportRequest, PARAMS_UNSORTED};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::registry::Param;
+use crate::registry::{Json, Param};
 use crate::reports::count_of;
 use crate::reports::Report;
 use crate::state::AppState;
@@ -30,7 +30,8 @@ impl Report for ByStatus {
     type Family = Omnichannel;
     const PATH: &'static str = "/conversations-by-status";
     const SUMMARY: &'static str = "Conversations open, closed, queued and on hold";
-    const PARAMS: &'static [Param] = &PARAMS;
+    const PARAMS: &'static [Param] = &PARAMS_UNSORTED;
+    const BODY: &'static [(&'static str, Json)] = crate::reports::DATA_TOTAL;
     type Request = Conversations;
 
     async fn request(state: &AppState, user: &AuthUser, query: &str) -> Result<Conversations, ApiError> {

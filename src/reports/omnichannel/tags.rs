@@ -8,7 +8,7 @@ use super::scope::Scope;
 use super::{conversations, report_with_unspecified, rooms_match, Conversations, Omnichannel, ReportRequest, PARAMS};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::registry::Param;
+use crate::registry::{Json, Param};
 use crate::reports::Report;
 use crate::state::AppState;
 
@@ -19,6 +19,7 @@ impl Report for ByTags {
     const PATH: &'static str = "/conversations-by-tags";
     const SUMMARY: &'static str = "Conversations per tag, unspecified = without tags";
     const PARAMS: &'static [Param] = &PARAMS;
+    const BODY: &'static [(&'static str, Json)] = crate::reports::DATA_TOTAL_UNSPECIFIED;
     type Request = Conversations;
 
     async fn request(state: &AppState, user: &AuthUser, query: &str) -> Result<Conversations, ApiError> {
