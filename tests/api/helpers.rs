@@ -75,8 +75,12 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
-    let name = unique_db_name();
-    let mut settings = test_settings(&name);
+    spawn_app_on(&unique_db_name(), customise).await
+}
+
+/// The app on database `name` (two apps may share one: tests/api/rollup.rs compares them).
+pub async fn spawn_app_on(name: &str, customise: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = test_settings(name);
     customise(&mut settings);
     let client = Client::with_uri_str(mongodb_uri()).await.expect("test client");
     let db = client.database(&settings.database);

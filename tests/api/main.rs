@@ -15,5 +15,6 @@ mod omnichannel_siblings;
 mod ops;
 mod origin;
 mod proxy;
+mod rollup;
 mod seed;
 mod service;
