@@ -38,6 +38,8 @@ impl Application {
         // Learn which report indexes exist while MongoDB answers; otherwise the first report retries.
         let hints_state = state.clone();
         tokio::spawn(async move { hints_state.room_hints.refresh(&hints_state.store).await });
+        let rollup_state = state.clone();
+        tokio::spawn(async move { rollup_state.run_rollup().await });
         let server = run(listener, state.clone(), auth)?;
         Ok(Self { port, server, state })
     }

@@ -47,6 +47,14 @@ pub struct Settings {
     /// Server selection and connect timeout: how long a request waits for an unreachable MongoDB.
     pub connect_timeout: Duration,
     pub(crate) read_preference: ReadPref,
+    /// `RCA_ROLLUP` (`on`, the default, or `off`): answer the message reports from the in-memory rollup.
+    pub rollup: bool,
+    /// `RCA_ROLLUP_REFRESH_SECS` (default 30, at least 1): how often the rollup moves its watermark and
+    /// compares its per-day totals with the database's.
+    pub rollup_refresh: Duration,
+    /// Test seam (feature `test-seams`): the rollup's build waits until the test releases it.
+    #[cfg(feature = "test-seams")]
+    pub rollup_held: bool,
     /// Test seam (feature `test-seams`, never in the service): a pause before each report computation,
     /// so that tests can show identical concurrent requests sharing one computation.
     #[cfg(feature = "test-seams")]
@@ -98,6 +106,11 @@ impl Settings {
                 )
             })?,
         };
+        let rollup = match get("RCA_ROLLUP").as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(v) => return Err(err("RCA_ROLLUP", format!("'{v}' is neither on nor off"))),
+        };
         let secs = |var: &'static str, default: u64| number(&get, var, default, 0).map(Duration::from_secs);
         let millis = |var: &'static str, default: u64| number(&get, var, default, 1).map(Duration::from_millis);
         Ok(Self {
@@ -111,6 +124,10 @@ impl Settings {
             query_timeout: millis("RCA_QUERY_TIMEOUT_MS", 30_000)?,
             connect_timeout: millis("RCA_CONNECT_TIMEOUT_MS", 2_000)?,
             read_preference,
+            rollup,
+            rollup_refresh: number(&get, "RCA_ROLLUP_REFRESH_SECS", 30, 1).map(Duration::from_secs)?,
+            #[cfg(feature = "test-seams")]
+            rollup_held: false,
             #[cfg(feature = "test-seams")]
             compute_hold: Duration::ZERO,
         })
@@ -181,6 +198,16 @@ mod tests {
         assert_eq!(s.cache_max_bytes, 64 * 1024 * 1024);
         assert_eq!(s.query_timeout, Duration::from_millis(30_000));
         assert_eq!(s.read_preference, ReadPref::SecondaryPreferred);
+        assert!(s.rollup);
+        assert_eq!(s.rollup_refresh, Duration::from_secs(30));
+        let off = settings(&[
+            ("MONGO_URL", "mongodb://db/rc"),
+            ("RCA_ROLLUP", "off"),
+            ("RCA_ROLLUP_REFRESH_SECS", "5"),
+        ])
+        .unwrap();
+        assert!(!off.rollup);
+        assert_eq!(off.rollup_refresh, Duration::from_secs(5));
     }
 
     #[test]
@@ -210,6 +237,8 @@ mod tests {
             ("RCA_QUERY_TIMEOUT_MS", "0"),
             ("RCA_CONNECT_TIMEOUT_MS", "1.5"),
             ("RCA_READ_PREFERENCE", "closest"),
+            ("RCA_ROLLUP", "yes"),
+            ("RCA_ROLLUP_REFRESH_SECS", "0"),
         ] {
             let e = settings(&[base, (var, value)]).unwrap_err();
             assert_eq!(e.var, var, "{e}");

@@ -2,7 +2,7 @@
 //!
 //! Imports flow one way (no module imports one above it):
 //!
-//! `main` → `app` → `reports`, `auth`, `openapi`, `ui` → `registry`, `state` → `store`, `params`, `metrics`
+//! `main` → `app` → `reports`, `auth`, `openapi`, `ui` → `registry`, `state` → `rollup` → `store`, `params`, `metrics`
 //! → `error`, `config`.
 //!
 //! `seed` (the demo-data generator) and `cli` stand beside that chain: `main` calls them, nothing in the
@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod params;
 pub mod registry;
 pub mod reports;
+pub mod rollup;
 pub mod seed;
 pub mod state;
 pub mod store;

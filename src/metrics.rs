@@ -1,7 +1,7 @@
 //! Prometheus metrics: requests per route and status, latency, MongoDB time per report, cache use,
 //! authentication failures.
 
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{Encoder, Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
 
 pub(crate) struct Metrics {
     registry: Registry,
@@ -10,6 +10,10 @@ pub(crate) struct Metrics {
     queries: HistogramVec,
     cache: IntCounterVec,
     auth_failures: IntCounterVec,
+    rollup_state: IntGauge,
+    rollup_messages: IntGauge,
+    rollup_lag: Gauge,
+    rollup_rebuilds: IntCounterVec,
 }
 
 impl Default for Metrics {
@@ -52,8 +56,35 @@ impl Metrics {
             &["reason"],
         )
         .expect("valid metric");
+        let rollup_state = IntGauge::new(
+            "rollup_state",
+            "Message rollup: 0 off, 1 building (reports use the raw pipeline), 2 ready",
+        )
+        .expect("valid metric");
+        let rollup_messages = IntGauge::new(
+            "rollup_messages",
+            "Messages sent counted in the rollup (while building: so far)",
+        )
+        .expect("valid metric");
+        let rollup_lag = Gauge::new(
+            "rollup_lag_seconds",
+            "Seconds between now and the rollup's watermark (later messages are read raw)",
+        )
+        .expect("valid metric");
+        let rollup_rebuilds = IntCounterVec::new(
+            Opts::new(
+                "rollup_rebuilds_total",
+                "Rollup (re)builds by reason: start (whole build), retry (after a failed build), day (a UTC day whose count changed)",
+            ),
+            &["reason"],
+        )
+        .expect("valid metric");
         for m in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(rollup_state.clone()),
+            Box::new(rollup_messages.clone()),
+            Box::new(rollup_lag.clone()),
+            Box::new(rollup_rebuilds.clone()),
             Box::new(latency.clone()),
             Box::new(queries.clone()),
             Box::new(cache.clone()),
@@ -68,7 +99,28 @@ impl Metrics {
             queries,
             cache,
             auth_failures,
+            rollup_state,
+            rollup_messages,
+            rollup_lag,
+            rollup_rebuilds,
         }
+    }
+
+    /// 0 off, 1 building, 2 ready.
+    pub(crate) fn rollup_state(&self, state: i64) {
+        self.rollup_state.set(state);
+    }
+
+    pub(crate) fn rollup_messages(&self, n: u64) {
+        self.rollup_messages.set(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+
+    pub(crate) fn rollup_lag(&self, seconds: f64) {
+        self.rollup_lag.set(seconds);
+    }
+
+    pub(crate) fn rollup_rebuilds(&self, reason: &str, n: u64) {
+        self.rollup_rebuilds.with_label_values(&[reason]).inc_by(n);
     }
 
     pub(crate) fn request(&self, route: &str, status: u16, seconds: f64) {

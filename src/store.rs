@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use bson::{doc, Bson, Document};
 use futures::TryStreamExt;
 use mongodb::options::{
-    AggregateOptions, ClientOptions, CountOptions, DistinctOptions, FindOneOptions, Hint, ReadPreference,
+    AggregateOptions, ClientOptions, CountOptions, DistinctOptions, FindOneOptions, FindOptions, Hint, ReadPreference,
     SelectionCriteria,
 };
 use mongodb::{Client, Database};
@@ -280,6 +280,47 @@ impl Store {
         let coll = self.db.collection::<Document>(collection);
         self.bounded(collection, None, async move {
             coll.find_one(filter).with_options(options).await
+        })
+        .await
+    }
+
+    /// Streams the documents of `collection` matching `filter` (with `projection`) into `each`; returns
+    /// how many were read. Bounded like every operation: the whole scan within the query timeout, so
+    /// callers scan in ranges.
+    pub(crate) async fn scan(
+        &self,
+        collection: &str,
+        filter: Document,
+        projection: Document,
+        mut each: impl FnMut(&Document) + Send,
+    ) -> Result<u64, StoreError> {
+        granted([collection], coll::FIND)?;
+        let options = FindOptions::builder()
+            .max_time(self.query_timeout)
+            .selection_criteria(self.selection.clone())
+            .projection(projection)
+            .batch_size(10_000)
+            .build();
+        let coll = self.db.collection::<Document>(collection);
+        self.bounded(collection, None, async move {
+            let mut cursor = coll.find(filter).with_options(options).await?;
+            let mut n = 0;
+            while let Some(doc) = cursor.try_next().await? {
+                each(&doc);
+                n += 1;
+            }
+            Ok(n)
+        })
+        .await
+    }
+
+    /// The collection's document count from its metadata (no scan); for progress estimates.
+    pub(crate) async fn estimated_count(&self, collection: &str) -> Result<u64, StoreError> {
+        granted([collection], coll::FIND)?;
+        let coll = self.db.collection::<Document>(collection);
+        let selection = self.selection.clone();
+        self.bounded(collection, None, async move {
+            coll.estimated_document_count().selection_criteria(selection).await
         })
         .await
     }

@@ -7,6 +7,7 @@ pub(crate) mod hints;
 
 use crate::config::Settings;
 use crate::metrics::Metrics;
+use crate::rollup::Rollup;
 use crate::store::Store;
 
 use self::cache::ReportCache;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub(crate) metrics: Metrics,
     /// Which of Rocket.Chat's report indexes exist on `rocketchat_room` (the omnichannel `hint`s).
     pub room_hints: RoomHints,
+    /// The in-memory rollup of messages sent (the message reports), built in the background.
+    pub rollup: Rollup,
 }
 
 impl AppState {
@@ -34,8 +37,23 @@ impl AppState {
             ),
             metrics: Metrics::new(),
             room_hints: RoomHints::new(),
+            rollup: Rollup::new(&settings),
             store,
             settings,
         })
+    }
+
+    /// Builds the rollup in the background and keeps it fresh (returns at once when it is off).
+    pub(crate) async fn run_rollup(&self) {
+        self.rollup.run(&self.store, &self.metrics).await;
+    }
+
+    /// Test seam: runs one rollup refresh now; returns the UTC days rebuilt.
+    #[cfg(feature = "test-seams")]
+    pub async fn refresh_rollup_now(&self) -> Result<usize, String> {
+        self.rollup
+            .refresh(&self.store, &self.metrics)
+            .await
+            .map_err(|e| crate::store::cause_chain(&e))
     }
 }

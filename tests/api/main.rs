@@ -18,3 +18,4 @@ mod omnichannel_department;
 mod omnichannel_reports;
 mod operations;
 mod report_contract;
+mod rollup;

@@ -21,7 +21,7 @@ use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
 use super::period::Periods;
-use super::{join_dashboard_room, list_body, messages_sent_match, start_end_with, Engagement, START_END_PAGE};
+use super::{join_dashboard_room, list_body, messages_sent_match, rolled, start_end_with, Engagement, START_END_PAGE};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::params::iso::format_canonical;
@@ -32,6 +32,9 @@ use crate::state::AppState;
 use crate::store::{coll, strings};
 
 pub(crate) struct ChannelsList;
+
+/// The room fields the answer shows.
+const ROOM_FIELDS: [&str; 6] = ["t", "name", "fname", "ts", "_updatedAt", "usernames"];
 
 impl Report for ChannelsList {
     type Family = Engagement;
@@ -56,7 +59,15 @@ impl Report for ChannelsList {
         format!("{periods:?}")
     }
 
+    /// From the rollup when it can answer, else the raw pipeline.
     async fn compute(state: &AppState, (periods, _): &Self::Request) -> Result<Map<String, Value>, ApiError> {
+        let ms = bson::DateTime::timestamp_millis;
+        let (cur_from, cur_to) = periods.current.bson_range();
+        let (prev_from, prev_to) = periods.previous.bson_range();
+        let range = (ms(prev_from), ms(cur_to));
+        if let Some(rows) = rolled::channels(state, range, ms(cur_from), ms(prev_to), &ROOM_FIELDS).await? {
+            return Ok(shape(&rows));
+        }
         aggregate(state, coll::MESSAGES, pipeline(periods), shape).await
     }
 
@@ -79,14 +90,7 @@ pub(crate) fn pipeline(periods: &Periods) -> Vec<Document> {
             "lastWeekMessages": {"$sum": {"$cond": [{"$lt": ["$ts", prev_to]}, 1, 0]}},
         }},
     ];
-    stages.extend(join_dashboard_room(&[
-        "t",
-        "name",
-        "fname",
-        "ts",
-        "_updatedAt",
-        "usernames",
-    ]));
+    stages.extend(join_dashboard_room(&ROOM_FIELDS));
     stages.push(doc! {"$sort": {"messages": -1, "_id": 1}});
     stages
 }

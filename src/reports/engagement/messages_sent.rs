@@ -5,9 +5,10 @@ use bson::{doc, Document};
 use serde_json::{Map, Value};
 
 use super::period::Periods;
-use super::{day_of, join_dashboard_room_type, messages_sent_match, start_end, Engagement, START_END};
+use super::{day_of, join_dashboard_room_type, messages_sent_match, rolled, start_end, Engagement, START_END};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::params::zone::ReportZone;
 use crate::registry::{Json, Param};
 use crate::reports::{aggregate, Report};
 use crate::state::AppState;
@@ -27,7 +28,14 @@ impl Report for MessagesSent {
         Ok(Periods::of(&start_end(query, state.settings.timezone)?))
     }
 
+    /// From the rollup when it can answer, else the raw pipeline.
     async fn compute(state: &AppState, request: &Self::Request) -> Result<Map<String, Value>, ApiError> {
+        let (from, to) = request.bson_range();
+        let zone = request.current.zone;
+        let raw = |a, b| pipeline_range(a, b, zone);
+        if let Some(rows) = rolled::per_day(state, from.timestamp_millis(), to.timestamp_millis(), zone, raw).await? {
+            return Ok(request.shape(&rows, "messages"));
+        }
         aggregate(state, coll::MESSAGES, pipeline(request), |rows| {
             request.shape(rows, "messages")
         })
@@ -39,9 +47,14 @@ impl Report for MessagesSent {
 /// message or per day) → per day: rows `{_id: "YYYY-MM-DD", n}`.
 pub(crate) fn pipeline(periods: &Periods) -> Vec<Document> {
     let (from, to) = periods.bson_range();
+    pipeline_range(from, to, periods.current.zone)
+}
+
+/// [`pipeline`] on the messages of `[from, to)`, days of `zone`.
+pub(crate) fn pipeline_range(from: bson::DateTime, to: bson::DateTime, zone: ReportZone) -> Vec<Document> {
     let mut stages = vec![
         doc! {"$match": messages_sent_match(from, to)},
-        doc! {"$group": {"_id": {"rid": "$rid", "day": day_of("$ts", periods.current.zone)}, "n": {"$sum": 1}}},
+        doc! {"$group": {"_id": {"rid": "$rid", "day": day_of("$ts", zone)}, "n": {"$sum": 1}}},
         doc! {"$group": {"_id": "$_id.rid", "days": {"$push": {"day": "$_id.day", "n": "$n"}}}},
     ];
     stages.extend(join_dashboard_room_type());
@@ -53,7 +66,6 @@ pub(crate) fn pipeline(periods: &Periods) -> Vec<Document> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::params::zone::ReportZone;
     use crate::reports::engagement::StartEnd;
     use crate::reports::stage_names;
 

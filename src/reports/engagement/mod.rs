@@ -8,6 +8,7 @@ pub(crate) mod messages_sent;
 pub(crate) mod new_users;
 pub(crate) mod origin;
 pub(crate) mod period;
+pub(crate) mod rolled;
 pub(crate) mod sessions;
 pub(crate) mod top_channels;
 pub(crate) mod users_by_time;

@@ -4,7 +4,7 @@ use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
 use super::{
-    join_dashboard_room_type, list_body, messages_per_room, start_end_window, Engagement, DASHBOARD_ROOM_TYPES,
+    join_dashboard_room_type, list_body, messages_per_room, rolled, start_end_window, Engagement, DASHBOARD_ROOM_TYPES,
     START_END,
 };
 use crate::auth::AuthUser;
@@ -30,7 +30,12 @@ impl Report for Origin {
         start_end_window(query, state.settings.timezone)
     }
 
+    /// From the rollup when it can answer, else the raw pipeline.
     async fn compute(state: &AppState, request: &Self::Request) -> Result<Map<String, Value>, ApiError> {
+        let (from, to) = request.bson_range();
+        if let Some(rows) = rolled::origin(state, from.timestamp_millis(), to.timestamp_millis()).await? {
+            return Ok(shape(&rows));
+        }
         aggregate(state, coll::MESSAGES, pipeline(request), shape).await
     }
 }

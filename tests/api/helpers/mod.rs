@@ -86,6 +86,9 @@ pub fn test_settings(database: &str) -> Settings {
         "MONGO_URL" => Some(uri.clone()),
         "RCA_BIND" => Some("127.0.0.1:0".into()),
         "RCA_AUTH_CACHE_TTL_SECS" => Some("0".into()),
+        // Tests write their data after the service starts: the raw pipeline answers unless a test turns
+        // the rollup on (tests/api/rollup.rs, which holds its build until the data is written).
+        "RCA_ROLLUP" => Some("off".into()),
         _ => None,
     })
     .expect("test settings");
@@ -98,8 +101,12 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
-    let name = unique_db_name();
-    let mut settings = test_settings(&name);
+    spawn_app_on(&unique_db_name(), customise).await
+}
+
+/// The app on database `name` (two apps may share one: tests/api/rollup.rs compares them).
+pub async fn spawn_app_on(name: &str, customise: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = test_settings(name);
     customise(&mut settings);
     let client = Client::with_uri_str(mongodb_uri()).await.expect("test client");
     let db = client.database(&settings.database);

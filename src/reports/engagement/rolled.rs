@@ -1,0 +1,258 @@
+//! The message reports answered from the rollup (`crate::rollup`): counts per room from the table for
+//! everything below its watermark `W`, plus a raw read of `[W, end)` (a small indexed `ts` range, so a
+//! message counts as soon as it is saved), joined to the current rooms read from `rocketchat_room` (few
+//! documents: the rooms with messages in the window). Each function gives the same rows as the report's
+//! raw pipeline, or `None` when the rollup cannot answer (not built yet, or a day boundary of the request
+//! zone splits a 15-minute slot: `tz=+05:17`), and the report then runs its raw pipeline.
+
+use std::collections::{BTreeMap, HashMap};
+
+use bson::{doc, Bson, DateTime, Document};
+
+use super::{messages_per_room, messages_sent_match, DASHBOARD_ROOM_TYPES};
+use crate::error::ApiError;
+use crate::params::zone::ReportZone;
+use crate::reports::count_of;
+use crate::state::AppState;
+use crate::store::coll;
+
+/// Above this many rooms, the dashboard rooms are read by type alone (not by a list of ids).
+const MAX_IDS: usize = 10_000;
+
+type Counts = HashMap<String, i64>;
+
+fn owned(counts: HashMap<&str, i64>) -> Counts {
+    counts.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+fn date(ms: i64) -> DateTime {
+    DateTime::from_millis(ms)
+}
+
+/// Messages sent per room from the table for each `[from, to)` of `ranges`, and the watermark.
+fn per_room(state: &AppState, ranges: &[(i64, i64)]) -> Option<(Vec<Counts>, i64)> {
+    state
+        .rollup
+        .read(|t| {
+            let counts = ranges
+                .iter()
+                .map(|(a, b)| t.per_room(*a, *b).map(owned))
+                .collect::<Option<Vec<_>>>()?;
+            Some((counts, t.watermark()))
+        })
+        .flatten()
+}
+
+/// The raw rows of `[max(from, watermark), to)`, none when that range is empty.
+async fn tail(
+    state: &AppState,
+    from: i64,
+    to: i64,
+    watermark: i64,
+    pipeline: impl FnOnce(DateTime, DateTime) -> Vec<Document>,
+) -> Result<Vec<Document>, ApiError> {
+    let from = from.max(watermark);
+    if from >= to {
+        return Ok(vec![]);
+    }
+    Ok(state
+        .store
+        .aggregate(coll::MESSAGES, pipeline(date(from), date(to)), None)
+        .await?)
+}
+
+fn add_rows(counts: &mut Counts, rows: &[Document], key: &str) {
+    for row in rows {
+        if let Ok(rid) = row.get_str("_id") {
+            *counts.entry(rid.to_string()).or_default() += count_of(row, key);
+        }
+    }
+}
+
+/// The current rooms of dashboard types among `rids`: `_id` → `{fields}` (as the raw pipeline's `room`).
+async fn rooms<'a>(
+    state: &AppState,
+    rids: impl Iterator<Item = &'a String>,
+    fields: &[&str],
+) -> Result<HashMap<String, Document>, ApiError> {
+    let rids: Vec<&String> = rids.collect();
+    if rids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut filter = doc! {"t": {"$in": DASHBOARD_ROOM_TYPES.to_vec()}};
+    if rids.len() <= MAX_IDS {
+        filter.insert(
+            "_id",
+            doc! {"$in": rids.iter().map(|r| Bson::String((*r).clone())).collect::<Vec<_>>()},
+        );
+    }
+    let mut projection = doc! {"_id": 1};
+    for f in fields {
+        projection.insert(*f, 1);
+    }
+    let found = state
+        .store
+        .aggregate(
+            coll::ROOMS,
+            vec![doc! {"$match": filter}, doc! {"$project": projection}],
+            None,
+        )
+        .await?;
+    Ok(found
+        .into_iter()
+        .filter_map(|mut room| {
+            let id = match room.remove("_id") {
+                Some(Bson::String(id)) => id,
+                _ => return None,
+            };
+            Some((id, room))
+        })
+        .collect())
+}
+
+/// `messages/origin`: rows `{_id: t, messages}`.
+pub(crate) async fn origin(state: &AppState, from: i64, to: i64) -> Result<Option<Vec<Document>>, ApiError> {
+    let Some((mut counts, watermark)) = per_room(state, &[(from, to)]) else {
+        return Ok(None);
+    };
+    let mut counts = counts.remove(0);
+    let rows = tail(state, from, to, watermark, messages_per_room).await?;
+    add_rows(&mut counts, &rows, "messages");
+    let rooms = rooms(state, counts.keys(), &["t"]).await?;
+    let mut per_type: BTreeMap<String, i64> = BTreeMap::new();
+    for (rid, n) in &counts {
+        if let Some(t) = rooms.get(rid).and_then(|r| r.get_str("t").ok()) {
+            *per_type.entry(t.to_string()).or_default() += n;
+        }
+    }
+    Ok(Some(
+        per_type
+            .into_iter()
+            .map(|(t, n)| doc! {"_id": t, "messages": n})
+            .collect(),
+    ))
+}
+
+/// `messages/top-five-popular-channels`: rows `{_id, messages, room}`, the top `limit`.
+pub(crate) async fn top(
+    state: &AppState,
+    from: i64,
+    to: i64,
+    fields: &[&str],
+    limit: usize,
+) -> Result<Option<Vec<Document>>, ApiError> {
+    let Some((mut counts, watermark)) = per_room(state, &[(from, to)]) else {
+        return Ok(None);
+    };
+    let mut counts = counts.remove(0);
+    let rows = tail(state, from, to, watermark, messages_per_room).await?;
+    add_rows(&mut counts, &rows, "messages");
+    let mut rooms = rooms(state, counts.keys(), fields).await?;
+    let mut ranked: Vec<(String, i64)> = counts.into_iter().filter(|(rid, _)| rooms.contains_key(rid)).collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    ranked.truncate(limit);
+    Ok(Some(
+        ranked
+            .into_iter()
+            .filter_map(|(rid, n)| {
+                let room = rooms.remove(&rid)?;
+                Some(doc! {"_id": rid, "messages": n, "room": room})
+            })
+            .collect(),
+    ))
+}
+
+/// `channels/list`: rows `{_id, messages, lastWeekMessages, room}` for the rooms with messages in
+/// `[from, to)`, counting `[current_from, to)` as `messages` and `[from, previous_to)` as
+/// `lastWeekMessages` (the raw pipeline's `$cond`s), sorted by `messages` descending, then `_id`.
+pub(crate) async fn channels(
+    state: &AppState,
+    (from, to): (i64, i64),
+    current_from: i64,
+    previous_to: i64,
+    fields: &[&str],
+) -> Result<Option<Vec<Document>>, ApiError> {
+    let ranges = [(from, to), (from.max(current_from), to), (from, to.min(previous_to))];
+    let Some((counts, watermark)) = per_room(state, &ranges) else {
+        return Ok(None);
+    };
+    let [mut all, mut current, mut previous]: [Counts; 3] = counts.try_into().expect("three ranges");
+    let rows = tail(state, from, to, watermark, |a, b| {
+        vec![
+            doc! {"$match": messages_sent_match(a, b)},
+            doc! {"$group": {
+                "_id": "$rid",
+                "messages": {"$sum": {"$cond": [{"$gte": ["$ts", date(current_from)]}, 1, 0]}},
+                "lastWeekMessages": {"$sum": {"$cond": [{"$lt": ["$ts", date(previous_to)]}, 1, 0]}},
+                "all": {"$sum": 1},
+            }},
+        ]
+    })
+    .await?;
+    add_rows(&mut all, &rows, "all");
+    add_rows(&mut current, &rows, "messages");
+    add_rows(&mut previous, &rows, "lastWeekMessages");
+    let mut rooms = rooms(state, all.keys(), fields).await?;
+    let mut listed: Vec<(String, i64, i64)> = all
+        .keys()
+        .filter(|rid| rooms.contains_key(*rid))
+        .map(|rid| {
+            let n = |c: &Counts| c.get(rid).copied().unwrap_or(0);
+            (rid.clone(), n(&current), n(&previous))
+        })
+        .collect();
+    listed.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(Some(
+        listed
+            .into_iter()
+            .filter_map(|(rid, messages, last)| {
+                let room = rooms.remove(&rid)?;
+                Some(doc! {"_id": rid, "messages": messages, "lastWeekMessages": last, "room": room})
+            })
+            .collect(),
+    ))
+}
+
+/// `messages/messages-sent`: rows `{_id: "YYYY-MM-DD", n}` of `[from, to)` (day starts of `zone`).
+pub(crate) async fn per_day(
+    state: &AppState,
+    from: i64,
+    to: i64,
+    zone: ReportZone,
+    raw: impl FnOnce(DateTime, DateTime) -> Vec<Document>,
+) -> Result<Option<Vec<Document>>, ApiError> {
+    type Days = HashMap<String, BTreeMap<chrono::NaiveDate, i64>>;
+    let Some((rolled, watermark)) = state
+        .rollup
+        .read(|t| {
+            let days: Days = t
+                .per_room_day(from, to, zone)?
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+            Some((days, t.watermark()))
+        })
+        .flatten()
+    else {
+        return Ok(None);
+    };
+    // The raw part is the report's own pipeline (rooms joined, grouped per day) on the later range.
+    let rows = tail(state, from, to, watermark, raw).await?;
+    let rooms = rooms(state, rolled.keys(), &["t"]).await?;
+    let mut per_day: BTreeMap<String, i64> = BTreeMap::new();
+    for (rid, days) in &rolled {
+        if rooms.contains_key(rid) {
+            for (day, n) in days {
+                *per_day.entry(day.format("%Y-%m-%d").to_string()).or_default() += n;
+            }
+        }
+    }
+    for row in &rows {
+        if let Ok(day) = row.get_str("_id") {
+            *per_day.entry(day.to_string()).or_default() += count_of(row, "n");
+        }
+    }
+    Ok(Some(
+        per_day.into_iter().map(|(day, n)| doc! {"_id": day, "n": n}).collect(),
+    ))
+}

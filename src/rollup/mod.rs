@@ -1,0 +1,315 @@
+//! rc-analytics' own rollup of messages sent per room per 15-minute slot (issue #9), kept in memory,
+//! never written to the database. [`table`] is the pure data structure and its arithmetic; this module
+//! builds it at start-up (one projected scan of `rocketchat_message`, in ranges of `ts`, in the
+//! background) and keeps it fresh every `RCA_ROLLUP_REFRESH_SECS`:
+//!
+//! * the watermark moves forward: the messages of `[W, W')` are read (a small indexed `ts` range) and
+//!   added; the reports themselves read whatever lies after `W` raw, so a new message counts at once;
+//! * the number of messages per UTC day with `ts < W` is read from the `{ts:1}` index alone (a `$match`
+//!   on `ts` and a `$group` on the day of `ts`: a covered plan on MongoDB, no document is fetched; cost:
+//!   one index key per message below the watermark per check) and compared with the table's own
+//!   per-day totals (of every message, sent or not); each day that differs (deleted messages, a pruned
+//!   day, an import with old `ts`, edit-history copies) is scanned again (one UTC day of documents) and
+//!   replaced.
+//!
+//! Until the first build completes the reports use the raw pipeline. Room facts (type, name, …) are
+//! never kept here: the reports read them from `rocketchat_room` per answer.
+
+pub mod table;
+
+use std::collections::BTreeMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use bson::{doc, Bson, Document};
+use chrono::{NaiveDate, Utc};
+
+use self::table::{Scanned, Table, DAY_MS, SLOT_MS};
+use crate::metrics::Metrics;
+use crate::params::window::{bson_bound, instant};
+use crate::store::{coll, Store, StoreError};
+
+/// The watermark stays this far behind the clock (then rounds down to a slot), so that a message being
+/// saved right now is read raw by the reports rather than missed by a scan.
+const MARGIN_MS: i64 = 5_000;
+/// The start-up scan reads `ts` ranges of this length, each one operation within the query timeout.
+const CHUNK_MS: i64 = 7 * DAY_MS;
+/// How often the build logs its progress.
+const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+/// The fields the scan reads.
+fn projection() -> Document {
+    doc! {"_id": 0, "ts": 1, "rid": 1, "t": 1, "parent": 1}
+}
+
+fn ts_range(from: i64, to: i64) -> Document {
+    doc! {"ts": {"$gte": bson_bound(instant(from)), "$lt": bson_bound(instant(to))}}
+}
+
+/// The rollup of a running service: the table once built.
+pub struct Rollup {
+    enabled: bool,
+    refresh: Duration,
+    table: RwLock<Option<Table>>,
+    /// One build or refresh at a time (the background loop, and the test seam).
+    busy: tokio::sync::Mutex<()>,
+    /// Test seam: the build waits for a permit (none when the settings hold it).
+    #[cfg(feature = "test-seams")]
+    gate: tokio::sync::Semaphore,
+}
+
+impl Rollup {
+    pub(crate) fn new(settings: &crate::config::Settings) -> Self {
+        Self {
+            enabled: settings.rollup,
+            refresh: settings.rollup_refresh,
+            table: RwLock::new(None),
+            busy: tokio::sync::Mutex::new(()),
+            #[cfg(feature = "test-seams")]
+            gate: tokio::sync::Semaphore::new(usize::from(!settings.rollup_held)),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// Runs `f` on the built table; `None` until it is built (or when the rollup is off).
+    pub fn read<R>(&self, f: impl FnOnce(&Table) -> R) -> Option<R> {
+        let guard = self.table.read().unwrap_or_else(|e| e.into_inner());
+        guard.as_ref().filter(|t| t.usable()).map(f)
+    }
+
+    pub fn is_built(&self) -> bool {
+        self.read(|_| ()).is_some()
+    }
+
+    /// Test seam: lets a held build start.
+    #[cfg(feature = "test-seams")]
+    pub fn release(&self) {
+        self.gate.add_permits(1);
+    }
+
+    /// The background task: builds (retrying after failures), then refreshes forever.
+    pub(crate) async fn run(&self, store: &Store, metrics: &Metrics) {
+        if !self.enabled {
+            metrics.rollup_state(0);
+            return;
+        }
+        metrics.rollup_state(1);
+        #[cfg(feature = "test-seams")]
+        let _permit = self.gate.acquire().await;
+        let mut reason = "start";
+        loop {
+            match self.build(store, metrics, reason).await {
+                Ok(()) => break,
+                Err(e) => {
+                    log::warn!(
+                        "rollup: build failed, reports use the raw pipeline; retrying in {:?}: {}",
+                        self.refresh,
+                        crate::store::cause_chain(&e)
+                    );
+                    reason = "retry";
+                    tokio::time::sleep(self.refresh).await;
+                }
+            }
+        }
+        metrics.rollup_state(2);
+        loop {
+            tokio::time::sleep(self.refresh).await;
+            if let Err(e) = self.refresh(store, metrics).await {
+                log::warn!(
+                    "rollup: refresh failed (next in {:?}): {}",
+                    self.refresh,
+                    crate::store::cause_chain(&e)
+                );
+            }
+        }
+    }
+
+    /// One projected scan of every message below a fresh watermark.
+    async fn build(&self, store: &Store, metrics: &Metrics, reason: &str) -> Result<(), StoreError> {
+        let _busy = self.busy.lock().await;
+        metrics.rollup_rebuilds(reason, 1);
+        let started = Instant::now();
+        let watermark = watermark_now();
+        let mut table = Table::new(watermark);
+        let total = store.estimated_count(coll::MESSAGES).await.ok();
+        let first = store
+            .aggregate(
+                coll::MESSAGES,
+                vec![
+                    doc! {"$match": {"ts": {"$lt": bson_bound(instant(watermark))}}},
+                    doc! {"$sort": {"ts": 1}},
+                    doc! {"$limit": 1},
+                    doc! {"$project": {"_id": 0, "ts": 1}},
+                ],
+                None,
+            )
+            .await?
+            .first()
+            .and_then(|d| d.get_datetime("ts").ok())
+            .map(|d| d.timestamp_millis());
+        log::info!(
+            "rollup: building from rocketchat_message (~{} documents) up to {}",
+            total.map_or("?".into(), |n| n.to_string()),
+            crate::params::iso::format_canonical(watermark)
+        );
+        let mut scanned = 0u64;
+        let mut last_log = Instant::now();
+        if let Some(first) = first {
+            let mut from = first.div_euclid(DAY_MS) * DAY_MS;
+            while from < watermark {
+                let to = (from + CHUNK_MS).min(watermark);
+                scanned += scan_into(store, &mut table, from, to).await?;
+                from = to;
+                metrics.rollup_messages(table.messages_sent());
+                if last_log.elapsed() >= PROGRESS_EVERY {
+                    last_log = Instant::now();
+                    log::info!("rollup: {}", progress(scanned, total, started.elapsed()));
+                }
+            }
+        }
+        log::info!(
+            "rollup: built in {:.1} s: {} messages scanned ({:.0}/s), {} sent in {} rooms, {} room-slot entries (~{} KiB)",
+            started.elapsed().as_secs_f64(),
+            scanned,
+            scanned as f64 / started.elapsed().as_secs_f64().max(1e-3),
+            table.messages_sent(),
+            table.rooms(),
+            table.entries(),
+            table.entries() * 8 / 1024,
+        );
+        metrics.rollup_messages(table.messages_sent());
+        metrics.rollup_lag(lag_seconds(table.watermark()));
+        *self.table.write().unwrap_or_else(|e| e.into_inner()) = Some(table);
+        Ok(())
+    }
+
+    /// Moves the watermark forward and rebuilds each UTC day whose message count differs from the
+    /// database's (see the module documentation for what each step costs). Returns the days rebuilt.
+    pub(crate) async fn refresh(&self, store: &Store, metrics: &Metrics) -> Result<usize, StoreError> {
+        let _busy = self.busy.lock().await;
+        let Some(old) = self.read(|t| t.watermark()) else {
+            return Ok(0);
+        };
+        let new = watermark_now();
+        if new > old {
+            let mut delta = Table::new(new);
+            scan_into(store, &mut delta, old, new).await?;
+            self.write(|t| t.advance(delta));
+        }
+        let watermark = self.read(|t| t.watermark()).unwrap_or(new);
+        let in_db = day_counts(store, watermark).await?;
+        let ours = self.read(|t| t.day_totals().clone()).unwrap_or_default();
+        let differing: Vec<i64> = in_db
+            .keys()
+            .chain(ours.keys())
+            .copied()
+            .collect::<std::collections::BTreeSet<i64>>()
+            .into_iter()
+            .filter(|d| in_db.get(d) != ours.get(d))
+            .collect();
+        for &day in &differing {
+            let mut fresh = Table::new(watermark);
+            let (from, to) = (day * DAY_MS, ((day + 1) * DAY_MS).min(watermark));
+            scan_into(store, &mut fresh, from, to).await?;
+            self.write(|t| t.replace_day(day, fresh));
+        }
+        if !differing.is_empty() {
+            log::info!(
+                "rollup: rebuilt {} UTC day(s) whose message count changed",
+                differing.len()
+            );
+            metrics.rollup_rebuilds("day", differing.len() as u64);
+        }
+        if let Some((sent, watermark)) = self.read(|t| (t.messages_sent(), t.watermark())) {
+            metrics.rollup_messages(sent);
+            metrics.rollup_lag(lag_seconds(watermark));
+        }
+        Ok(differing.len())
+    }
+
+    fn write(&self, f: impl FnOnce(&mut Table)) {
+        if let Some(t) = self.table.write().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            f(t);
+        }
+    }
+}
+
+/// The watermark for now: `MARGIN_MS` ago, rounded down to a slot boundary.
+fn watermark_now() -> i64 {
+    (Utc::now().timestamp_millis() - MARGIN_MS).div_euclid(SLOT_MS) * SLOT_MS
+}
+
+fn lag_seconds(watermark: i64) -> f64 {
+    (Utc::now().timestamp_millis() - watermark) as f64 / 1000.0
+}
+
+/// Scans the messages with `ts` in `[from, to)` into `table`; returns how many were read.
+async fn scan_into(store: &Store, table: &mut Table, from: i64, to: i64) -> Result<u64, StoreError> {
+    store
+        .scan(coll::MESSAGES, ts_range(from, to), projection(), |d| {
+            if let Some(m) = Scanned::of(d) {
+                table.add(&m);
+            }
+        })
+        .await
+}
+
+/// Messages per UTC day with `ts < watermark`, from the `{ts:1}` index only (the pipeline reads no other
+/// field, so MongoDB answers it with a covered index scan).
+async fn day_counts(store: &Store, watermark: i64) -> Result<BTreeMap<i64, u64>, StoreError> {
+    let rows = store
+        .aggregate(
+            coll::MESSAGES,
+            vec![
+                doc! {"$match": {"ts": {"$lt": bson_bound(instant(watermark))}}},
+                doc! {"$group": {"_id": {"$dateToString": {"format": "%Y-%m-%d", "date": "$ts"}}, "n": {"$sum": 1}}},
+            ],
+            None,
+        )
+        .await?;
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            let day = NaiveDate::parse_from_str(r.get_str("_id").ok()?, "%Y-%m-%d").ok()?;
+            let n = match r.get("n")? {
+                Bson::Int32(n) => u64::try_from(*n).ok()?,
+                Bson::Int64(n) => u64::try_from(*n).ok()?,
+                Bson::Double(f) => *f as u64,
+                _ => return None,
+            };
+            Some(((day - epoch).num_days(), n))
+        })
+        .collect())
+}
+
+/// `scanned N of ~T messages (R/s, ~S s left)`.
+pub(crate) fn progress(scanned: u64, total: Option<u64>, elapsed: Duration) -> String {
+    let rate = scanned as f64 / elapsed.as_secs_f64().max(1e-3);
+    match total {
+        Some(total) if total >= scanned && rate > 0.0 => format!(
+            "scanned {scanned} of ~{total} messages ({rate:.0}/s, ~{:.0} s left)",
+            (total - scanned) as f64 / rate
+        ),
+        _ => format!("scanned {scanned} messages ({rate:.0}/s)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_lines() {
+        assert_eq!(
+            progress(50_000, Some(150_000), Duration::from_secs(2)),
+            "scanned 50000 of ~150000 messages (25000/s, ~4 s left)"
+        );
+        assert_eq!(progress(10, None, Duration::from_secs(1)), "scanned 10 messages (10/s)");
+        assert_eq!(watermark_now() % SLOT_MS, 0);
+        assert_eq!(table::utc_day_of(DAY_MS), 1);
+    }
+}

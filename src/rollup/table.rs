@@ -1,0 +1,529 @@
+//! The rollup itself, pure: messages sent per room per 15-minute slot (UTC instants, so one table serves
+//! every zone), the number of all messages per UTC day (what the freshness check compares with the
+//! database's `{ts:1}` index), and the watermark `W`: the table holds exactly the messages with `ts < W`.
+//!
+//! Memory: per (room, slot) with at least one message, 8 bytes (`i32` slot index, `u32` count) in the
+//! room's sorted vector (plus the vector's spare capacity, at most as much again while it grows); per room
+//! its id and a vector header (~80 bytes); per UTC day with messages 16 bytes in a `BTreeMap` node.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+
+use crate::params::window::instant;
+use crate::params::zone::ReportZone;
+
+/// One slot: 15 minutes, the greatest common step of every current zone's offsets (+05:30, +05:45,
+/// +12:45, −09:30, DST changes at :00/:30).
+pub const SLOT_MS: i64 = 15 * 60 * 1000;
+/// One UTC day.
+pub const DAY_MS: i64 = 86_400_000;
+const SLOTS_PER_DAY: i64 = DAY_MS / SLOT_MS;
+
+/// The slot of an instant (floor), or `None` beyond the ±61,000 years an `i32` slot index covers.
+pub fn slot_of(ms: i64) -> Option<i32> {
+    i32::try_from(ms.div_euclid(SLOT_MS)).ok()
+}
+
+/// The UTC day number (days since 1970-01-01) of an instant.
+pub fn utc_day_of(ms: i64) -> i64 {
+    ms.div_euclid(DAY_MS)
+}
+
+/// What one scanned message document is, by DESIGN's definition: every message counts in the per-day
+/// totals; a message *sent* (`t` absent, `e2e` or `rm`, no `parent`) also counts for its room.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Scanned<'a> {
+    pub ts_ms: i64,
+    /// The room of a message sent; `None` for any other message (or a sent one without a string `rid`,
+    /// which no room can match).
+    pub sent_in: Option<&'a str>,
+}
+
+impl<'a> Scanned<'a> {
+    /// Classifies a projected `{ts, rid, t, parent}` document; `None` when `ts` is not a date (the `ts`
+    /// range filters of the scan and of the raw pipeline skip those too).
+    pub fn of(doc: &'a bson::Document) -> Option<Self> {
+        let ts_ms = doc.get_datetime("ts").ok()?.timestamp_millis();
+        let sent = !doc.contains_key("parent")
+            && match doc.get("t") {
+                None => true,
+                Some(bson::Bson::String(t)) => t == "e2e" || t == "rm",
+                Some(_) => false,
+            };
+        let sent_in = if sent { doc.get_str("rid").ok() } else { None };
+        Some(Self { ts_ms, sent_in })
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Table {
+    /// Per room: `(slot, messages sent)`, sorted by slot, no zero counts.
+    rooms: HashMap<String, Vec<(i32, u32)>>,
+    /// Per UTC day: all messages (any `t`, with or without `parent`) with a date `ts`.
+    day_totals: BTreeMap<i64, u64>,
+    /// The table holds the messages with `ts < watermark` (a slot boundary).
+    watermark: i64,
+    /// The earliest `ts` ever added (`i64::MAX` when empty): boundaries before it split nothing.
+    min_ts: i64,
+    /// Messages sent in the table.
+    sent: u64,
+    /// A message whose slot does not fit an `i32` was seen: the table cannot answer exactly.
+    overflow: bool,
+}
+
+impl Table {
+    /// An empty table covering `ts < watermark` (rounded down to a slot boundary).
+    pub fn new(watermark: i64) -> Self {
+        Self {
+            watermark: watermark.div_euclid(SLOT_MS) * SLOT_MS,
+            min_ts: i64::MAX,
+            ..Self::default()
+        }
+    }
+
+    pub fn watermark(&self) -> i64 {
+        self.watermark
+    }
+
+    pub fn messages_sent(&self) -> u64 {
+        self.sent
+    }
+
+    pub fn rooms(&self) -> usize {
+        self.rooms.len()
+    }
+
+    /// (room, slot) entries held.
+    pub fn entries(&self) -> usize {
+        self.rooms.values().map(Vec::len).sum()
+    }
+
+    pub fn usable(&self) -> bool {
+        !self.overflow
+    }
+
+    pub fn day_totals(&self) -> &BTreeMap<i64, u64> {
+        &self.day_totals
+    }
+
+    /// Counts one scanned message (the caller scans `ts < watermark` only).
+    pub fn add(&mut self, m: &Scanned) {
+        *self.day_totals.entry(utc_day_of(m.ts_ms)).or_default() += 1;
+        self.min_ts = self.min_ts.min(m.ts_ms);
+        let Some(rid) = m.sent_in else { return };
+        let Some(slot) = slot_of(m.ts_ms) else {
+            self.overflow = true;
+            return;
+        };
+        self.sent += 1;
+        let series = match self.rooms.get_mut(rid) {
+            Some(s) => s,
+            None => self.rooms.entry(rid.to_string()).or_default(),
+        };
+        // The scan reads ts ranges through the {ts:1} index, so slots mostly arrive in order.
+        match series.last_mut() {
+            Some((last, n)) if *last == slot => *n += 1,
+            Some((last, _)) if *last < slot => series.push((slot, 1)),
+            None => series.push((slot, 1)),
+            Some(_) => match series.binary_search_by_key(&slot, |(s, _)| *s) {
+                Ok(i) => series[i].1 += 1,
+                Err(i) => series.insert(i, (slot, 1)),
+            },
+        }
+    }
+
+    /// Moves the watermark forward to `to` with `delta`, a table of the messages in `[watermark, to)`.
+    pub fn advance(&mut self, delta: Table) {
+        debug_assert!(delta.watermark >= self.watermark);
+        self.merge(delta);
+    }
+
+    /// Replaces everything of UTC day `day` with `fresh`, a table of that day's messages (`ts < watermark`).
+    pub fn replace_day(&mut self, day: i64, fresh: Table) {
+        let (lo, hi) = day_slots(day);
+        let mut removed = 0u64;
+        self.rooms.retain(|_, series| {
+            let a = series.partition_point(|(s, _)| i64::from(*s) < lo);
+            let b = series.partition_point(|(s, _)| i64::from(*s) < hi);
+            removed += series.drain(a..b).map(|(_, n)| u64::from(n)).sum::<u64>();
+            !series.is_empty()
+        });
+        self.sent -= removed;
+        self.day_totals.remove(&day);
+        let watermark = self.watermark;
+        self.merge(fresh);
+        self.watermark = watermark;
+    }
+
+    fn merge(&mut self, other: Table) {
+        self.watermark = self.watermark.max(other.watermark);
+        self.min_ts = self.min_ts.min(other.min_ts);
+        self.overflow |= other.overflow;
+        self.sent += other.sent;
+        for (day, n) in other.day_totals {
+            *self.day_totals.entry(day).or_default() += n;
+        }
+        for (rid, add) in other.rooms {
+            let series = self.rooms.entry(rid).or_default();
+            let mut merged = Vec::with_capacity(series.len() + add.len());
+            let (mut i, mut j) = (0, 0);
+            while i < series.len() || j < add.len() {
+                match (series.get(i), add.get(j)) {
+                    (Some(a), Some(b)) if a.0 == b.0 => {
+                        merged.push((a.0, a.1 + b.1));
+                        i += 1;
+                        j += 1;
+                    }
+                    (Some(a), Some(b)) if a.0 < b.0 => {
+                        merged.push(*a);
+                        i += 1;
+                    }
+                    (Some(a), None) => {
+                        merged.push(*a);
+                        i += 1;
+                    }
+                    (_, Some(b)) => {
+                        merged.push(*b);
+                        j += 1;
+                    }
+                    (None, None) => unreachable!(),
+                }
+            }
+            *series = merged;
+        }
+    }
+
+    /// Whether a range boundary at instant `b` splits no slot that may hold messages of the table: on a
+    /// slot boundary, or at/before the earliest message, or at/after the watermark.
+    pub fn splits_cleanly(&self, b: i64) -> bool {
+        b.rem_euclid(SLOT_MS) == 0 || b <= self.min_ts || b >= self.watermark
+    }
+
+    /// The slot indices `[lo, hi)` holding the table's messages in `[from, to)`, when both bounds split
+    /// cleanly (see [`Self::splits_cleanly`]); `to` is clipped to the watermark.
+    fn slot_range(&self, from: i64, to: i64) -> Option<(i64, i64)> {
+        if !self.usable() || !self.splits_cleanly(from) || !self.splits_cleanly(to) {
+            return None;
+        }
+        let to = to.min(self.watermark);
+        Some((
+            from.div_euclid(SLOT_MS),
+            to.div_euclid(SLOT_MS).max(from.div_euclid(SLOT_MS)),
+        ))
+    }
+
+    /// Messages sent per room in `[from, to) ∩ (−∞, watermark)`; rooms without any are left out. `None`
+    /// when a bound splits a slot (the caller then answers from the raw pipeline).
+    pub fn per_room(&self, from: i64, to: i64) -> Option<HashMap<&str, i64>> {
+        let (lo, hi) = self.slot_range(from, to)?;
+        let mut out = HashMap::new();
+        if lo >= hi {
+            return Some(out);
+        }
+        for (rid, series) in &self.rooms {
+            let a = series.partition_point(|(s, _)| i64::from(*s) < lo);
+            let b = series.partition_point(|(s, _)| i64::from(*s) < hi);
+            let n: i64 = series[a..b].iter().map(|(_, n)| i64::from(*n)).sum();
+            if n > 0 {
+                out.insert(rid.as_str(), n);
+            }
+        }
+        Some(out)
+    }
+
+    /// Messages sent per room and per day of `zone` in `[from, to) ∩ (−∞, watermark)`, where `from` and
+    /// `to` are day starts of `zone`. `None` when any day boundary inside splits a slot.
+    pub fn per_room_day(
+        &self,
+        from: i64,
+        to: i64,
+        zone: ReportZone,
+    ) -> Option<HashMap<&str, BTreeMap<NaiveDate, i64>>> {
+        let (lo, hi) = self.slot_range(from, to)?;
+        let mut out = HashMap::new();
+        if lo >= hi {
+            return Some(out);
+        }
+        // Day starts of every day holding table slots in range; each must split cleanly.
+        let first = zone.date_of(instant((lo * SLOT_MS).max(self.min_ts)));
+        let last = zone.date_of(instant(hi * SLOT_MS - 1));
+        let mut starts: Vec<(i64, NaiveDate)> = Vec::new();
+        let mut day = first;
+        while day <= last {
+            let start = zone.start_of_day(day).timestamp_millis();
+            if !self.splits_cleanly(start) {
+                return None;
+            }
+            starts.push((start.div_euclid(SLOT_MS), day));
+            match day.succ_opt() {
+                Some(next) => day = next,
+                None => break,
+            }
+        }
+        for (rid, series) in &self.rooms {
+            let a = series.partition_point(|(s, _)| i64::from(*s) < lo);
+            let b = series.partition_point(|(s, _)| i64::from(*s) < hi);
+            if a == b {
+                continue;
+            }
+            let mut days: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+            for (slot, n) in &series[a..b] {
+                let i = starts.partition_point(|(s, _)| *s <= i64::from(*slot));
+                // Slots before the first listed day start lie before min_ts's day: none exist.
+                let Some((_, d)) = i.checked_sub(1).and_then(|i| starts.get(i)) else {
+                    continue;
+                };
+                *days.entry(*d).or_default() += i64::from(*n);
+            }
+            out.insert(rid.as_str(), days);
+        }
+        Some(out)
+    }
+}
+
+/// The slot indices `[lo, hi)` of UTC day `day`.
+pub fn day_slots(day: i64) -> (i64, i64) {
+    (day * SLOTS_PER_DAY, (day + 1) * SLOTS_PER_DAY)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bson::doc;
+
+    fn ms(iso: &str) -> i64 {
+        chrono::DateTime::parse_from_rfc3339(iso).unwrap().timestamp_millis()
+    }
+
+    fn table(messages: &[(&str, &str)], watermark: &str) -> Table {
+        let mut t = Table::new(ms(watermark));
+        for (rid, ts) in messages {
+            t.add(&Scanned {
+                ts_ms: ms(ts),
+                sent_in: Some(rid),
+            });
+        }
+        t
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn zone(s: &str) -> ReportZone {
+        ReportZone::parse(s).unwrap()
+    }
+
+    #[test]
+    fn classifies_like_the_raw_match() {
+        let ts = bson::DateTime::from_millis(1_000);
+        let sent = |d: bson::Document| Scanned::of(&d).map(|s| s.sent_in.is_some());
+        assert_eq!(sent(doc! {"ts": ts, "rid": "r"}), Some(true));
+        assert_eq!(sent(doc! {"ts": ts, "rid": "r", "t": "e2e"}), Some(true));
+        assert_eq!(sent(doc! {"ts": ts, "rid": "r", "t": "rm"}), Some(true));
+        assert_eq!(sent(doc! {"ts": ts, "rid": "r", "t": "uj"}), Some(false));
+        assert_eq!(sent(doc! {"ts": ts, "rid": "r", "t": null}), Some(false));
+        assert_eq!(sent(doc! {"ts": ts, "rid": "r", "parent": "m1"}), Some(false));
+        assert_eq!(sent(doc! {"ts": ts, "rid": "r", "parent": null}), Some(false));
+        assert_eq!(sent(doc! {"ts": ts, "rid": 5}), Some(false));
+        assert_eq!(sent(doc! {"ts": "2024-01-01", "rid": "r"}), None);
+        assert_eq!(sent(doc! {"rid": "r"}), None);
+    }
+
+    #[test]
+    fn an_entry_is_eight_bytes() {
+        assert_eq!(std::mem::size_of::<(i32, u32)>(), 8);
+    }
+
+    #[test]
+    fn slots_and_days() {
+        assert_eq!(slot_of(0), Some(0));
+        assert_eq!(slot_of(SLOT_MS - 1), Some(0));
+        assert_eq!(slot_of(-1), Some(-1));
+        assert_eq!(slot_of(i64::MAX), None);
+        assert_eq!(utc_day_of(-1), -1);
+        assert_eq!(day_slots(1), (96, 192));
+        assert_eq!(
+            Table::new(ms("2024-01-01T00:20:00Z")).watermark(),
+            ms("2024-01-01T00:15:00Z")
+        );
+    }
+
+    #[test]
+    fn per_room_sums_whole_slots_below_the_watermark() {
+        let t = table(
+            &[
+                ("a", "2024-01-01T00:00:00Z"),
+                ("a", "2024-01-01T00:14:59.999Z"),
+                ("a", "2024-01-01T23:59:59Z"),
+                ("b", "2024-01-02T00:00:00Z"),
+                ("b", "2023-12-31T23:59:59Z"),
+            ],
+            "2024-01-03T00:00:00Z",
+        );
+        let r = t
+            .per_room(ms("2024-01-01T00:00:00Z"), ms("2024-01-02T00:00:00Z"))
+            .unwrap();
+        assert_eq!(r, HashMap::from([("a", 3)]));
+        let r = t
+            .per_room(ms("2024-01-01T00:15:00Z"), ms("2024-01-03T00:00:00Z"))
+            .unwrap();
+        assert_eq!(r, HashMap::from([("a", 1), ("b", 1)]));
+        // A bound inside a slot that may hold messages: no answer.
+        assert_eq!(t.per_room(ms("2024-01-01T00:05:00Z"), ms("2024-01-02T00:00:00Z")), None);
+        // Off-grid bounds before the first message or after the watermark split nothing.
+        let r = t
+            .per_room(ms("2023-12-31T23:59:58Z"), ms("2024-01-05T00:05:00Z"))
+            .unwrap();
+        assert_eq!(r, HashMap::from([("a", 3), ("b", 2)]));
+        assert_eq!(t.messages_sent(), 5);
+        assert_eq!(t.entries(), 4);
+        // Inverted or empty ranges hold nothing.
+        assert!(t
+            .per_room(ms("2024-01-02T00:00:00Z"), ms("2024-01-01T00:00:00Z"))
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn days_of_half_and_three_quarter_hour_zones() {
+        let t = table(
+            &[
+                ("a", "2024-01-01T18:29:59Z"), // Jan 1 in +05:30 (23:59:59)
+                ("a", "2024-01-01T18:30:00Z"), // Jan 2 00:00 in +05:30
+                ("a", "2024-01-01T18:15:00Z"), // Jan 2 00:00 in Kathmandu (+05:45), Jan 1 23:45 in +05:30
+                ("a", "2024-01-01T18:14:59Z"), // Jan 1 23:59:59 in Kathmandu
+            ],
+            "2024-02-01T00:00:00Z",
+        );
+        let ist = zone("+05:30");
+        let from = ist.start_of_day(day("2024-01-01")).timestamp_millis();
+        let to = ist.start_of_day(day("2024-01-03")).timestamp_millis();
+        let r = t.per_room_day(from, to, ist).unwrap();
+        assert_eq!(r["a"], BTreeMap::from([(day("2024-01-01"), 3), (day("2024-01-02"), 1)]));
+        let ktm = zone("Asia/Kathmandu");
+        let from = ktm.start_of_day(day("2024-01-01")).timestamp_millis();
+        let to = ktm.start_of_day(day("2024-01-03")).timestamp_millis();
+        assert_eq!(from, ms("2023-12-31T18:15:00Z"));
+        let r = t.per_room_day(from, to, ktm).unwrap();
+        assert_eq!(r["a"], BTreeMap::from([(day("2024-01-01"), 1), (day("2024-01-02"), 3)]));
+        // −09:30 (Marquesas) days are on the grid too.
+        let mq = zone("Pacific/Marquesas");
+        let from = mq.start_of_day(day("2024-01-01")).timestamp_millis();
+        assert_eq!(from, ms("2024-01-01T09:30:00Z"));
+        assert!(t.splits_cleanly(from));
+        // +05:17 is off the grid: a day boundary inside the data splits a slot.
+        let odd = zone("+05:17");
+        let from = odd.start_of_day(day("2024-01-01")).timestamp_millis();
+        let to = odd.start_of_day(day("2024-01-03")).timestamp_millis();
+        assert_eq!(t.per_room_day(from, to, odd), None);
+        assert_eq!(t.per_room(from, to), None);
+    }
+
+    #[test]
+    fn days_across_dst_changes() {
+        // Sao Paulo ended DST on 2019-02-17 00:00 (−02:00 → −03:00): Feb 16 lasted 25 hours.
+        let sp = zone("America/Sao_Paulo");
+        let t = table(
+            &[
+                ("r", "2019-02-17T02:30:00Z"), // Feb 16 23:30 (−03:00, the repeated hour)
+                ("r", "2019-02-17T03:00:00Z"), // Feb 17 00:00 −03:00
+                ("r", "2019-02-16T02:00:00Z"), // Feb 16 00:00 −02:00
+                ("r", "2019-02-16T01:59:00Z"), // Feb 15 23:59 −02:00
+            ],
+            "2019-03-01T00:00:00Z",
+        );
+        let from = sp.start_of_day(day("2019-02-15")).timestamp_millis();
+        let to = sp.start_of_day(day("2019-02-18")).timestamp_millis();
+        let r = t.per_room_day(from, to, sp).unwrap();
+        assert_eq!(
+            r["r"],
+            BTreeMap::from([(day("2019-02-15"), 1), (day("2019-02-16"), 2), (day("2019-02-17"), 1)])
+        );
+        // Brazil's DST began at midnight on 2018-11-04: that day started at 01:00 local (03:00Z) and
+        // lasted 23 hours.
+        let t = table(
+            &[
+                ("r", "2018-11-04T02:59:00Z"),
+                ("r", "2018-11-04T03:00:00Z"),
+                ("r", "2018-11-05T01:59:00Z"),
+            ],
+            "2018-12-01T00:00:00Z",
+        );
+        let from = sp.start_of_day(day("2018-11-03")).timestamp_millis();
+        let to = sp.start_of_day(day("2018-11-06")).timestamp_millis();
+        let r = t.per_room_day(from, to, sp).unwrap();
+        assert_eq!(r["r"], BTreeMap::from([(day("2018-11-03"), 1), (day("2018-11-04"), 2)]));
+        // Berlin: a 23-hour day in March, whole slots.
+        let berlin = zone("Europe/Berlin");
+        let start = berlin.start_of_day(day("2024-03-31")).timestamp_millis();
+        let end = berlin.start_of_day(day("2024-04-01")).timestamp_millis();
+        assert_eq!((end - start) / SLOT_MS, 92);
+    }
+
+    #[test]
+    fn a_day_equals_the_sum_of_its_whole_slots_in_every_listed_zone() {
+        // Every slot of Jan 2024 holds one message; a zone's day then holds exactly its length in slots.
+        let mut t = Table::new(ms("2024-02-01T00:00:00Z"));
+        let mut at = ms("2024-01-01T00:00:00Z");
+        while at < ms("2024-02-01T00:00:00Z") {
+            t.add(&Scanned {
+                ts_ms: at,
+                sent_in: Some("r"),
+            });
+            at += SLOT_MS;
+        }
+        for name in [
+            "UTC",
+            "America/Sao_Paulo",
+            "+05:30",
+            "Asia/Kathmandu",
+            "-09:30",
+            "+12:45",
+            "Pacific/Chatham",
+        ] {
+            let z = zone(name);
+            let from = z.start_of_day(day("2024-01-10")).timestamp_millis();
+            let to = z.start_of_day(day("2024-01-12")).timestamp_millis();
+            let r = t.per_room_day(from, to, z).unwrap();
+            assert_eq!(
+                r["r"],
+                BTreeMap::from([(day("2024-01-10"), 96), (day("2024-01-11"), 96)]),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn advance_and_replace_day() {
+        let mut t = table(
+            &[("a", "2024-01-01T10:00:00Z"), ("b", "2024-01-02T10:00:00Z")],
+            "2024-01-03T00:00:00Z",
+        );
+        let delta = table(&[("a", "2024-01-03T00:00:00Z")], "2024-01-03T01:00:00Z");
+        t.advance(delta);
+        assert_eq!(t.watermark(), ms("2024-01-03T01:00:00Z"));
+        assert_eq!(t.messages_sent(), 3);
+        // Day Jan 1 now holds two other messages (one deleted, two imported) and one system message.
+        let mut fresh = table(
+            &[("c", "2024-01-01T05:00:00Z"), ("a", "2024-01-01T06:00:00Z")],
+            "2024-01-03T00:00:00Z",
+        );
+        fresh.add(&Scanned {
+            ts_ms: ms("2024-01-01T07:00:00Z"),
+            sent_in: None,
+        });
+        t.replace_day(utc_day_of(ms("2024-01-01T00:00:00Z")), fresh);
+        assert_eq!(t.watermark(), ms("2024-01-03T01:00:00Z"));
+        assert_eq!(t.messages_sent(), 4);
+        let all = t.per_room(i64::MIN / 2, i64::MAX / 2).unwrap();
+        assert_eq!(all, HashMap::from([("a", 2), ("b", 1), ("c", 1)]));
+        let day1 = utc_day_of(ms("2024-01-01T00:00:00Z"));
+        assert_eq!(t.day_totals().get(&day1), Some(&3));
+        // A pruned day: replaced by nothing, its room entries go.
+        t.replace_day(utc_day_of(ms("2024-01-02T00:00:00Z")), Table::new(0));
+        assert_eq!(t.rooms(), 2);
+        assert_eq!(t.day_totals().len(), 2);
+    }
+}
