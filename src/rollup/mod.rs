@@ -1,14 +1,14 @@
-//! rc-analytics' own rollup of messages sent per room per 15-minute slot (issue #9), kept in memory,
+//! rc-analytics' own rollup of messages sent per room per 15-minute slot (README "Message rollup"), kept in memory,
 //! never written to the database. [`table`] is the pure data structure and its arithmetic; this module
 //! builds it at start-up (one projected scan of `rocketchat_message`, in ranges of `ts`, in the
 //! background) and keeps it fresh every `RCA_ROLLUP_REFRESH_SECS`:
 //!
 //! * the watermark moves forward: the messages of `[W, W')` are read (a small indexed `ts` range) and
 //!   added; the reports themselves read whatever lies after `W` raw, so a new message counts at once;
-//! * the number of messages per UTC day with `ts < W` is read from the `{ts:1}` index alone (a `$match`
+//! * the number of messages per UTC day with `ts < W`, and the sum of their milliseconds since midnight, is read from the `{ts:1}` index alone (a `$match`
 //!   on `ts` and a `$group` on the day of `ts`: a covered plan on MongoDB, no document is fetched; cost:
 //!   one index key per message below the watermark per check) and compared with the table's own
-//!   per-day totals (of every message, sent or not); each day that differs (deleted messages, a pruned
+//!   per-day totals (of every message, sent or not; [`table::DayTotal`]); each day that differs (deleted messages, a pruned
 //!   day, an import with old `ts`, edit-history copies) is scanned again (one UTC day of documents) and
 //!   replaced.
 //!
@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use bson::{doc, Bson, Document};
 use chrono::{NaiveDate, Utc};
 
-use self::table::{Scanned, Table, DAY_MS, SLOT_MS};
+use self::table::{DayTotal, Scanned, Table, DAY_MS, SLOT_MS};
 use crate::metrics::Metrics;
 use crate::params::window::{bson_bound, instant};
 use crate::store::{coll, Store, StoreError};
@@ -186,7 +186,7 @@ impl Rollup {
         Ok(())
     }
 
-    /// Moves the watermark forward and rebuilds each UTC day whose message count differs from the
+    /// Moves the watermark forward and rebuilds each UTC day whose [`table::DayTotal`] differs from the
     /// database's (see the module documentation for what each step costs). Returns the days rebuilt.
     pub(crate) async fn refresh(&self, store: &Store, metrics: &Metrics) -> Result<usize, StoreError> {
         let _busy = self.busy.lock().await;
@@ -217,10 +217,7 @@ impl Rollup {
             self.write(|t| t.replace_day(day, fresh));
         }
         if !differing.is_empty() {
-            log::info!(
-                "rollup: rebuilt {} UTC day(s) whose message count changed",
-                differing.len()
-            );
+            log::info!("rollup: rebuilt {} UTC day(s) whose messages changed", differing.len());
             metrics.rollup_rebuilds("day", differing.len() as u64);
         }
         if let Some((sent, watermark)) = self.read(|t| (t.messages_sent(), t.watermark())) {
@@ -257,31 +254,46 @@ async fn scan_into(store: &Store, table: &mut Table, from: i64, to: i64) -> Resu
         .await
 }
 
-/// Messages per UTC day with `ts < watermark`, from the `{ts:1}` index only (the pipeline reads no other
-/// field, so MongoDB answers it with a covered index scan).
-async fn day_counts(store: &Store, watermark: i64) -> Result<BTreeMap<i64, u64>, StoreError> {
+/// Per UTC day with `ts < watermark`: the messages and the sum of their milliseconds since midnight, from
+/// the `{ts:1}` index only (the pipeline reads no other field, so MongoDB answers it with a covered index
+/// scan). Compared with the table's [`DayTotal`]s, it finds deletions, imports and prunes, and a deletion
+/// and a write on the same day (the sum moves even when the count does not).
+async fn day_counts(store: &Store, watermark: i64) -> Result<BTreeMap<i64, DayTotal>, StoreError> {
     let rows = store
         .aggregate(
             coll::MESSAGES,
             vec![
                 doc! {"$match": {"ts": {"$lt": bson_bound(instant(watermark))}}},
-                doc! {"$group": {"_id": {"$dateToString": {"format": "%Y-%m-%d", "date": "$ts"}}, "n": {"$sum": 1}}},
+                doc! {"$group": {
+                    "_id": {"$dateToString": {"format": "%Y-%m-%d", "date": "$ts"}},
+                    "n": {"$sum": 1},
+                    "ms": {"$sum": {"$mod": [{"$toLong": "$ts"}, DAY_MS]}},
+                }},
             ],
             None,
         )
         .await?;
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    let whole = |b: &Bson| match b {
+        Bson::Int32(n) => u64::try_from(*n).ok(),
+        Bson::Int64(n) => u64::try_from(*n).ok(),
+        Bson::Double(f) => Some(*f as u64),
+        _ => None,
+    };
     Ok(rows
         .iter()
         .filter_map(|r| {
             let day = NaiveDate::parse_from_str(r.get_str("_id").ok()?, "%Y-%m-%d").ok()?;
-            let n = match r.get("n")? {
-                Bson::Int32(n) => u64::try_from(*n).ok()?,
-                Bson::Int64(n) => u64::try_from(*n).ok()?,
-                Bson::Double(f) => *f as u64,
-                _ => return None,
+            let total = DayTotal {
+                messages: whole(r.get("n")?)?,
+                ms_of_day: match r.get("ms")? {
+                    Bson::Int64(n) => *n,
+                    Bson::Int32(n) => i64::from(*n),
+                    Bson::Double(f) => *f as i64,
+                    _ => return None,
+                },
             };
-            Some(((day - epoch).num_days(), n))
+            Some(((day - epoch).num_days(), total))
         })
         .collect())
 }

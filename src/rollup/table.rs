@@ -56,12 +56,22 @@ impl<'a> Scanned<'a> {
     }
 }
 
+/// A UTC day's fingerprint, as the `{ts:1}` index alone can give it: how many messages, and the sum of
+/// their milliseconds since that day's midnight. A message deleted and another written on the same day
+/// between two refreshes change the sum even when the count stays.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DayTotal {
+    pub messages: u64,
+    /// The sum of `ts % DAY_MS` (truncated, as MongoDB's `$mod`: negative before 1970).
+    pub ms_of_day: i64,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Table {
     /// Per room: `(slot, messages sent)`, sorted by slot, no zero counts.
     rooms: HashMap<String, Vec<(i32, u32)>>,
     /// Per UTC day: all messages (any `t`, with or without `parent`) with a date `ts`.
-    day_totals: BTreeMap<i64, u64>,
+    day_totals: BTreeMap<i64, DayTotal>,
     /// The table holds the messages with `ts < watermark` (a slot boundary).
     watermark: i64,
     /// The earliest `ts` ever added (`i64::MAX` when empty): boundaries before it split nothing.
@@ -103,13 +113,15 @@ impl Table {
         !self.overflow
     }
 
-    pub fn day_totals(&self) -> &BTreeMap<i64, u64> {
+    pub fn day_totals(&self) -> &BTreeMap<i64, DayTotal> {
         &self.day_totals
     }
 
     /// Counts one scanned message (the caller scans `ts < watermark` only).
     pub fn add(&mut self, m: &Scanned) {
-        *self.day_totals.entry(utc_day_of(m.ts_ms)).or_default() += 1;
+        let total = self.day_totals.entry(utc_day_of(m.ts_ms)).or_default();
+        total.messages += 1;
+        total.ms_of_day += m.ts_ms % DAY_MS;
         self.min_ts = self.min_ts.min(m.ts_ms);
         let Some(rid) = m.sent_in else { return };
         let Some(slot) = slot_of(m.ts_ms) else {
@@ -161,8 +173,10 @@ impl Table {
         self.min_ts = self.min_ts.min(other.min_ts);
         self.overflow |= other.overflow;
         self.sent += other.sent;
-        for (day, n) in other.day_totals {
-            *self.day_totals.entry(day).or_default() += n;
+        for (day, add) in other.day_totals {
+            let total = self.day_totals.entry(day).or_default();
+            total.messages += add.messages;
+            total.ms_of_day += add.ms_of_day;
         }
         for (rid, add) in other.rooms {
             let series = self.rooms.entry(rid).or_default();
@@ -520,7 +534,15 @@ mod tests {
         let all = t.per_room(i64::MIN / 2, i64::MAX / 2).unwrap();
         assert_eq!(all, HashMap::from([("a", 2), ("b", 1), ("c", 1)]));
         let day1 = utc_day_of(ms("2024-01-01T00:00:00Z"));
-        assert_eq!(t.day_totals().get(&day1), Some(&3));
+        // 05:00, 06:00 and 07:00: three messages, 18 hours of milliseconds since midnight in all.
+        let hour = 3_600_000;
+        assert_eq!(
+            t.day_totals().get(&day1),
+            Some(&DayTotal {
+                messages: 3,
+                ms_of_day: 18 * hour,
+            })
+        );
         // A pruned day: replaced by nothing, its room entries go.
         t.replace_day(utc_day_of(ms("2024-01-02T00:00:00Z")), Table::new(0));
         assert_eq!(t.rooms(), 2);

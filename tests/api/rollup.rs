@@ -1,4 +1,4 @@
-//! The message reports from the rollup (issue #9) against the raw pipeline: two services on one
+//! The message reports from the rollup against the raw pipeline: two services on one
 //! database, one with `RCA_ROLLUP=off` (raw), one with the rollup (its build held until the data is
 //! written); both without a result cache. Their answers must be byte-identical for windows in UTC,
 //! America/Sao_Paulo (across the 2018/2019 DST changes), +05:30, Asia/Kathmandu and an off-grid zone,
@@ -287,4 +287,26 @@ async fn deletions_prunes_and_old_imports_within_one_refresh() {
     p.same(&zones).await;
     p.same(&windows(4, 2)).await;
     assert_eq!(p.refresh().await, 0);
+    // One message deleted and another written on the same day, in another room: the day's count stays,
+    // the sum of its milliseconds moves, and the refresh rebuilds that day.
+    let victim = messages
+        .find_one(doc! {"rid": "c1", "t": {"$exists": false}, "parent": {"$exists": false}})
+        .await
+        .unwrap()
+        .expect("a message of c1");
+    let ts = victim.get_datetime("ts").unwrap().timestamp_millis();
+    messages
+        .delete_one(doc! {"_id": victim.get("_id").unwrap().clone()})
+        .await
+        .unwrap();
+    messages
+        .insert_one(sent("swap1", "d1", ts - ts.rem_euclid(DAY) + DAY - 1, doc! {}))
+        .await
+        .unwrap();
+    assert!(
+        p.differs(&zones[..1]).await,
+        "the rollup answered before seeing the swap"
+    );
+    assert_eq!(p.refresh().await, 1);
+    p.same(&zones).await;
 }
