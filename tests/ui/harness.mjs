@@ -4,9 +4,11 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { Socket, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { chromium } from 'playwright-core';
@@ -33,7 +35,7 @@ export function uriFor(db) {
   return u.toString();
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((ok, fail) => {
     const srv = createServer();
     srv.unref();
@@ -121,3 +123,105 @@ export async function api(base, creds, pathAndQuery) {
 
 /** CSV as Rocket.Chat's client writes it (an independent copy of the rule, for expectations). */
 export const csv = (rows) => rows.map((r) => r.map((c) => `"${String(c).split('"').join('""')}"`).join(';')).join('\n');
+
+/** A stand-in Rocket.Chat on a free loopback port: `/` is a small HTML page, anything else a plain-text 404.
+ * Every request is recorded in `seen` ({method, url, headers}). Resolves with {port, seen, stop}. */
+export async function standInRocketChat() {
+  const seen = [];
+  const server = createHttpServer((req, res) => {
+    seen.push({ method: req.method, url: req.url, headers: req.headers });
+    req.resume();
+    if (req.url === '/') {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end('<!doctype html><html><head><meta charset="utf-8"><title>Rocket.Chat</title><link rel="icon" href="data:,"></head><body>stand-in Rocket.Chat</body></html>');
+    } else {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end('rocketchat: not found');
+    }
+  });
+  await new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', ok);
+  });
+  const stop = () => new Promise((ok) => {
+    server.closeAllConnections();
+    server.close(() => ok());
+  });
+  return { port: server.address().port, seen, stop };
+}
+
+export const NGINX_CONF = resolve(REPO, 'deploy/nginx/rc-analytics.conf');
+const NGINX = '/usr/sbin/nginx';
+
+/** `text` with `from` (which must occur exactly once) replaced by `to`. */
+function substituteOnce(text, from, to, file) {
+  const count = text.split(from).length - 1;
+  if (count !== 1) throw new Error(`${file}: \`${from}\` occurs ${count} times, expected exactly once`);
+  return text.replace(from, () => to);
+}
+
+/** Debian's nginx in the foreground running `conf` (the repository's by default), with the same three
+ * substitutions as tests/api/nginx_proxy.rs: rc-analytics and Rocket.Chat at the given loopback ports, listening
+ * on a free loopback port. Pid, logs and temp files in a temp dir. Resolves with {base, stop, log}; stop() sends
+ * SIGTERM and waits for the exit. */
+export async function startNginx({ rca, rocketchat, conf = NGINX_CONF }) {
+  if (!existsSync(NGINX)) throw new Error(`${NGINX} is missing: run the tests with scripts/test.sh, which installs Debian's nginx`);
+  const listen = await freePort();
+  let text = readFileSync(conf, 'utf8');
+  text = substituteOnce(text, 'server rc-analytics:3100;', `server 127.0.0.1:${rca};`, conf);
+  text = substituteOnce(text, 'server rocketchat:3000;', `server 127.0.0.1:${rocketchat};`, conf);
+  text = substituteOnce(text, 'listen 80;', `listen 127.0.0.1:${listen};`, conf);
+  const dir = mkdtempSync(join(tmpdir(), 'rca-ui-nginx-'));
+  writeFileSync(join(dir, 'rc-analytics.conf'), text);
+  writeFileSync(join(dir, 'nginx.conf'), [
+    'worker_processes 1;', `pid ${dir}/nginx.pid;`, `error_log ${dir}/error.log info;`, 'events { worker_connections 64; }',
+    'http {', `  access_log ${dir}/access.log;`, `  client_body_temp_path ${dir}/body;`, `  proxy_temp_path ${dir}/proxy;`,
+    `  fastcgi_temp_path ${dir}/fastcgi;`, `  uwsgi_temp_path ${dir}/uwsgi;`, `  scgi_temp_path ${dir}/scgi;`,
+    `  include ${dir}/rc-analytics.conf;`, '}', '',
+  ].join('\n'));
+  const child = spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-8000); });
+  const exited = new Promise((ok) => child.once('exit', ok));
+  const log = () => {
+    try {
+      return `${stderr}${readFileSync(join(dir, 'error.log'), 'utf8').slice(-8000)}`;
+    } catch {
+      return stderr;
+    }
+  };
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const base = `http://127.0.0.1:${listen}`;
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      const why = log();
+      await stop();
+      throw new Error(`nginx exited (${child.exitCode}): ${why}`);
+    }
+    const up = await new Promise((ok) => {
+      const s = new Socket();
+      s.once('connect', () => { s.destroy(); ok(true); });
+      s.once('error', () => ok(false));
+      s.connect(listen, '127.0.0.1');
+    });
+    if (up) break;
+    if (Date.now() > deadline) {
+      const why = log();
+      await stop();
+      throw new Error(`nginx did not listen on 127.0.0.1:${listen} in 10 s: ${why}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { base, stop, log };
+}
