@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Programs the tests run, from Debian when missing (CI runs as root on a fresh machine):
-#   nginx   tests/api/nginx_proxy.rs runs deploy/nginx/rc-analytics.conf with it (foreground, loopback, a child of the test)
+#   nginx   tests/api/nginx_proxy.rs and tests/ui/nginx.test.mjs run deploy/nginx/rc-analytics.conf with it (foreground, loopback, a child of the test)
 #   node    tests/api/least_privilege.rs runs deploy/mongo/create-readonly-user.js with it (through a mongosh shim)
 #   chromium, npm   tests/ui/ drives Debian's chromium with npm's playwright-core (installed below by npm ci)
 #   fonts-dejavu-core   text in the browser tests' screenshots
