@@ -76,15 +76,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, auth: web::Data<Authen
 
 /// Every route rc-analytics serves.
 pub fn endpoints() -> Vec<Endpoint> {
-    let ops = |path: &str, summary, register| Endpoint {
-        path: path.into(),
-        family: Family::Operations,
-        summary,
-        permission: None,
-        params: vec![],
-        body: vec![],
-        register,
-    };
+    let ops = |path: &str, summary, register| Endpoint::plain(path, Family::Operations, summary, register);
     let mut all = vec![
         ops("/health", "Liveness: 200 while the process runs (no I/O)", |p| {
             get(p, health)

@@ -89,6 +89,26 @@ pub struct Endpoint {
     pub register: fn(&str) -> Resource,
 }
 
+impl Endpoint {
+    /// A route without permission, parameters or body schema (operations, the page and its redirects).
+    pub(crate) fn plain(
+        path: impl Into<String>,
+        family: Family,
+        summary: &'static str,
+        register: fn(&str) -> Resource,
+    ) -> Self {
+        Self {
+            path: path.into(),
+            family,
+            summary,
+            permission: None,
+            params: vec![],
+            body: vec![],
+            register,
+        }
+    }
+}
+
 /// A GET-only resource: other methods get a JSON 405.
 pub(crate) fn get<F, Args>(path: &str, handler: F) -> Resource
 where

@@ -200,15 +200,7 @@ pub fn kind(path: &str) -> Option<Kind> {
 }
 
 pub(crate) fn endpoints() -> Vec<Endpoint> {
-    let endpoint = |path: String, summary, register| Endpoint {
-        path,
-        family: Family::Dashboard,
-        summary,
-        permission: None,
-        params: vec![],
-        body: vec![],
-        register,
-    };
+    let endpoint = |path: String, summary, register| Endpoint::plain(path, Family::Dashboard, summary, register);
     let mut all = vec![
         endpoint(
             "/".into(),
