@@ -292,7 +292,7 @@ impl Store {
         collection: &str,
         filter: Document,
         projection: Document,
-        mut each: impl FnMut(&Document) + Send,
+        mut each: impl FnMut(&bson::RawDocument) + Send,
     ) -> Result<u64, StoreError> {
         granted([collection], coll::FIND)?;
         let options = FindOptions::builder()
@@ -301,7 +301,8 @@ impl Store {
             .projection(projection)
             .batch_size(10_000)
             .build();
-        let coll = self.db.collection::<Document>(collection);
+        // Raw documents: each is read in place, nothing is allocated per document.
+        let coll = self.db.collection::<bson::RawDocumentBuf>(collection);
         self.bounded(collection, None, async move {
             let mut cursor = coll.find(filter).with_options(options).await?;
             let mut n = 0;

@@ -55,6 +55,13 @@ pub trait Report: 'static {
         format!("{request:?}")
     }
 
+    /// Whether this answer reads data newer than a cached answer would show (the message reports' part
+    /// after the rollup's watermark): it is then computed for every request, never kept (identical
+    /// concurrent requests still share one computation).
+    fn live(_state: &AppState, _request: &Self::Request) -> bool {
+        false
+    }
+
     /// Runs the query and shapes the rows into the body (without `success`).
     fn compute(state: &AppState, request: &Self::Request)
         -> impl Future<Output = Result<Map<String, Value>, ApiError>>;
@@ -135,6 +142,7 @@ async fn handler<R: Report>(
             &state.metrics,
             &label::<R>(),
             R::key(&request),
+            !R::live(&state, &request),
             R::compute(&state, &request),
         )
         .await?;

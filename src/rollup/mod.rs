@@ -13,17 +13,19 @@
 //!   replaced.
 //!
 //! Until the first build completes the reports use the raw pipeline. Room facts (type, name, …) are
-//! never kept here: the reports read them from `rocketchat_room` per answer.
+//! kept apart from the counts, in [`rooms`]: one read of the dashboard rooms after each build and refresh.
 
+pub mod rooms;
 pub mod table;
 
 use std::collections::BTreeMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use bson::{doc, Bson, Document};
 use chrono::{NaiveDate, Utc};
 
+use self::rooms::Rooms;
 use self::table::{DayTotal, Scanned, Table, DAY_MS, SLOT_MS};
 use crate::metrics::Metrics;
 use crate::params::window::{bson_bound, instant};
@@ -51,6 +53,8 @@ pub struct Rollup {
     enabled: bool,
     refresh: Duration,
     table: RwLock<Option<Table>>,
+    /// The dashboard rooms, read after the table's last change (or before it: see [`rooms`]).
+    rooms: RwLock<Option<Arc<Rooms>>>,
     /// One build or refresh at a time (the background loop, and the test seam).
     busy: tokio::sync::Mutex<()>,
     /// Test seam: the build waits for a permit (none when the settings hold it).
@@ -64,6 +68,7 @@ impl Rollup {
             enabled: settings.rollup,
             refresh: settings.rollup_refresh,
             table: RwLock::new(None),
+            rooms: RwLock::new(None),
             busy: tokio::sync::Mutex::new(()),
             #[cfg(feature = "test-seams")]
             gate: tokio::sync::Semaphore::new(usize::from(!settings.rollup_held)),
@@ -78,6 +83,11 @@ impl Rollup {
     pub fn read<R>(&self, f: impl FnOnce(&Table) -> R) -> Option<R> {
         let guard = self.table.read().unwrap_or_else(|e| e.into_inner());
         guard.as_ref().filter(|t| t.usable()).map(f)
+    }
+
+    /// The latest snapshot of the dashboard rooms, once one was read.
+    pub fn rooms(&self) -> Option<Arc<Rooms>> {
+        self.rooms.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     pub fn is_built(&self) -> bool {
@@ -182,8 +192,22 @@ impl Rollup {
         );
         metrics.rollup_messages(table.messages_sent());
         metrics.rollup_lag(lag_seconds(table.watermark()));
+        let generation = table.generation();
         *self.table.write().unwrap_or_else(|e| e.into_inner()) = Some(table);
+        self.read_rooms(store, generation).await;
         Ok(())
+    }
+
+    /// Takes a new snapshot of the dashboard rooms for the table of `generation`; on failure the old
+    /// one stays (its generation then differs, and the reports read unknown rooms from the database).
+    async fn read_rooms(&self, store: &Store, generation: u64) {
+        match Rooms::read(store, generation).await {
+            Ok(rooms) => {
+                log::debug!("rollup: {} dashboard rooms read", rooms.len());
+                *self.rooms.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(rooms));
+            }
+            Err(e) => log::warn!("rollup: reading the rooms failed: {}", crate::store::cause_chain(&e)),
+        }
     }
 
     /// Moves the watermark forward and rebuilds each UTC day whose [`table::DayTotal`] differs from the
@@ -220,9 +244,10 @@ impl Rollup {
             log::info!("rollup: rebuilt {} UTC day(s) whose messages changed", differing.len());
             metrics.rollup_rebuilds("day", differing.len() as u64);
         }
-        if let Some((sent, watermark)) = self.read(|t| (t.messages_sent(), t.watermark())) {
+        if let Some((sent, watermark, generation)) = self.read(|t| (t.messages_sent(), t.watermark(), t.generation())) {
             metrics.rollup_messages(sent);
             metrics.rollup_lag(lag_seconds(watermark));
+            self.read_rooms(store, generation).await;
         }
         Ok(differing.len())
     }

@@ -43,13 +43,14 @@ pub struct Scanned<'a> {
 impl<'a> Scanned<'a> {
     /// Classifies a projected `{ts, rid, t, parent}` document; `None` when `ts` is not a date (the `ts`
     /// range filters of the scan and of the raw pipeline skip those too).
-    pub fn of(doc: &'a bson::Document) -> Option<Self> {
+    pub fn of(doc: &'a bson::RawDocument) -> Option<Self> {
+        use bson::RawBsonRef;
         let ts_ms = doc.get_datetime("ts").ok()?.timestamp_millis();
-        let sent = !doc.contains_key("parent")
+        let sent = matches!(doc.get("parent"), Ok(None))
             && match doc.get("t") {
-                None => true,
-                Some(bson::Bson::String(t)) => t == "e2e" || t == "rm",
-                Some(_) => false,
+                Ok(None) => true,
+                Ok(Some(RawBsonRef::String(t))) => t == "e2e" || t == "rm",
+                _ => false,
             };
         let sent_in = if sent { doc.get_str("rid").ok() } else { None };
         Some(Self { ts_ms, sent_in })
@@ -80,6 +81,8 @@ pub struct Table {
     sent: u64,
     /// A message whose slot does not fit an `i32` was seen: the table cannot answer exactly.
     overflow: bool,
+    /// Counts the changes after the first build ([`Self::advance`], [`Self::replace_day`]).
+    generation: u64,
 }
 
 impl Table {
@@ -107,6 +110,11 @@ impl Table {
     /// (room, slot) entries held.
     pub fn entries(&self) -> usize {
         self.rooms.values().map(Vec::len).sum()
+    }
+
+    /// How many times the table changed since it was built (see [`super::rooms`]).
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     pub fn usable(&self) -> bool {
@@ -149,6 +157,7 @@ impl Table {
     pub fn advance(&mut self, delta: Table) {
         debug_assert!(delta.watermark >= self.watermark);
         self.merge(delta);
+        self.generation += 1;
     }
 
     /// Replaces everything of UTC day `day` with `fresh`, a table of that day's messages (`ts < watermark`).
@@ -166,6 +175,7 @@ impl Table {
         let watermark = self.watermark;
         self.merge(fresh);
         self.watermark = watermark;
+        self.generation += 1;
     }
 
     fn merge(&mut self, other: Table) {
@@ -212,6 +222,11 @@ impl Table {
     /// slot boundary, or at/before the earliest message, or at/after the watermark.
     pub fn splits_cleanly(&self, b: i64) -> bool {
         b.rem_euclid(SLOT_MS) == 0 || b <= self.min_ts || b >= self.watermark
+    }
+
+    /// Whether both bounds of `[from, to)` split cleanly, so that [`Self::per_room`] answers it.
+    pub fn answers(&self, from: i64, to: i64) -> bool {
+        self.slot_range(from, to).is_some()
     }
 
     /// The slot indices `[lo, hi)` holding the table's messages in `[from, to)`, when both bounds split
@@ -332,7 +347,10 @@ mod tests {
     #[test]
     fn classifies_like_the_raw_match() {
         let ts = bson::DateTime::from_millis(1_000);
-        let sent = |d: bson::Document| Scanned::of(&d).map(|s| s.sent_in.is_some());
+        let sent = |d: bson::Document| {
+            let raw = bson::RawDocumentBuf::from_document(&d).unwrap();
+            Scanned::of(&raw).map(|s| s.sent_in.is_some())
+        };
         assert_eq!(sent(doc! {"ts": ts, "rid": "r"}), Some(true));
         assert_eq!(sent(doc! {"ts": ts, "rid": "r", "t": "e2e"}), Some(true));
         assert_eq!(sent(doc! {"ts": ts, "rid": "r", "t": "rm"}), Some(true));

@@ -69,12 +69,14 @@ impl ReportCache {
         }
     }
 
-    /// The body for `key`, computed by `compute` at most once at a time per key. Failures are not kept.
+    /// The body for `key`, computed by `compute` at most once at a time per key, and kept for the TTL when
+    /// `keep`. Failures are not kept.
     pub(crate) async fn get_or_compute<F>(
         &self,
         metrics: &Metrics,
         report: &str,
         key: String,
+        keep: bool,
         compute: F,
     ) -> Result<Cached, ApiError>
     where
@@ -98,7 +100,7 @@ impl ReportCache {
             .await
             .map_err(|e| (*e).clone())?;
         metrics.cache(report, !entry.is_fresh());
-        if !self.keep {
+        if !self.keep || !keep {
             self.cache.invalidate(&key).await;
         }
         Ok(entry.into_value())
@@ -156,7 +158,7 @@ mod tests {
         for i in 0..30 {
             let answer = async { Ok(body(1_000)) };
             cache
-                .get_or_compute(&metrics, "r", format!("{i:02}"), answer)
+                .get_or_compute(&metrics, "r", format!("{i:02}"), true, answer)
                 .await
                 .unwrap();
         }

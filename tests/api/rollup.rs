@@ -199,7 +199,7 @@ async fn answers_while_building_then_from_the_rollup_identically() {
 }
 
 #[tokio::test]
-async fn new_messages_and_room_changes_count_at_once() {
+async fn new_messages_count_at_once_room_changes_within_one_refresh() {
     let p = pair().await;
     build(&p.rolled).await;
     let now = chrono::Utc::now().timestamp_millis();
@@ -221,8 +221,26 @@ async fn new_messages_and_room_changes_count_at_once() {
         res.body,
         r#"{"origins":[{"messages":1,"t":"c"},{"messages":0,"t":"d"},{"messages":0,"t":"p"}],"success":true}"#
     );
-    // A room converted and a room deleted: room facts are read per answer.
+    // A message in a room created after the rollup's snapshot of the rooms: that room is read at once.
     let rooms = p.raw.db.collection::<Document>("rocketchat_room");
+    rooms
+        .insert_one(docs::room("p2", "p", "brand-new", bson::DateTime::from_millis(now)))
+        .await
+        .unwrap();
+    p.raw
+        .insert("rocketchat_message", vec![sent("now2", "p2", now, doc! {})])
+        .await;
+    p.same(&recent).await;
+    let res = p
+        .rolled
+        .get(&format!("{}?{}", PATHS[0], recent[0]), Some(&p.admin))
+        .await;
+    assert_eq!(
+        res.body,
+        r#"{"origins":[{"messages":1,"t":"c"},{"messages":1,"t":"p"},{"messages":0,"t":"d"}],"success":true}"#
+    );
+    // A room converted, a room deleted, a room renamed: the room facts are the rollup's snapshot, taken
+    // again at each refresh.
     rooms
         .update_one(doc! {"_id": "p1"}, doc! {"$set": {"t": "l"}})
         .await
@@ -232,6 +250,11 @@ async fn new_messages_and_room_changes_count_at_once() {
         .update_one(doc! {"_id": "c1"}, doc! {"$set": {"fname": "Renamed"}})
         .await
         .unwrap();
+    assert!(
+        p.differs(&[ALL.to_string()]).await,
+        "the rollup saw the rooms change before its refresh"
+    );
+    assert_eq!(p.refresh().await, 0);
     p.same(&[ALL.to_string()]).await;
     p.same(&windows(3, 1)).await;
     // A message turned into `rm` still counts (DESIGN): nothing to rebuild.
@@ -309,4 +332,42 @@ async fn deletions_prunes_and_old_imports_within_one_refresh() {
     );
     assert_eq!(p.refresh().await, 1);
     p.same(&zones).await;
+}
+
+#[tokio::test]
+async fn with_the_result_cache_a_new_message_still_counts_at_once() {
+    let p = pair().await;
+    let cached = spawn_app_on(p.raw.db.name(), |s| {
+        s.cache_ttl = std::time::Duration::from_secs(300);
+        s.rollup = true;
+    })
+    .await;
+    build(&cached).await;
+    let now = chrono::Utc::now().timestamp_millis();
+    let recent = format!("{}?start={}&end={}", PATHS[0], iso(now - DAY), iso(now + DAY));
+    let past = format!("{}?{ALL}", PATHS[0]);
+    let before = cached.get(&recent, Some(&p.admin)).await;
+    assert_eq!(
+        before.body,
+        r#"{"origins":[{"messages":0,"t":"c"},{"messages":0,"t":"d"},{"messages":0,"t":"p"}],"success":true}"#
+    );
+    let past_before = cached.get(&past, Some(&p.admin)).await;
+    // A window reaching past the watermark is never kept: the new message shows at once.
+    p.raw
+        .insert(
+            "rocketchat_message",
+            vec![
+                sent("now1", "c2", now, doc! {}),
+                sent("old1", "c2", FIRST_MS + DAY, doc! {}),
+            ],
+        )
+        .await;
+    let after = cached.get(&recent, Some(&p.admin)).await;
+    assert_eq!(
+        after.body,
+        r#"{"origins":[{"messages":1,"t":"c"},{"messages":0,"t":"d"},{"messages":0,"t":"p"}],"success":true}"#
+    );
+    // A window below the watermark is kept for the TTL: the import with an old ts shows after it.
+    assert_eq!(cached.get(&past, Some(&p.admin)).await.body, past_before.body);
+    assert_ne!(p.raw.get(&past, Some(&p.admin)).await.body, past_before.body);
 }

@@ -21,7 +21,7 @@ use bson::{doc, Document};
 use serde_json::{json, Map, Value};
 
 use super::period::Periods;
-use super::{join_dashboard_room, list_body, messages_sent_match, rolled, start_end_with, Engagement, START_END_PAGE};
+use super::{join_dashboard_room, list_body, messages_sent_stages, rolled, start_end_with, Engagement, START_END_PAGE};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::params::iso::format_canonical;
@@ -33,8 +33,8 @@ use crate::store::{coll, strings};
 
 pub(crate) struct ChannelsList;
 
-/// The room fields the answer shows.
-const ROOM_FIELDS: [&str; 6] = ["t", "name", "fname", "ts", "_updatedAt", "usernames"];
+/// The room fields the answer shows: all that the rollup's room snapshot keeps.
+use crate::rollup::rooms::ROOM_FIELDS;
 
 impl Report for ChannelsList {
     type Family = Engagement;
@@ -59,6 +59,10 @@ impl Report for ChannelsList {
         format!("{periods:?}")
     }
 
+    fn live(state: &AppState, (periods, _): &Self::Request) -> bool {
+        rolled::live(state, periods.bson_range())
+    }
+
     /// From the rollup when it can answer, else the raw pipeline.
     async fn compute(state: &AppState, (periods, _): &Self::Request) -> Result<Map<String, Value>, ApiError> {
         let ms = bson::DateTime::timestamp_millis;
@@ -81,15 +85,13 @@ impl Report for ChannelsList {
 pub(crate) fn pipeline(periods: &Periods) -> Vec<Document> {
     let (cur_from, cur_to) = periods.current.bson_range();
     let (prev_from, prev_to) = periods.previous.bson_range();
-    let mut stages = vec![
-        // Rocket.Chat's `date ∈ [startOfLastWeek, end]`.
-        doc! {"$match": messages_sent_match(prev_from, cur_to)},
-        doc! {"$group": {
-            "_id": "$rid",
-            "messages": {"$sum": {"$cond": [{"$gte": ["$ts", cur_from]}, 1, 0]}},
-            "lastWeekMessages": {"$sum": {"$cond": [{"$lt": ["$ts", prev_to]}, 1, 0]}},
-        }},
-    ];
+    // Rocket.Chat's `date ∈ [startOfLastWeek, end]`.
+    let mut stages = messages_sent_stages(prev_from, cur_to).to_vec();
+    stages.push(doc! {"$group": {
+        "_id": "$rid",
+        "messages": {"$sum": {"$cond": [{"$gte": ["$ts", cur_from]}, 1, 0]}},
+        "lastWeekMessages": {"$sum": {"$cond": [{"$lt": ["$ts", prev_to]}, 1, 0]}},
+    }});
     stages.extend(join_dashboard_room(&ROOM_FIELDS));
     stages.push(doc! {"$sort": {"messages": -1, "_id": 1}});
     stages

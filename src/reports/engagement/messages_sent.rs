@@ -5,7 +5,7 @@ use bson::{doc, Document};
 use serde_json::{Map, Value};
 
 use super::period::Periods;
-use super::{day_of, join_dashboard_room_type, messages_sent_match, rolled, start_end, Engagement, START_END};
+use super::{day_of, join_dashboard_room_type, messages_sent_stages, rolled, start_end, Engagement, START_END};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::params::zone::ReportZone;
@@ -26,6 +26,10 @@ impl Report for MessagesSent {
 
     async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {
         Ok(Periods::of(&start_end(query, state.settings.timezone)?))
+    }
+
+    fn live(state: &AppState, request: &Self::Request) -> bool {
+        rolled::live(state, request.bson_range())
     }
 
     /// From the rollup when it can answer, else the raw pipeline.
@@ -52,11 +56,11 @@ pub(crate) fn pipeline(periods: &Periods) -> Vec<Document> {
 
 /// [`pipeline`] on the messages of `[from, to)`, days of `zone`.
 pub(crate) fn pipeline_range(from: bson::DateTime, to: bson::DateTime, zone: ReportZone) -> Vec<Document> {
-    let mut stages = vec![
-        doc! {"$match": messages_sent_match(from, to)},
+    let mut stages = messages_sent_stages(from, to).to_vec();
+    stages.extend([
         doc! {"$group": {"_id": {"rid": "$rid", "day": day_of("$ts", zone)}, "n": {"$sum": 1}}},
         doc! {"$group": {"_id": "$_id.rid", "days": {"$push": {"day": "$_id.day", "n": "$n"}}}},
-    ];
+    ]);
     stages.extend(join_dashboard_room_type());
     stages.push(doc! {"$unwind": "$days"});
     stages.push(doc! {"$group": {"_id": "$days.day", "n": {"$sum": "$days.n"}}});
@@ -78,7 +82,7 @@ mod tests {
         let stages = stage_names(&p);
         assert_eq!(
             stages,
-            ["$match", "$group", "$group", "$lookup", "$unwind", "$match", "$unwind", "$group"]
+            ["$match", "$match", "$group", "$group", "$lookup", "$unwind", "$match", "$unwind", "$group"]
         );
         let ts = p[0].get_document("$match").unwrap().get_document("ts").unwrap();
         // Previous period Dec 24 .. Dec 31, current Jan 1 .. Jan 8 (the end is Jan 8 05:29 in +05:30).
@@ -91,7 +95,7 @@ mod tests {
             "2024-01-08T18:30:00Z"
         );
         assert_eq!(
-            p[1],
+            p[2],
             doc! {"$group": {"_id": {"rid": "$rid", "day": {"$dateToString": {"format": "%Y-%m-%d", "date": "$ts", "timezone": "+05:30"}}}, "n": {"$sum": 1}}}
         );
     }

@@ -32,8 +32,7 @@ use crate::registry::{Family, Param, ParamValue};
 
 pub const PREFIX: &str = "/api/v1/engagement-dashboard";
 
-/// The room types the dashboard counts (Rocket.Chat's `getTypesToShowOnDashboard`).
-pub(crate) const DASHBOARD_ROOM_TYPES: [&str; 3] = ["c", "p", "d"];
+pub(crate) use crate::rollup::rooms::DASHBOARD_ROOM_TYPES;
 
 /// `start` and `end`, as every route of the family documents them (with the `tz` and `format`
 /// extensions).
@@ -193,22 +192,26 @@ pub(crate) fn midnight_iso(day: NaiveDate, zone: ReportZone) -> String {
     format_canonical(zone.start_of_day(day).timestamp_millis())
 }
 
-/// `$match` for "messages sent" in `[from, to)`: written by people or bots (`t` absent, or `e2e`/`rm`),
-/// never edit-history copies (`parent`). Thread replies count. The `ts` range leads, for the `{ts:1}` index.
-pub(crate) fn messages_sent_match(from: bson::DateTime, to: bson::DateTime) -> Document {
-    doc! {
-        "ts": {"$gte": from, "$lt": to},
-        "$or": [{"t": {"$exists": false}}, {"t": {"$in": ["e2e", "rm"]}}],
-        "parent": {"$exists": false},
-    }
+/// The `$match` stages of "messages sent" in `[from, to)`: written by people or bots (`t` absent, or
+/// `e2e`/`rm`), never edit-history copies (`parent`). Thread replies count. The `ts` range is a stage of its
+/// own, first: MongoDB coalesces adjacent `$match` stages and uses the `{ts:1}` index either way, while
+/// SecantusDB 0.7.0b3 scans the whole collection when a top-level `$or` stands beside the range in one
+/// `$match` (measured on 100,000 messages: 2,054 ms against 1.2 ms for the same answer).
+pub(crate) fn messages_sent_stages(from: bson::DateTime, to: bson::DateTime) -> [Document; 2] {
+    [
+        doc! {"$match": {"ts": {"$gte": from, "$lt": to}}},
+        doc! {"$match": {
+            "$or": [{"t": {"$exists": false}}, {"t": {"$in": ["e2e", "rm"]}}],
+            "parent": {"$exists": false},
+        }},
+    ]
 }
 
 /// Messages sent in `[from, to)` counted per room: rows `{_id: rid, messages}` (before any join).
 pub(crate) fn messages_per_room(from: bson::DateTime, to: bson::DateTime) -> Vec<Document> {
-    vec![
-        doc! {"$match": messages_sent_match(from, to)},
-        doc! {"$group": {"_id": "$rid", "messages": {"$sum": 1}}},
-    ]
+    let mut stages = messages_sent_stages(from, to).to_vec();
+    stages.push(doc! {"$group": {"_id": "$rid", "messages": {"$sum": 1}}});
+    stages
 }
 
 /// Stages that join each group's `_id` (a room id) to its room's type and keep dashboard types only.
@@ -235,4 +238,24 @@ pub(crate) fn join_dashboard_room(fields: &[&str]) -> Vec<Document> {
         doc! {"$unwind": "$room"},
         doc! {"$match": {"room.t": {"$in": DASHBOARD_ROOM_TYPES.to_vec()}}},
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_sent_reads_the_ts_range_in_a_stage_of_its_own() {
+        let (a, b) = (bson::DateTime::from_millis(1_000), bson::DateTime::from_millis(2_000));
+        assert_eq!(
+            messages_sent_stages(a, b),
+            [
+                doc! {"$match": {"ts": {"$gte": a, "$lt": b}}},
+                doc! {"$match": {
+                    "$or": [{"t": {"$exists": false}}, {"t": {"$in": ["e2e", "rm"]}}],
+                    "parent": {"$exists": false},
+                }},
+            ]
+        );
+    }
 }

@@ -3,16 +3,18 @@
 //! message counts as soon as it is saved), joined to the current rooms read from `rocketchat_room` (few
 //! documents: the rooms with messages in the window). Each function gives the same rows as the report's
 //! raw pipeline, or `None` when the rollup cannot answer (not built yet, or a day boundary of the request
-//! zone splits a 15-minute slot: `tz=+05:17`), and the report then runs its raw pipeline.
+//! zone splits a 15-minute slot: `tz=+05:17`), and the report then runs its raw pipeline. Rooms come from
+//! the rollup's snapshot ([`crate::rollup::rooms`]); only rooms it cannot vouch for are read.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use bson::{doc, Bson, DateTime, Document};
 
-use super::{messages_per_room, messages_sent_match, DASHBOARD_ROOM_TYPES};
+use super::{messages_per_room, messages_sent_stages};
 use crate::error::ApiError;
 use crate::params::zone::ReportZone;
 use crate::reports::count_of;
+use crate::rollup::rooms::dashboard_rooms;
 use crate::state::AppState;
 use crate::store::coll;
 
@@ -29,8 +31,26 @@ fn date(ms: i64) -> DateTime {
     DateTime::from_millis(ms)
 }
 
-/// Messages sent per room from the table for each `[from, to)` of `ranges`, and the watermark.
-fn per_room(state: &AppState, ranges: &[(i64, i64)]) -> Option<(Vec<Counts>, i64)> {
+/// What the table answered: its watermark and generation.
+#[derive(Clone, Copy)]
+struct Read {
+    watermark: i64,
+    generation: u64,
+}
+
+/// Whether the rollup answers `[from, to)` with a raw part after its watermark. Such an answer is computed
+/// for every request, never kept in the result cache, so that a message counts as soon as it is saved
+/// (Rocket.Chat's own rollup is written as each message is saved).
+pub(crate) fn live(state: &AppState, (from, to): (DateTime, DateTime)) -> bool {
+    let (from, to) = (from.timestamp_millis(), to.timestamp_millis());
+    state
+        .rollup
+        .read(|t| to > t.watermark() && t.answers(from, to))
+        .unwrap_or(false)
+}
+
+/// Messages sent per room from the table for each `[from, to)` of `ranges`.
+fn per_room(state: &AppState, ranges: &[(i64, i64)]) -> Option<(Vec<Counts>, Read)> {
     state
         .rollup
         .read(|t| {
@@ -38,9 +58,18 @@ fn per_room(state: &AppState, ranges: &[(i64, i64)]) -> Option<(Vec<Counts>, i64
                 .iter()
                 .map(|(a, b)| t.per_room(*a, *b).map(owned))
                 .collect::<Option<Vec<_>>>()?;
-            Some((counts, t.watermark()))
+            Some((counts, Read::of(t)))
         })
         .flatten()
+}
+
+impl Read {
+    fn of(t: &crate::rollup::table::Table) -> Self {
+        Self {
+            watermark: t.watermark(),
+            generation: t.generation(),
+        }
+    }
 }
 
 /// The raw rows of `[max(from, watermark), to)`, none when that range is empty.
@@ -70,16 +99,45 @@ fn add_rows(counts: &mut Counts, rows: &[Document], key: &str) {
 }
 
 /// The current rooms of dashboard types among `rids`: `_id` → `{fields}` (as the raw pipeline's `room`).
+/// From the rollup's snapshot; read from `rocketchat_room` are only the rooms it lacks that may exist: all
+/// of them while no snapshot of the table's generation `read` exists, else those of the raw `tail` rows
+/// (a room newer than the snapshot). A table room missing from a snapshot of its generation is deleted or
+/// not a dashboard room (see [`crate::rollup::rooms`]).
 async fn rooms<'a>(
     state: &AppState,
+    read: Read,
     rids: impl Iterator<Item = &'a String>,
+    tail: &[Document],
     fields: &[&str],
 ) -> Result<HashMap<String, Document>, ApiError> {
-    let rids: Vec<&String> = rids.collect();
+    let snapshot = state.rollup.rooms();
+    let current = snapshot.as_deref().filter(|s| s.generation() == read.generation);
+    let in_tail: HashSet<&str> = tail.iter().filter_map(|r| r.get_str("_id").ok()).collect();
+    let mut found = HashMap::new();
+    let mut unknown = Vec::new();
+    for rid in rids {
+        match snapshot.as_deref().and_then(|s| s.get(rid, fields)) {
+            Some(room) => {
+                found.insert(rid.clone(), room);
+            }
+            None if current.is_some() && !in_tail.contains(rid.as_str()) => {}
+            None => unknown.push(rid),
+        }
+    }
+    found.extend(read_rooms(state, unknown, fields).await?);
+    Ok(found)
+}
+
+/// The dashboard rooms among `rids`, read from `rocketchat_room`.
+async fn read_rooms(
+    state: &AppState,
+    rids: Vec<&String>,
+    fields: &[&str],
+) -> Result<HashMap<String, Document>, ApiError> {
     if rids.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut filter = doc! {"t": {"$in": DASHBOARD_ROOM_TYPES.to_vec()}};
+    let mut filter = dashboard_rooms();
     if rids.len() <= MAX_IDS {
         filter.insert(
             "_id",
@@ -112,13 +170,13 @@ async fn rooms<'a>(
 
 /// `messages/origin`: rows `{_id: t, messages}`.
 pub(crate) async fn origin(state: &AppState, from: i64, to: i64) -> Result<Option<Vec<Document>>, ApiError> {
-    let Some((mut counts, watermark)) = per_room(state, &[(from, to)]) else {
+    let Some((mut counts, read)) = per_room(state, &[(from, to)]) else {
         return Ok(None);
     };
     let mut counts = counts.remove(0);
-    let rows = tail(state, from, to, watermark, messages_per_room).await?;
+    let rows = tail(state, from, to, read.watermark, messages_per_room).await?;
     add_rows(&mut counts, &rows, "messages");
-    let rooms = rooms(state, counts.keys(), &["t"]).await?;
+    let rooms = rooms(state, read, counts.keys(), &rows, &["t"]).await?;
     let mut per_type: BTreeMap<String, i64> = BTreeMap::new();
     for (rid, n) in &counts {
         if let Some(t) = rooms.get(rid).and_then(|r| r.get_str("t").ok()) {
@@ -141,13 +199,13 @@ pub(crate) async fn top(
     fields: &[&str],
     limit: usize,
 ) -> Result<Option<Vec<Document>>, ApiError> {
-    let Some((mut counts, watermark)) = per_room(state, &[(from, to)]) else {
+    let Some((mut counts, read)) = per_room(state, &[(from, to)]) else {
         return Ok(None);
     };
     let mut counts = counts.remove(0);
-    let rows = tail(state, from, to, watermark, messages_per_room).await?;
+    let rows = tail(state, from, to, read.watermark, messages_per_room).await?;
     add_rows(&mut counts, &rows, "messages");
-    let mut rooms = rooms(state, counts.keys(), fields).await?;
+    let mut rooms = rooms(state, read, counts.keys(), &rows, fields).await?;
     let mut ranked: Vec<(String, i64)> = counts.into_iter().filter(|(rid, _)| rooms.contains_key(rid)).collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     ranked.truncate(limit);
@@ -173,26 +231,25 @@ pub(crate) async fn channels(
     fields: &[&str],
 ) -> Result<Option<Vec<Document>>, ApiError> {
     let ranges = [(from, to), (from.max(current_from), to), (from, to.min(previous_to))];
-    let Some((counts, watermark)) = per_room(state, &ranges) else {
+    let Some((counts, read)) = per_room(state, &ranges) else {
         return Ok(None);
     };
     let [mut all, mut current, mut previous]: [Counts; 3] = counts.try_into().expect("three ranges");
-    let rows = tail(state, from, to, watermark, |a, b| {
-        vec![
-            doc! {"$match": messages_sent_match(a, b)},
-            doc! {"$group": {
-                "_id": "$rid",
-                "messages": {"$sum": {"$cond": [{"$gte": ["$ts", date(current_from)]}, 1, 0]}},
-                "lastWeekMessages": {"$sum": {"$cond": [{"$lt": ["$ts", date(previous_to)]}, 1, 0]}},
-                "all": {"$sum": 1},
-            }},
-        ]
+    let rows = tail(state, from, to, read.watermark, |a, b| {
+        let mut stages = messages_sent_stages(a, b).to_vec();
+        stages.push(doc! {"$group": {
+            "_id": "$rid",
+            "messages": {"$sum": {"$cond": [{"$gte": ["$ts", date(current_from)]}, 1, 0]}},
+            "lastWeekMessages": {"$sum": {"$cond": [{"$lt": ["$ts", date(previous_to)]}, 1, 0]}},
+            "all": {"$sum": 1},
+        }});
+        stages
     })
     .await?;
     add_rows(&mut all, &rows, "all");
     add_rows(&mut current, &rows, "messages");
     add_rows(&mut previous, &rows, "lastWeekMessages");
-    let mut rooms = rooms(state, all.keys(), fields).await?;
+    let mut rooms = rooms(state, read, all.keys(), &rows, fields).await?;
     let mut listed: Vec<(String, i64, i64)> = all
         .keys()
         .filter(|rid| rooms.contains_key(*rid))
@@ -222,7 +279,7 @@ pub(crate) async fn per_day(
     raw: impl FnOnce(DateTime, DateTime) -> Vec<Document>,
 ) -> Result<Option<Vec<Document>>, ApiError> {
     type Days = HashMap<String, BTreeMap<chrono::NaiveDate, i64>>;
-    let Some((rolled, watermark)) = state
+    let Some((rolled, read)) = state
         .rollup
         .read(|t| {
             let days: Days = t
@@ -230,15 +287,16 @@ pub(crate) async fn per_day(
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect();
-            Some((days, t.watermark()))
+            Some((days, Read::of(t)))
         })
         .flatten()
     else {
         return Ok(None);
     };
     // The raw part is the report's own pipeline (rooms joined, grouped per day) on the later range.
-    let rows = tail(state, from, to, watermark, raw).await?;
-    let rooms = rooms(state, rolled.keys(), &["t"]).await?;
+    let rows = tail(state, from, to, read.watermark, raw).await?;
+    // Those rows are per day, their rooms already joined: no room of theirs to read.
+    let rooms = rooms(state, read, rolled.keys(), &[], &["t"]).await?;
     let mut per_day: BTreeMap<String, i64> = BTreeMap::new();
     for (rid, days) in &rolled {
         if rooms.contains_key(rid) {

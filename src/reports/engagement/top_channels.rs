@@ -36,6 +36,10 @@ impl Report for TopChannels {
         start_end_window(query, state.settings.timezone)
     }
 
+    fn live(state: &AppState, request: &Self::Request) -> bool {
+        rolled::live(state, request.bson_range())
+    }
+
     /// From the rollup when it can answer, else the raw pipeline.
     async fn compute(state: &AppState, request: &Self::Request) -> Result<Map<String, Value>, ApiError> {
         let (from, to) = request.bson_range();
@@ -90,10 +94,17 @@ mod tests {
         let stages = stage_names(&p);
         assert_eq!(
             stages,
-            ["$match", "$group", "$lookup", "$unwind", "$match", "$sort", "$limit"]
+            ["$match", "$match", "$group", "$lookup", "$unwind", "$match", "$sort", "$limit"]
         );
-        assert_eq!(p[5], doc! {"$sort": {"messages": -1, "_id": 1}});
-        assert_eq!(p[6], doc! {"$limit": 5_i64});
+        assert_eq!(p[6], doc! {"$sort": {"messages": -1, "_id": 1}});
+        assert_eq!(p[7], doc! {"$limit": 5_i64});
+    }
+
+    #[test]
+    fn the_room_snapshot_keeps_every_field_shown() {
+        assert!(ROOM_FIELDS
+            .iter()
+            .all(|f| crate::rollup::rooms::ROOM_FIELDS.contains(f)));
     }
 
     #[test]

@@ -1,0 +1,105 @@
+//! Room facts for the message reports: the dashboard rooms (`t` ∈ c, p, d) of `rocketchat_room` with the
+//! fields those reports show, read whole by the rollup after each build and refresh (one projected read
+//! of the dashboard rooms through the `{t:1, ts:1}` index: one document per room, every
+//! `RCA_ROLLUP_REFRESH_SECS`). Kept apart from the counts, so a room renamed, converted or deleted is
+//! right again at the next refresh without recounting a message.
+//!
+//! A snapshot is taken after the table it goes with: every message the table holds was read before the
+//! snapshot, so its room existed then. A room of the table missing from a snapshot of the same
+//! [`Table::generation`](super::table::Table::generation) is therefore deleted or not a dashboard room; a
+//! room of the raw tail (messages after the watermark) may be newer than the snapshot and is read from the
+//! database when the snapshot lacks it.
+//!
+//! Memory: per dashboard room its id and the BSON bytes of its projected fields (~100–200 bytes for a
+//! channel, more for a DM with many `usernames`).
+
+use std::collections::HashMap;
+
+use bson::{doc, Document, RawDocumentBuf};
+
+use crate::store::{coll, Store, StoreError};
+
+/// The room types the engagement dashboard counts (Rocket.Chat's `getTypesToShowOnDashboard`): public,
+/// private, direct.
+pub const DASHBOARD_ROOM_TYPES: [&str; 3] = ["c", "p", "d"];
+/// Every room field a message report shows (each report asks for a part of them).
+pub const ROOM_FIELDS: [&str; 6] = ["t", "name", "fname", "ts", "_updatedAt", "usernames"];
+
+/// The filter of the dashboard rooms (the `{t:1, ts:1}` index serves it).
+pub fn dashboard_rooms() -> Document {
+    doc! {"t": {"$in": DASHBOARD_ROOM_TYPES.to_vec()}}
+}
+
+/// One read of the dashboard rooms, for the table of one generation.
+#[derive(Debug, Default)]
+pub struct Rooms {
+    generation: u64,
+    facts: HashMap<String, RawDocumentBuf>,
+}
+
+impl Rooms {
+    /// Reads every dashboard room's [`ROOM_FIELDS`].
+    pub(crate) async fn read(store: &Store, generation: u64) -> Result<Self, StoreError> {
+        let mut projection = doc! {"_id": 1};
+        for f in ROOM_FIELDS {
+            projection.insert(f, 1);
+        }
+        let mut facts = HashMap::new();
+        store
+            .scan(coll::ROOMS, dashboard_rooms(), projection, |room| {
+                if let Ok(id) = room.get_str("_id") {
+                    facts.insert(id.to_string(), room.to_raw_document_buf());
+                }
+            })
+            .await?;
+        Ok(Self { generation, facts })
+    }
+
+    /// The table generation this snapshot was taken after.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    pub fn len(&self) -> usize {
+        self.facts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.facts.is_empty()
+    }
+
+    /// The room's `fields` (a part of [`ROOM_FIELDS`]) in the stored order, as a `$project` of them
+    /// gives; `None` for a room not in the snapshot.
+    pub fn get(&self, rid: &str, fields: &[&str]) -> Option<Document> {
+        let raw = self.facts.get(rid)?;
+        let mut out = Document::new();
+        for (key, value) in raw.iter().flatten() {
+            if fields.contains(&key) {
+                out.insert(key, bson::Bson::try_from(value).ok()?);
+            }
+        }
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_projects_in_stored_order() {
+        let room =
+            doc! {"_id": "r1", "usernames": ["a", "b"], "t": "d", "ts": bson::DateTime::from_millis(5), "name": null};
+        let rooms = Rooms {
+            generation: 3,
+            facts: HashMap::from([("r1".to_string(), RawDocumentBuf::from_document(&room).unwrap())]),
+        };
+        assert_eq!(rooms.get("r1", &["t"]), Some(doc! {"t": "d"}));
+        assert_eq!(
+            rooms.get("r1", &["t", "name", "usernames"]),
+            Some(doc! {"usernames": ["a", "b"], "t": "d", "name": null})
+        );
+        assert_eq!(rooms.get("r2", &["t"]), None);
+        assert_eq!((rooms.generation(), rooms.len()), (3, 1));
+    }
+}
