@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
-# Benchmark: prints figures, asserts nothing. Seeds BENCH_MESSAGES demo messages into a fresh in-memory
-# SecantusDB, runs rc-analytics (release build unless BENCH_PROFILE=dev), and prints for every report route
-# the cold latency (first request: computed), the warm latency (median of BENCH_WARM cached requests) and
-# the answer's size; for the message reports, beside it, the database's cheapest equivalent (the bare
-# indexed count of the same ts window) and the ratio cold / bare count; then /health's latency, the
-# rollup's build time and the service's peak resident memory.
-#   BENCH_MESSAGES  messages to seed (default 200000)
-#   BENCH_WARM      cached requests per route (default 20)
+# Benchmark: prints figures side by side in one run, asserts nothing. Seeds BENCH_MESSAGES demo messages over
+# BENCH_DAYS days into a fresh in-memory SecantusDB, starts rc-analytics (release build unless
+# BENCH_PROFILE=dev), and prints:
+#   1. the rollup's build (messages/s) against a bare projected scan of rocketchat_message through the
+#      driver (scripts/bench_db.py), as a ratio;
+#   2. for 7, 30 and 365-day windows ending today and each message report, interleaved round by round: the
+#      bare count of the report's ts range, the report's raw pipeline run directly through the driver
+#      (`rc-analytics pipeline`), and the service answering it (from the rollup: these windows reach past
+#      its watermark, so they are computed for every request, never cached); medians and ratios;
+#   3. cached answers per second against /health's, under the same wrk load;
+#   4. every other report route once cold and cached; the service's peak and current resident memory.
+#   BENCH_SERVER    rust (default when secantusd-rs is installed: scripts/testdb.sh install-rust) or python
+#   BENCH_MESSAGES  messages to seed (default 1000000 on the Rust server, 200000 on the Python one)
+#   BENCH_DAYS      days the messages cover (default 365)
+#   BENCH_ROUNDS    rounds of section 2 (default 3)
 #   BENCH_DB_PORT   database port (default 27031)
 #   BENCH_PROFILE   release (default) or dev
-# SecantusDB's Python server is the stand-in database here: absolute figures are far slower than MongoDB's;
-# compare runs with each other.
+# Absolute figures depend on the machine and the stand-in database (SecantusDB, not MongoDB); read the
+# ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-messages=${BENCH_MESSAGES:-200000}
-warm=${BENCH_WARM:-20}
+export RCA_TESTDB_SERVER=${BENCH_SERVER:-$(scripts/testdb.sh has-rust && echo rust || echo python)}
+[ "$RCA_TESTDB_SERVER" = rust ] && default_messages=1000000 || default_messages=200000
+messages=${BENCH_MESSAGES:-$default_messages}
+days=${BENCH_DAYS:-365}
+rounds=${BENCH_ROUNDS:-3}
 port=${BENCH_DB_PORT:-27031}
 profile=${BENCH_PROFILE:-release}
 bind=127.0.0.1:3131
@@ -37,74 +47,95 @@ else cargo build --bin rc-analytics; bin=target/debug/rc-analytics; fi
 
 scripts/testdb.sh start "$port" >/dev/null
 mongo_url="mongodb://127.0.0.1:$port/rocketchat?directConnection=true"
+echo "database: SecantusDB's $RCA_TESTDB_SERVER server on 127.0.0.1:$port; rc-analytics $profile build"
 started=$(date +%s.%N)
-"$bin" seed --json --mongo-url "$mongo_url" --messages "$messages" --force >"$dir/seed.json"
-printf 'seeded %s messages in %.1f s\n' "$messages" "$(echo "$(date +%s.%N) - $started" | bc)"
-# The seed's JSON: the admin's id and token, then every example request (one per report route).
-mapfile -t seeded < <(python3 - "$dir/seed.json" <<'PY'
+"$bin" seed --json --mongo-url "$mongo_url" --messages "$messages" --days "$days" --force >"$dir/seed.json"
+printf 'seeded %s messages over %s days in %.1f s\n' "$messages" "$days" "$(echo "$(date +%s.%N) - $started" | bc)"
+read -r uid tok < <(python3 -c '
 import json, sys
-seed = json.load(open(sys.argv[1]))
-admin = next(c for c in seed["credentials"] if c["role"] == "admin")
-print(admin["userId"])
-print(admin["token"])
-for r in dict.fromkeys(seed["requests"]):  # each once
-    print(r)
-PY
-)
-[ "${#seeded[@]}" -gt 2 ] || { echo "bench: $dir/seed.json lacks the admin or the requests" >&2; exit 1; }
-uid=${seeded[0]}
-tok=${seeded[1]}
+admin = next(c for c in json.load(open(sys.argv[1]))["credentials"] if c["role"] == "admin")
+print(admin["userId"], admin["token"])' "$dir/seed.json")
 
-MONGO_URL="$mongo_url" RCA_BIND="$bind" RCA_QUERY_TIMEOUT_MS=300000 RCA_CONNECT_TIMEOUT_MS=120000 \
-  RUST_LOG=warn "$bin" >"$dir/service.log" 2>&1 &
+db() { .venv/bin/python scripts/bench_db.py "$@"; }
+ms() { printf '%.1f' "$1"; }
+ratio() { printf '%.3f' "$(echo "$1 / $2" | bc -l)"; }
+median() { sort -n | sed -n "$(((rounds + 1) / 2))p"; }
+
+# 1. The rollup's build against a bare projected scan.
+read -r scan_ms scanned < <(db scan "$mongo_url")
+MONGO_URL="$mongo_url" RCA_BIND="$bind" RCA_QUERY_TIMEOUT_MS=600000 RCA_CONNECT_TIMEOUT_MS=120000 \
+  RUST_LOG=info "$bin" >"$dir/service.log" 2>&1 &
 service_pid=$!
 for _ in $(seq 1 60); do curl -sf "http://$bind/ready" >/dev/null 2>&1 && break; sleep 0.5; done
-# The message reports answer from the rollup once it is built: wait for it (rca_rollup_state 2), so that
-# the cold figures below are the rollup's and not the raw path competing with the build's scan.
-started=$(date +%s.%N)
-for _ in $(seq 1 600); do
-  curl -s "http://$bind/metrics" | grep -q '^rca_rollup_state 2' && break
+for _ in $(seq 1 2400); do
+  grep -q 'rollup: built in' "$dir/service.log" && break
   sleep 0.5
 done
-printf 'rollup built in %.1f s (%s)\n' "$(echo "$(date +%s.%N) - $started" | bc)" \
-  "$(curl -s "http://$bind/metrics" | grep -E '^rca_rollup_(state|messages) ' | tr '\n' ' ')"
+built=$(grep -o 'rollup: built in [0-9.]* s: [0-9]* messages scanned ([0-9]*/s)' "$dir/service.log" || true)
+[ -n "$built" ] || { echo "bench: the rollup was not built; $dir/service.log:" >&2; tail "$dir/service.log" >&2; exit 1; }
+build_rate=$(echo "$built" | sed -E 's/.*\(([0-9]+)\/s\)/\1/')
+scan_rate=$(echo "$scanned * 1000 / $scan_ms" | bc)
+printf '\n1. build: %s\n   bare projected scan: %s documents in %s ms (%s/s)\n   build rate / scan rate: %s\n' \
+  "${built#rollup: }" "$scanned" "$(ms "$scan_ms")" "$scan_rate" "$(ratio "$build_rate" "$scan_rate")"
 
-# The database's cheapest equivalent of a message report: the bare indexed count of the same ts window.
-bare_count_ms() {
-  .venv/bin/python - "$mongo_url" "$1" <<'PY'
-import sys, time, urllib.parse, datetime
-from pymongo import MongoClient
-url, request = sys.argv[1], sys.argv[2]
-q = urllib.parse.parse_qs(urllib.parse.urlparse(request).query)
-iso = lambda s: datetime.datetime.fromisoformat(s.replace("Z", "+00:00"))
-messages = MongoClient(url)["rocketchat"]["rocketchat_message"]
-t = time.perf_counter()
-messages.count_documents({"ts": {"$gte": iso(q["start"][0]), "$lt": iso(q["end"][0])}})
-print(f"{(time.perf_counter() - t) * 1000:.1f}")
-PY
-}
-
-printf '\n%-70s %10s %10s %8s %12s %8s\n' "route (last 7 days of data)" "cold ms" "warm ms" "bytes" "bare count" "ratio"
+# 2. The message reports, interleaved: bare count, raw pipeline direct, service.
 get() { curl -s -o "$dir/body" -w '%{time_total} %{http_code}\n' -H "X-User-Id: $uid" -H "X-Auth-Token: $tok" "$1"; }
-for request in "${seeded[@]:2}"; do
-  url="http://$bind$request"
-  read -r cold code < <(get "$url")
-  times=()
-  for _ in $(seq 1 "$warm"); do read -r t _ < <(get "$url"); times+=("$t"); done
-  median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((warm + 1) / 2))p")
-  route=${request%%\?*}
-  cold_ms=$(echo "$cold * 1000" | bc)
-  bare=- ratio=-
-  case "$route" in
-    */messages/*|*/channels/list)
-      bare=$(bare_count_ms "$request")
-      ratio=$(printf '%.2f' "$(echo "$cold_ms / $bare" | bc -l)") ;;
-  esac
-  printf '%-70s %10.1f %10.2f %8s %12s %8s%s\n' "$route" "$cold_ms" "$(echo "$median * 1000" | bc)" \
-    "$(wc -c <"$dir/body")" "$bare" "$ratio" "$([ "$code" = 200 ] || echo " (HTTP $code)")"
+today=$(date -u +%F)
+routes=(messages/origin messages/messages-sent messages/top-five-popular-channels channels/list)
+printf '\n2. %-44s %10s %10s %10s %12s %12s\n' "message report (medians of $rounds rounds)" "count ms" "direct ms" \
+  "service ms" "direct/count" "service/count"
+declare -A service_7 service_365
+for window in 7 30 365; do
+  start=$(date -u -d "$today - $((window - 1)) days" +%F)
+  for route in "${routes[@]}"; do
+    request="/api/v1/engagement-dashboard/$route?start=${start}T00:00:00.000Z&end=${today}T23:59:59.999Z"
+    "$bin" pipeline "$request" >"$dir/pipeline.json"
+    counts=() directs=() services=()
+    for _ in $(seq 1 "$rounds"); do
+      read -r t _ < <(db count "$mongo_url" "$(cat "$dir/pipeline.json")"); counts+=("$t")
+      read -r t _ < <(db run "$mongo_url" "$(cat "$dir/pipeline.json")"); directs+=("$t")
+      read -r t code < <(get "http://$bind$request")
+      [ "$code" = 200 ] || { echo "bench: HTTP $code for $request: $(cat "$dir/body")" >&2; exit 1; }
+      services+=("$(echo "$t * 1000" | bc)")
+    done
+    c=$(printf '%s\n' "${counts[@]}" | median)
+    d=$(printf '%s\n' "${directs[@]}" | median)
+    s=$(printf '%s\n' "${services[@]}" | median)
+    [ "$window" = 7 ] && service_7[$route]=$s
+    [ "$window" = 365 ] && service_365[$route]=$s
+    printf '   %-44s %10s %10s %10s %12s %12s\n' "$window days: $route" "$(ms "$c")" "$(ms "$d")" "$(ms "$s")" \
+      "$(ratio "$d" "$c")" "$(ratio "$s" "$c")"
+  done
 done
-health=()
-for _ in $(seq 1 "$warm"); do health+=("$(curl -s -o /dev/null -w '%{time_total}' "http://$bind/health")"); done
-printf '/health median: %.2f ms (compare the warm figures above with it)\n' \
-  "$(echo "$(printf '%s\n' "${health[@]}" | sort -n | sed -n "$(((warm + 1) / 2))p") * 1000" | bc)"
-printf '\npeak resident memory of rc-analytics: %s\n' "$(grep VmHWM /proc/$service_pid/status | awk '{print $2, $3}')"
+for route in "${routes[@]}"; do
+  printf '   service 365 days / 7 days, %s: %s\n' "$route" "$(ratio "${service_365[$route]}" "${service_7[$route]}")"
+done
+
+# 3. Cached answers against /health under the same load (a window below the watermark is cached).
+past=$(date -u -d "$today - 7 days" +%F)
+cached="/api/v1/engagement-dashboard/messages/origin?start=$(date -u -d "$today - 13 days" +%F)T00:00:00.000Z&end=${past}T23:59:59.999Z"
+get "http://$bind$cached" >/dev/null
+if command -v wrk >/dev/null; then
+  rps() { wrk -t2 -c32 -d5s "$@" | awk '/Requests\/sec/ {print $2}'; }
+  health_rps=$(rps "http://$bind/health")
+  cached_rps=$(rps -H "X-User-Id: $uid" -H "X-Auth-Token: $tok" "http://$bind$cached")
+  printf '\n3. wrk -t2 -c32 -d5s: /health %s req/s, a cached messages/origin %s req/s: %s\n' \
+    "$health_rps" "$cached_rps" "$(ratio "$cached_rps" "$health_rps")"
+else
+  echo "3. wrk is not installed (apt-get install wrk): cached req/s not measured"
+fi
+
+# 4. Every other report route: cold (computed) and cached; then memory.
+printf '\n4. %-66s %10s %10s %8s\n' "other routes (seed's example requests)" "cold ms" "cached ms" "bytes"
+python3 -c '
+import json, sys
+for r in dict.fromkeys(json.load(open(sys.argv[1]))["requests"]):
+    if "/messages/" not in r and "/channels/list" not in r: print(r)' "$dir/seed.json" >"$dir/requests"
+while read -r request; do
+  read -r cold _ < <(get "http://$bind$request")
+  read -r warm _ < <(get "http://$bind$request")
+  printf '   %-66s %10.1f %10.2f %8s\n' "${request%%\?*}" "$(echo "$cold * 1000" | bc)" "$(echo "$warm * 1000" | bc)" \
+    "$(wc -c <"$dir/body")"
+done <"$dir/requests"
+printf '\nresident memory of rc-analytics: peak %s, now %s\n' \
+  "$(awk '/VmHWM/ {print $2, $3}' /proc/$service_pid/status)" "$(awk '/VmRSS/ {print $2, $3}' /proc/$service_pid/status)"

@@ -7,6 +7,11 @@
 #                                      and must not stop it)
 #   scripts/testdb.sh stop [PORT]      stop the SecantusDB this script started on PORT (and nothing else)
 #   scripts/testdb.sh uri [PORT]       print the connection URI
+#   scripts/testdb.sh install-rust     install SecantusDB's Rust server (crate secantus-mdb, GPL-2.0, a test tool
+#                                      only, never shipped) into .tools: several minutes, needs Debian's cmake
+#   scripts/testdb.sh has-rust         exit 0 when that server is installed
+# RCA_TESTDB_SERVER=rust starts the Rust server instead (10-17x faster for large benchmarks), its data in
+# .testdb/rust-PORT, removed when stopped.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv="$root/.venv"
@@ -14,6 +19,8 @@ state="$root/.testdb"
 cmd=${1:-}
 port=${2:-27018}
 uri="mongodb://127.0.0.1:$port/?directConnection=true"
+rust_server=secantusd-rs
+command -v "$rust_server" >/dev/null || rust_server="$root/.tools/bin/secantusd-rs"
 
 answers() {
   python3 - "$port" <<'PY'
@@ -38,14 +45,25 @@ install() {
 
 case "$cmd" in
   install) install ;;
+  install-rust)
+    command -v cmake >/dev/null || apt-get install -y cmake >&2
+    cargo install --ignore-rust-version --root "$root/.tools" secantus-mdb --version 0.5.3-beta.196 >&2
+    ;;
+  has-rust) [ -x "$(command -v "$rust_server")" ] ;;
   start)
     install
     mkdir -p "$state"
     if answers; then
       echo "testdb: something already listens on 127.0.0.1:$port; using it" >&2
     else
-      nohup "$venv/bin/secantusd-py" --host 127.0.0.1 --port "$port" --storage-path :memory: \
-        --log-level WARNING >"$state/$port.log" 2>&1 &
+      if [ "${RCA_TESTDB_SERVER:-python}" = rust ]; then
+        rm -rf "$state/rust-$port"
+        nohup "$rust_server" --host 127.0.0.1 --port "$port" --storage-path "$state/rust-$port" \
+          --log-level WARNING >"$state/$port.log" 2>&1 &
+      else
+        nohup "$venv/bin/secantusd-py" --host 127.0.0.1 --port "$port" --storage-path :memory: \
+          --log-level WARNING >"$state/$port.log" 2>&1 &
+      fi
       echo $! >"$state/$port.pid"
       for _ in $(seq 1 120); do
         answers && break
@@ -71,6 +89,7 @@ case "$cmd" in
       fi
       rm -f "$state/$port.pid"
     fi
+    rm -rf "$state/rust-$port"
     ;;
   uri) echo "$uri" ;;
   *) echo "usage: $0 install|start|running|stop|uri [PORT]" >&2; exit 2 ;;

@@ -7,7 +7,37 @@ use std::time::Duration;
 pub const USAGE: &str = "usage:
   rc-analytics                 serve the API (configured by environment: MONGO_URL, RCA_*)
   rc-analytics seed [options]  write demo data (rc-analytics seed --help)
-  rc-analytics healthcheck     exit 0 when the local service answers /health (for Docker's HEALTHCHECK)";
+  rc-analytics healthcheck     exit 0 when the local service answers /health (for Docker's HEALTHCHECK)
+  rc-analytics pipeline URL    print the raw pipeline a message report runs without the rollup, as
+                               extended JSON (URL: /api/v1/engagement-dashboard/messages/origin?start=…)";
+
+/// `rc-analytics pipeline <path?query>`: `{"collection":…,"pipeline":[…]}` in relaxed extended JSON (for
+/// `db.collection.aggregate(…)` in mongosh, or `explain`); exit 2 for another route or a bad query.
+pub fn pipeline(args: &[String]) -> i32 {
+    let [url] = args else {
+        eprintln!("pipeline: takes one argument, the report's path and query\n{USAGE}");
+        return 2;
+    };
+    match crate::reports::engagement::raw_message_pipeline(url) {
+        Some(Ok(stages)) => {
+            let stages = bson::Bson::Array(stages.into_iter().map(bson::Bson::Document).collect());
+            let out = serde_json::json!({
+                "collection": crate::store::coll::MESSAGES,
+                "pipeline": stages.into_relaxed_extjson(),
+            });
+            println!("{out}");
+            0
+        }
+        Some(Err(e)) => {
+            eprintln!("pipeline: {e}");
+            2
+        }
+        None => {
+            eprintln!("pipeline: not a message report route: {url}");
+            2
+        }
+    }
+}
 
 /// How long the health check waits in all (connect, send, read).
 pub(crate) const HEALTHCHECK_TIMEOUT: Duration = Duration::from_secs(3);

@@ -1,4 +1,5 @@
-//! `rc-analytics` (serve), `rc-analytics seed …` (demo data), `rc-analytics healthcheck`.
+//! `rc-analytics` (serve), `rc-analytics seed …` (demo data), `rc-analytics healthcheck`,
+//! `rc-analytics pipeline <url>`.
 
 use rc_analytics::app::Application;
 use rc_analytics::config::Settings;
@@ -9,6 +10,7 @@ fn main() {
         None | Some("serve") => serve(),
         Some("seed") => rc_analytics::seed::cli::main(&args[1..]),
         Some("healthcheck") => rc_analytics::cli::healthcheck(&args[1..]),
+        Some("pipeline") => rc_analytics::cli::pipeline(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{}", rc_analytics::cli::USAGE);
             0

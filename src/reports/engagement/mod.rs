@@ -192,6 +192,25 @@ pub(crate) fn midnight_iso(day: NaiveDate, zone: ReportZone) -> String {
     format_canonical(zone.start_of_day(day).timestamp_millis())
 }
 
+/// The raw pipeline on `rocketchat_message` that a message report runs when the rollup does not answer
+/// it, for `path_and_query` (`/api/v1/engagement-dashboard/messages/origin?start=…&end=…`; days in UTC
+/// unless `tz` says otherwise); `None` for any other route. `rc-analytics pipeline` prints it, and the
+/// benchmark runs it directly through the driver.
+pub fn raw_message_pipeline(path_and_query: &str) -> Option<Result<Vec<Document>, ApiError>> {
+    use super::Report;
+    let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+    let route = path.strip_prefix(PREFIX)?;
+    let utc = ReportZone::utc();
+    let periods = |query| start_end(query, utc).map(|r| period::Periods::of(&r));
+    Some(match route {
+        origin::Origin::PATH => start_end_window(query, utc).map(|w| origin::pipeline(&w)),
+        messages_sent::MessagesSent::PATH => periods(query).map(|p| messages_sent::pipeline(&p)),
+        top_channels::TopChannels::PATH => start_end_window(query, utc).map(|w| top_channels::pipeline(&w)),
+        channels_list::ChannelsList::PATH => periods(query).map(|p| channels_list::pipeline(&p)),
+        _ => return None,
+    })
+}
+
 /// The `$match` stages of "messages sent" in `[from, to)`: written by people or bots (`t` absent, or
 /// `e2e`/`rm`), never edit-history copies (`parent`). Thread replies count. The `ts` range is a stage of its
 /// own, first: MongoDB coalesces adjacent `$match` stages and uses the `{ts:1}` index either way, while
@@ -243,6 +262,24 @@ pub(crate) fn join_dashboard_room(fields: &[&str]) -> Vec<Document> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_message_pipeline_for_the_four_message_routes_only() {
+        let q = "?start=2024-01-01T00:00:00.000Z&end=2024-01-07T23:59:59.999Z";
+        for (route, first_stages) in [
+            ("/messages/origin", 7),
+            ("/messages/messages-sent", 9),
+            ("/messages/top-five-popular-channels", 8),
+            ("/channels/list", 7),
+        ] {
+            let p = raw_message_pipeline(&format!("{PREFIX}{route}{q}")).unwrap().unwrap();
+            assert_eq!(p.len(), first_stages, "{route}");
+            assert_eq!(p[0].get_document("$match").unwrap().keys().collect::<Vec<_>>(), ["ts"]);
+        }
+        assert!(raw_message_pipeline(&format!("{PREFIX}/messages/origin?start=x")).unwrap().is_err());
+        assert!(raw_message_pipeline(&format!("{PREFIX}/users/new-users{q}")).is_none());
+        assert!(raw_message_pipeline("/health").is_none());
+    }
 
     #[test]
     fn messages_sent_reads_the_ts_range_in_a_stage_of_its_own() {
