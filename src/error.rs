@@ -110,9 +110,9 @@ impl ResponseError for ApiError {
     }
 }
 
-/// A compact JSON response with Rocket.Chat's headers.
+/// A compact JSON response with Rocket.Chat's headers, numbers written as JavaScript writes them.
 pub(crate) fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
-    json_bytes(status, body.to_string().into())
+    json_bytes(status, crate::js::to_json(body).into())
 }
 
 /// A JSON response of already serialized bytes, with Rocket.Chat's headers.
