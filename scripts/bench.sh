@@ -56,7 +56,7 @@ uid=${seeded[0]}
 tok=${seeded[1]}
 
 MONGO_URL="$mongo_url" RCA_BIND="$bind" RCA_QUERY_TIMEOUT_MS=300000 RCA_CONNECT_TIMEOUT_MS=120000 \
-  RUST_LOG=warn "$bin" >"$dir/service.log" 2>&1 &
+  RCA_AUTH_TIMEOUT_MS=120000 RUST_LOG=warn "$bin" >"$dir/service.log" 2>&1 &
 service_pid=$!
 for _ in $(seq 1 60); do curl -sf "http://$bind/ready" >/dev/null 2>&1 && break; sleep 0.5; done
 # The message reports answer from the rollup once it is built: wait for it (rca_rollup_state 2), so that
