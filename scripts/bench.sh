@@ -63,12 +63,13 @@ median() { sort -n | sed -n "$(((rounds + 1) / 2))p"; }
 
 # 1. The rollup's build against a bare projected scan.
 read -r scan_ms scanned < <(db scan "$mongo_url")
-MONGO_URL="$mongo_url" RCA_BIND="$bind" RCA_QUERY_TIMEOUT_MS=600000 RCA_CONNECT_TIMEOUT_MS=120000 \
+MONGO_URL="$mongo_url" RCA_BIND="$bind" RCA_QUERY_TIMEOUT_MS=600000 RCA_CONNECT_TIMEOUT_MS=120000 RCA_AUTH_TIMEOUT_MS=120000 \
   RUST_LOG=info "$bin" >"$dir/service.log" 2>&1 &
 service_pid=$!
 for _ in $(seq 1 60); do curl -sf "http://$bind/ready" >/dev/null 2>&1 && break; sleep 0.5; done
 for _ in $(seq 1 2400); do
   grep -q 'rollup: built in' "$dir/service.log" && break
+  kill -0 "$service_pid" 2>/dev/null || { echo "bench: rc-analytics exited:" >&2; tail "$dir/service.log" >&2; exit 1; }
   sleep 0.5
 done
 built=$(grep -o 'rollup: built in [0-9.]* s: [0-9]* messages scanned ([0-9]*/s)' "$dir/service.log" || true)

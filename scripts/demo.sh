@@ -92,9 +92,11 @@ admin_token=${admin[1]}
 
 # SecantusDB's Python server is far slower than MongoDB (a 7-day messages/origin over 1,000,000 messages
 # takes about 35 s there) and does not answer the driver's heartbeats while it runs a query, so the demo
-# allows queries 120 s and heartbeats 60 s, unless RCA_QUERY_TIMEOUT_MS / RCA_CONNECT_TIMEOUT_MS say otherwise.
+# allows queries 120 s and heartbeats 60 s, and lets the guard's look-ups (which queue behind a running
+# query there) wait 60 s, unless RCA_QUERY_TIMEOUT_MS / RCA_CONNECT_TIMEOUT_MS / RCA_AUTH_TIMEOUT_MS say otherwise.
 MONGO_URL="$mongo_url" RCA_BIND="$bind" RCA_QUERY_TIMEOUT_MS="${RCA_QUERY_TIMEOUT_MS:-120000}" \
-  RCA_CONNECT_TIMEOUT_MS="${RCA_CONNECT_TIMEOUT_MS:-60000}" "$bin" >"$dir/service.log" 2>&1 &
+  RCA_CONNECT_TIMEOUT_MS="${RCA_CONNECT_TIMEOUT_MS:-60000}" RCA_AUTH_TIMEOUT_MS="${RCA_AUTH_TIMEOUT_MS:-60000}" \
+  "$bin" >"$dir/service.log" 2>&1 &
 service_pid=$!
 for _ in $(seq 1 60); do
   curl -sf "$base/ready" >/dev/null 2>&1 && break

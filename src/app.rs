@@ -26,6 +26,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    auth: web::Data<Authenticator>,
 }
 
 impl Application {
@@ -33,15 +34,20 @@ impl Application {
     pub async fn build(settings: Settings) -> std::io::Result<Self> {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
-        let auth = web::Data::new(Authenticator::new(settings.auth_cache_ttl));
+        let auth = web::Data::new(Authenticator::from_settings(&settings));
         let state = web::Data::new(AppState::new(settings).await.map_err(std::io::Error::other)?);
         // Learn which report indexes exist while MongoDB answers; otherwise the first report retries.
         let hints_state = state.clone();
         tokio::spawn(async move { hints_state.room_hints.refresh(&hints_state.store).await });
         let rollup_state = state.clone();
         tokio::spawn(async move { rollup_state.run_rollup().await });
-        let server = run(listener, state.clone(), auth)?;
-        Ok(Self { port, server, state })
+        let server = run(listener, state.clone(), auth.clone())?;
+        Ok(Self {
+            port,
+            server,
+            state,
+            auth,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -50,6 +56,11 @@ impl Application {
 
     pub fn state(&self) -> web::Data<AppState> {
         self.state.clone()
+    }
+
+    /// The guard's state (its caches).
+    pub fn auth(&self) -> web::Data<Authenticator> {
+        self.auth.clone()
     }
 
     /// Serves until SIGINT/SIGTERM, then drains in-flight requests (at most 8 s, inside Docker's 10 s).

@@ -44,6 +44,10 @@ pub struct Settings {
     pub auth_cache_ttl: Duration,
     /// Upper bound for every database operation (`maxTimeMS` and a client-side limit).
     pub query_timeout: Duration,
+    /// Upper bound for the guard's own look-ups (user by token, permission roles): `RCA_AUTH_TIMEOUT_MS`,
+    /// applied as `min(auth_timeout, query_timeout)`, so a slow database cannot hold a request at the
+    /// guard for long.
+    pub auth_timeout: Duration,
     /// Server selection and connect timeout: how long a request waits for an unreachable MongoDB.
     pub connect_timeout: Duration,
     pub(crate) read_preference: ReadPref,
@@ -59,6 +63,14 @@ pub struct Settings {
     /// so that tests can show identical concurrent requests sharing one computation.
     #[cfg(feature = "test-seams")]
     pub compute_hold: Duration,
+    /// Test seam (feature `test-seams`): the age from which a hit on a cached login or grant starts a
+    /// background refresh, instead of half the auth cache time.
+    #[cfg(feature = "test-seams")]
+    pub auth_refresh_after: Option<Duration>,
+    /// Test seam (feature `test-seams`): background refreshes of the auth caches wait until the test
+    /// releases them (`Authenticator::release_refreshes`).
+    #[cfg(feature = "test-seams")]
+    pub auth_refresh_held: bool,
 }
 
 /// A variable that stops start-up.
@@ -122,6 +134,7 @@ impl Settings {
             cache_max_bytes: number(&get, "RCA_CACHE_MAX_MB", 64, 1)? * 1024 * 1024,
             auth_cache_ttl: secs("RCA_AUTH_CACHE_TTL_SECS", 5)?,
             query_timeout: millis("RCA_QUERY_TIMEOUT_MS", 30_000)?,
+            auth_timeout: millis("RCA_AUTH_TIMEOUT_MS", 3_000)?,
             connect_timeout: millis("RCA_CONNECT_TIMEOUT_MS", 2_000)?,
             read_preference,
             rollup,
@@ -130,6 +143,10 @@ impl Settings {
             rollup_held: false,
             #[cfg(feature = "test-seams")]
             compute_hold: Duration::ZERO,
+            #[cfg(feature = "test-seams")]
+            auth_refresh_after: None,
+            #[cfg(feature = "test-seams")]
+            auth_refresh_held: false,
         })
     }
 }
@@ -197,6 +214,8 @@ mod tests {
         assert_eq!(s.cache_ttl, Duration::from_secs(60));
         assert_eq!(s.cache_max_bytes, 64 * 1024 * 1024);
         assert_eq!(s.query_timeout, Duration::from_millis(30_000));
+        assert_eq!(s.auth_timeout, Duration::from_millis(3_000));
+        assert_eq!(s.auth_cache_ttl, Duration::from_secs(5));
         assert_eq!(s.read_preference, ReadPref::SecondaryPreferred);
         assert!(s.rollup);
         assert_eq!(s.rollup_refresh, Duration::from_secs(30));
@@ -235,6 +254,8 @@ mod tests {
             ("RCA_CACHE_MAX_MB", "0"),
             ("RCA_AUTH_CACHE_TTL_SECS", "soon"),
             ("RCA_QUERY_TIMEOUT_MS", "0"),
+            ("RCA_AUTH_TIMEOUT_MS", "0"),
+            ("RCA_AUTH_TIMEOUT_MS", "2s"),
             ("RCA_CONNECT_TIMEOUT_MS", "1.5"),
             ("RCA_READ_PREFERENCE", "closest"),
             ("RCA_ROLLUP", "yes"),

@@ -34,9 +34,10 @@ pub enum ApiError {
     /// MongoDB cannot be reached.
     #[error("Database unavailable: {0}")]
     Unavailable(String),
-    /// A query ran longer than `RCA_QUERY_TIMEOUT_MS`.
+    /// A database operation ran longer than its limit (`RCA_QUERY_TIMEOUT_MS`, or `RCA_AUTH_TIMEOUT_MS` for
+    /// the guard's look-ups); the detail (which operation, which limit) goes to the log.
     #[error("Query timed out")]
-    Timeout,
+    Timeout(String),
     /// Anything else; the details go to the log, never to the client.
     #[error("internal: {0}")]
     Internal(String),
@@ -88,7 +89,7 @@ impl ResponseError for ApiError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Timeout => StatusCode::GATEWAY_TIMEOUT,
+            Self::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -97,7 +98,7 @@ impl ResponseError for ApiError {
         match self {
             Self::Internal(detail) => log::error!("internal error: {detail}"),
             Self::Unavailable(detail) => log::warn!("MongoDB unavailable: {detail}"),
-            Self::Timeout => log::warn!("query exceeded RCA_QUERY_TIMEOUT_MS"),
+            Self::Timeout(detail) => log::warn!("{detail}"),
             _ => {}
         }
         let mut res = json_response(self.status_code(), &self.body());
@@ -110,9 +111,9 @@ impl ResponseError for ApiError {
     }
 }
 
-/// A compact JSON response with Rocket.Chat's headers.
+/// A compact JSON response with Rocket.Chat's headers, numbers written as JavaScript writes them.
 pub(crate) fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
-    json_bytes(status, body.to_string().into())
+    json_bytes(status, crate::js::to_json(body).into())
 }
 
 /// A JSON response of already serialized bytes, with Rocket.Chat's headers.

@@ -3,7 +3,7 @@
 //! Imports flow one way (no module imports one above it):
 //!
 //! `main` → `app` → `reports`, `auth`, `openapi`, `ui` → `registry`, `state` → `rollup` → `store`, `params`, `metrics`
-//! → `error`, `config`.
+//! → `error`, `config` → `js` (JavaScript's number rules, below everything).
 //!
 //! `seed` (the demo-data generator) and `cli` stand beside that chain: `main` calls them, nothing in the
 //! service imports them.
@@ -13,6 +13,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod js;
 pub mod metrics;
 pub mod openapi;
 pub mod params;

@@ -288,7 +288,7 @@ pub(crate) fn error_responses(family: Family) -> Vec<(u16, Vec<(&'static str, Ap
     out.push((405, vec![("method-not-allowed", ApiError::MethodNotAllowed)]));
     out.push((500, vec![("internal", ApiError::Internal(String::new()))]));
     out.push((503, vec![("unavailable", ApiError::Unavailable(String::new()))]));
-    out.push((504, vec![("timeout", ApiError::Timeout)]));
+    out.push((504, vec![("timeout", ApiError::Timeout(String::new()))]));
     out
 }
 

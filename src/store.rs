@@ -122,10 +122,13 @@ pub enum StoreError {
     /// MongoDB cannot be reached.
     #[error("MongoDB unavailable")]
     Unavailable(#[source] mongodb::error::Error),
-    /// Over `RCA_QUERY_TIMEOUT_MS`: MongoDB's `maxTimeMS` (its error kept) or the client-side limit.
-    #[error("query on {what} exceeded RCA_QUERY_TIMEOUT_MS")]
+    /// Over its time limit (`RCA_QUERY_TIMEOUT_MS`, or `RCA_AUTH_TIMEOUT_MS` for the guard's look-ups):
+    /// MongoDB's `maxTimeMS` (its error kept) or the client-side limit.
+    #[error("query on {what} exceeded {limit}")]
     TimedOut {
         what: String,
+        /// The variable that set the limit.
+        limit: &'static str,
         #[source]
         source: Option<mongodb::error::Error>,
     },
@@ -146,8 +149,8 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// Classifies a driver error of the operation `what` (which sent `hint`, if any).
-    fn classify(what: &str, hint: Option<&str>, e: mongodb::error::Error) -> Self {
+    /// Classifies a driver error of the operation `what` (which sent `hint`, if any) bounded by `limit`.
+    fn classify(what: &str, hint: Option<&str>, limit: Limit, e: mongodb::error::Error) -> Self {
         use mongodb::error::ErrorKind;
         match e.kind.as_ref() {
             ErrorKind::ServerSelection { .. } | ErrorKind::Io(_) | ErrorKind::ConnectionPoolCleared { .. } => {
@@ -156,6 +159,7 @@ impl StoreError {
             // MaxTimeMSExpired
             ErrorKind::Command(c) if c.code == 50 => Self::TimedOut {
                 what: what.into(),
+                limit: limit.name,
                 source: Some(e),
             },
             // BadValue: "hint provided does not correspond to an existing index" (MongoDB), "hint '…' does
@@ -177,7 +181,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Unavailable(_) => Self::Unavailable(cause_chain(&e)),
-            StoreError::TimedOut { .. } => Self::Timeout,
+            StoreError::TimedOut { .. } => Self::Timeout(cause_chain(&e)),
             other => Self::Internal(cause_chain(&other)),
         }
     }
@@ -194,11 +198,21 @@ pub(crate) fn cause_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
+/// A time limit of an operation and the variable that sets it (for the log).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limit {
+    pub(crate) time: Duration,
+    pub(crate) name: &'static str,
+}
+
 pub struct Store {
     db: Database,
     query_timeout: Duration,
     selection: SelectionCriteria,
     aggregations: AtomicU64,
+    /// Test seam (feature `test-seams`): collections whose operations never answer (until the limit).
+    #[cfg(feature = "test-seams")]
+    stalled: std::sync::Mutex<BTreeSet<String>>,
 }
 
 impl Store {
@@ -217,7 +231,29 @@ impl Store {
             query_timeout: settings.query_timeout,
             selection: SelectionCriteria::ReadPreference(read_preference(settings.read_preference)),
             aggregations: AtomicU64::new(0),
+            #[cfg(feature = "test-seams")]
+            stalled: Default::default(),
         })
+    }
+
+    /// `RCA_QUERY_TIMEOUT_MS`: the limit of every operation that names no other.
+    fn query_limit(&self) -> Limit {
+        Limit {
+            time: self.query_timeout,
+            name: "RCA_QUERY_TIMEOUT_MS",
+        }
+    }
+
+    /// Test seam: from now on, operations on `collection` never answer; each ends at its time limit, as
+    /// when the database is too slow to serve it. `false` lifts it.
+    #[cfg(feature = "test-seams")]
+    pub fn stall(&self, collection: &str, stalled: bool) {
+        let mut set = self.stalled.lock().unwrap_or_else(|e| e.into_inner());
+        if stalled {
+            set.insert(collection.to_string());
+        } else {
+            set.remove(collection);
+        }
     }
 
     /// How many aggregations this store has run (for tests and metrics).
@@ -241,7 +277,7 @@ impl Store {
             .hint(hint.map(|h| Hint::Name(h.to_string())))
             .build();
         let coll = self.db.collection::<Document>(collection);
-        self.bounded(collection, hint, async move {
+        self.bounded(collection, hint, self.query_limit(), async move {
             coll.aggregate(pipeline)
                 .with_options(options)
                 .await?
@@ -259,26 +295,34 @@ impl Store {
             .hint(hint.map(|h| Hint::Name(h.to_string())))
             .build();
         let coll = self.db.collection::<Document>(collection);
-        self.bounded(collection, hint, async move {
+        self.bounded(collection, hint, self.query_limit(), async move {
             coll.count_documents(filter).with_options(options).await
         })
         .await
     }
 
-    pub(crate) async fn find_one(
+    /// The first document matching `filter`, within `limit` (the guard's look-ups: `RCA_AUTH_TIMEOUT_MS`)
+    /// and never longer than `RCA_QUERY_TIMEOUT_MS`.
+    pub(crate) async fn find_one_within(
         &self,
         collection: &str,
         filter: Document,
         projection: Document,
+        limit: Limit,
     ) -> Result<Option<Document>, StoreError> {
         granted([collection], coll::FIND)?;
+        let limit = if limit.time < self.query_timeout {
+            limit
+        } else {
+            self.query_limit()
+        };
         let options = FindOneOptions::builder()
-            .max_time(self.query_timeout)
+            .max_time(limit.time)
             .selection_criteria(self.selection.clone())
             .projection(projection)
             .build();
         let coll = self.db.collection::<Document>(collection);
-        self.bounded(collection, None, async move {
+        self.bounded(collection, None, limit, async move {
             coll.find_one(filter).with_options(options).await
         })
         .await
@@ -303,7 +347,7 @@ impl Store {
             .build();
         // Raw documents: each is read in place, nothing is allocated per document.
         let coll = self.db.collection::<bson::RawDocumentBuf>(collection);
-        self.bounded(collection, None, async move {
+        self.bounded(collection, None, self.query_limit(), async move {
             let mut cursor = coll.find(filter).with_options(options).await?;
             let mut n = 0;
             while let Some(doc) = cursor.try_next().await? {
@@ -320,7 +364,7 @@ impl Store {
         granted([collection], coll::FIND)?;
         let coll = self.db.collection::<Document>(collection);
         let selection = self.selection.clone();
-        self.bounded(collection, None, async move {
+        self.bounded(collection, None, self.query_limit(), async move {
             coll.estimated_document_count().selection_criteria(selection).await
         })
         .await
@@ -339,7 +383,7 @@ impl Store {
             .selection_criteria(self.selection.clone())
             .build();
         let coll = self.db.collection::<Document>(collection);
-        self.bounded(collection, None, async move {
+        self.bounded(collection, None, self.query_limit(), async move {
             coll.distinct(field, filter).with_options(options).await
         })
         .await
@@ -349,7 +393,7 @@ impl Store {
     pub async fn index_names(&self, collection: &str) -> Result<Vec<String>, StoreError> {
         granted([collection], coll::LIST_INDEXES)?;
         let coll = self.db.collection::<Document>(collection);
-        self.bounded(collection, None, async move {
+        self.bounded(collection, None, self.query_limit(), async move {
             match coll.list_index_names().await {
                 Ok(names) => Ok(names),
                 // NamespaceNotFound: the collection does not exist yet.
@@ -365,7 +409,7 @@ impl Store {
     /// `ping` on the database: is MongoDB reachable now?
     pub(crate) async fn ping(&self) -> Result<(), StoreError> {
         let db = self.db.clone();
-        self.bounded("ping", None, async move {
+        self.bounded("ping", None, self.query_limit(), async move {
             db.run_command(doc! {"ping": 1}).await.map(|_| ())
         })
         .await
@@ -376,13 +420,25 @@ impl Store {
         &self,
         what: &str,
         hint: Option<&str>,
+        limit: Limit,
         op: impl Future<Output = mongodb::error::Result<T>>,
     ) -> Result<T, StoreError> {
+        #[cfg(feature = "test-seams")]
+        let op = {
+            let stalled = self.stalled.lock().unwrap_or_else(|e| e.into_inner()).contains(what);
+            async move {
+                if stalled {
+                    std::future::pending::<()>().await;
+                }
+                op.await
+            }
+        };
         let started = Instant::now();
-        let result = match tokio::time::timeout(self.query_timeout, op).await {
-            Ok(r) => r.map_err(|e| StoreError::classify(what, hint, e)),
+        let result = match tokio::time::timeout(limit.time, op).await {
+            Ok(r) => r.map_err(|e| StoreError::classify(what, hint, limit, e)),
             Err(_) => Err(StoreError::TimedOut {
                 what: what.into(),
+                limit: limit.name,
                 source: None,
             }),
         };
@@ -443,9 +499,16 @@ mod tests {
     fn store_errors_become_api_errors_with_their_cause() {
         let timed_out = StoreError::TimedOut {
             what: "rocketchat_room".into(),
+            limit: "RCA_QUERY_TIMEOUT_MS",
             source: None,
         };
-        assert!(matches!(ApiError::from(timed_out), ApiError::Timeout));
+        assert_eq!(
+            timed_out.to_string(),
+            "query on rocketchat_room exceeded RCA_QUERY_TIMEOUT_MS"
+        );
+        assert!(
+            matches!(ApiError::from(timed_out), ApiError::Timeout(ref d) if d == "query on rocketchat_room exceeded RCA_QUERY_TIMEOUT_MS")
+        );
         let refused = StoreError::NotGranted("'find' on 'x' is not granted".into());
         assert!(matches!(ApiError::from(refused), ApiError::Internal(ref d) if d == "'find' on 'x' is not granted"));
         let driver = StoreError::Driver {

@@ -1,16 +1,21 @@
-//! Token lookup and permission grants, read from Rocket.Chat's collections, with a short TTL cache.
+//! Token lookup and permission grants, read from Rocket.Chat's collections within their own time limit
+//! (`RCA_AUTH_TIMEOUT_MS`), with short TTL caches refreshed ahead of expiry (`cache.rs`).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::web;
 use base64::Engine;
 use bson::{doc, Document};
-use moka::future::Cache;
 use sha2::{Digest, Sha256};
 
+use super::cache::RefreshingCache;
 use super::{Fallback, Rule};
+use crate::config::Settings;
 use crate::error::ApiError;
-use crate::store::{coll, strings, Store};
+use crate::state::AppState;
+use crate::store::{coll, strings, Limit};
 
 /// The role Rocket.Chat white-lists: its holders are denied the analytics permissions.
 const GUEST_ROLE: &str = "guest";
@@ -35,34 +40,95 @@ impl AuthUser {
 
 pub struct Authenticator {
     /// (user id, hashed token) → user; only hits are cached, so a new login works at once.
-    users: Option<Cache<(String, String), Arc<AuthUser>>>,
+    users: Option<RefreshingCache<(String, String), AuthUser>>,
     /// permission → roles of its document, `None` when the document is absent (cached alike, so a
     /// document created later takes effect within the TTL).
-    grants: Option<Cache<String, Arc<Option<Vec<String>>>>>,
+    grants: Option<RefreshingCache<String, Option<Vec<String>>>>,
+    /// The time limit of each look-up.
+    limit: Limit,
+    /// User look-ups started (foreground, and background refreshes).
+    user_lookups: Arc<AtomicU64>,
 }
 
 impl Authenticator {
-    /// `ttl` zero disables caching.
-    pub fn new(ttl: Duration) -> Self {
+    /// Caches kept `ttl` (zero disables them), refreshed by hits from half of it on; each look-up
+    /// bounded by `timeout` (and by `RCA_QUERY_TIMEOUT_MS`, which the store applies to everything).
+    pub fn new(ttl: Duration, timeout: Duration) -> Self {
+        Self::with_refresh_after(ttl, ttl / 2, timeout)
+    }
+
+    fn with_refresh_after(ttl: Duration, refresh_after: Duration, timeout: Duration) -> Self {
         let enabled = !ttl.is_zero();
         Self {
-            users: enabled.then(|| Cache::builder().max_capacity(10_000).time_to_live(ttl).build()),
-            grants: enabled.then(|| Cache::builder().max_capacity(1_000).time_to_live(ttl).build()),
+            users: enabled.then(|| RefreshingCache::new(10_000, ttl, refresh_after)),
+            grants: enabled.then(|| RefreshingCache::new(1_000, ttl, refresh_after)),
+            limit: Limit {
+                time: timeout,
+                name: "RCA_AUTH_TIMEOUT_MS",
+            },
+            user_lookups: Arc::default(),
+        }
+    }
+
+    /// From the settings: `RCA_AUTH_CACHE_TTL_SECS`, `RCA_AUTH_TIMEOUT_MS` (and the test seams).
+    pub(crate) fn from_settings(settings: &Settings) -> Self {
+        #[cfg(not(feature = "test-seams"))]
+        let auth = Self::new(settings.auth_cache_ttl, settings.auth_timeout);
+        #[cfg(feature = "test-seams")]
+        let auth = {
+            let ttl = settings.auth_cache_ttl;
+            let refresh_after = settings.auth_refresh_after.unwrap_or(ttl / 2);
+            let mut auth = Self::with_refresh_after(ttl, refresh_after, settings.auth_timeout);
+            if settings.auth_refresh_held {
+                auth.users.iter_mut().for_each(RefreshingCache::hold_refreshes);
+                auth.grants.iter_mut().for_each(RefreshingCache::hold_refreshes);
+            }
+            auth
+        };
+        auth
+    }
+
+    /// How many user look-ups (token → user) have been started: in the foreground, and background refreshes
+    /// (counted when they are spawned, even while a test seam holds them).
+    pub fn user_lookups(&self) -> u64 {
+        self.user_lookups.load(Ordering::SeqCst)
+    }
+
+    /// Test seam: lets `n` held background refreshes of each cache run (`Settings::auth_refresh_held`).
+    #[cfg(feature = "test-seams")]
+    pub fn release_refreshes(&self, n: usize) {
+        self.users.iter().for_each(|c| c.release(n));
+        self.grants.iter().for_each(|c| c.release(n));
+    }
+
+    /// Test seam: returns once no background refresh is running.
+    #[cfg(feature = "test-seams")]
+    pub async fn refreshes_settled(&self) {
+        if let Some(c) = &self.users {
+            c.settled().await;
+        }
+        if let Some(c) = &self.grants {
+            c.settled().await;
         }
     }
 
     /// Whether `user` holds the permission `rule` names: never for a guest; else the roles of the
     /// permission's document, or, when that document is absent, those of its fallback.
-    pub(crate) async fn permits(&self, store: &Store, user: &AuthUser, rule: Rule) -> Result<bool, ApiError> {
+    pub(crate) async fn permits(
+        &self,
+        state: &web::Data<AppState>,
+        user: &AuthUser,
+        rule: Rule,
+    ) -> Result<bool, ApiError> {
         if user.has_role(GUEST_ROLE) {
             return Ok(false);
         }
-        let roles = match self.permission_roles(store, rule.name).await?.as_ref() {
+        let roles = match self.permission_roles(state, rule.name).await?.as_ref() {
             Some(roles) => roles.clone(),
             None => match rule.fallback {
                 Fallback::Role(role) => vec![role.to_string()],
                 Fallback::RolesOf(other) => self
-                    .permission_roles(store, other)
+                    .permission_roles(state, other)
                     .await?
                     .as_ref()
                     .clone()
@@ -75,39 +141,55 @@ impl Authenticator {
     /// 401 unless the headers name a user holding that token.
     pub(crate) async fn authenticate(
         &self,
-        store: &Store,
+        state: &web::Data<AppState>,
         user_id: &str,
         token: &str,
     ) -> Result<Arc<AuthUser>, ApiError> {
         let hashed = hash_login_token(token);
-        let load = load_user(store, user_id.to_string(), hashed.clone());
+        let (state, limit, lookups) = (state.clone(), self.limit, Arc::clone(&self.user_lookups));
+        let load = {
+            let (user_id, hashed) = (user_id.to_string(), hashed.clone());
+            move || {
+                lookups.fetch_add(1, Ordering::SeqCst);
+                load_user(state, user_id, hashed, limit)
+            }
+        };
         match &self.users {
-            Some(cache) => cache
-                .try_get_with((user_id.to_string(), hashed), load)
-                .await
-                .map_err(|e| (*e).clone()),
-            None => load.await,
+            Some(cache) => cache.get((user_id.to_string(), hashed), load).await,
+            None => load().await,
         }
     }
 
-    async fn permission_roles(&self, store: &Store, permission: &str) -> Result<Arc<Option<Vec<String>>>, ApiError> {
-        let load = load_grant(store, permission.to_string());
+    async fn permission_roles(
+        &self,
+        state: &web::Data<AppState>,
+        permission: &str,
+    ) -> Result<Arc<Option<Vec<String>>>, ApiError> {
+        let (state, limit) = (state.clone(), self.limit);
+        let load = {
+            let permission = permission.to_string();
+            move || load_grant(state, permission, limit)
+        };
         match &self.grants {
-            Some(cache) => cache
-                .try_get_with(permission.to_string(), load)
-                .await
-                .map_err(|e| (*e).clone()),
-            None => load.await,
+            Some(cache) => cache.get(permission.to_string(), load).await,
+            None => load().await,
         }
     }
 }
 
-async fn load_user(store: &Store, user_id: String, hashed: String) -> Result<Arc<AuthUser>, ApiError> {
-    let found = store
-        .find_one(
+async fn load_user(
+    state: web::Data<AppState>,
+    user_id: String,
+    hashed: String,
+    limit: Limit,
+) -> Result<Arc<AuthUser>, ApiError> {
+    let found = state
+        .store
+        .find_one_within(
             coll::USERS,
             doc! {"_id": &user_id, "services.resume.loginTokens.hashedToken": hashed},
             doc! {"_id": 1, "username": 1, "roles": 1, "active": 1},
+            limit,
         )
         .await?
         .ok_or(ApiError::Unauthorized)?;
@@ -122,9 +204,14 @@ async fn load_user(store: &Store, user_id: String, hashed: String) -> Result<Arc
     }))
 }
 
-async fn load_grant(store: &Store, permission: String) -> Result<Arc<Option<Vec<String>>>, ApiError> {
-    let found = store
-        .find_one(coll::PERMISSIONS, doc! {"_id": permission}, doc! {"roles": 1})
+async fn load_grant(
+    state: web::Data<AppState>,
+    permission: String,
+    limit: Limit,
+) -> Result<Arc<Option<Vec<String>>>, ApiError> {
+    let found = state
+        .store
+        .find_one_within(coll::PERMISSIONS, doc! {"_id": permission}, doc! {"roles": 1}, limit)
         .await?;
     Ok(Arc::new(found.map(|d| owned_strings(&d, "roles"))))
 }

@@ -2,6 +2,7 @@
 //! route states its permission once, in its signature: `_: Authorized<ViewEngagementDashboard>`.
 
 mod authenticator;
+mod cache;
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -64,7 +65,7 @@ struct Guard {
 impl Authenticated {
     /// Whether the user holds the permission `rule` names (with its Community Edition fallback).
     pub(crate) async fn permits(&self, rule: Rule) -> Result<bool, ApiError> {
-        self.guard.auth.permits(&self.guard.state.store, &self.user, rule).await
+        self.guard.auth.permits(&self.guard.state, &self.user, rule).await
     }
 }
 
@@ -93,7 +94,7 @@ impl FromRequest for Authenticated {
                 metrics.auth_failure("missing-headers");
                 return Err(ApiError::Unauthorized);
             };
-            let user = guard.auth.authenticate(&guard.state.store, &user_id, &token).await;
+            let user = guard.auth.authenticate(&guard.state, &user_id, &token).await;
             if let Err(ApiError::Unauthorized) = user {
                 metrics.auth_failure("unauthenticated");
             }

@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::query::Query;
 use crate::error::ApiError;
+use crate::js::parse_int;
 
 /// Rocket.Chat's `API_Default_Count` and `API_Upper_Count_Limit` defaults.
 const DEFAULT_COUNT: f64 = 50.0;
@@ -14,28 +15,6 @@ const UPPER_COUNT: f64 = 100.0;
 /// The OpenAPI pattern of `offset` and `count`: decimal digits (an integer in string form). `parseInt`
 /// reads more (leading blanks, a sign, `0x`, trailing text), so the pattern is the documented form.
 pub(crate) const DIGITS_PATTERN: &str = "^[0-9]{1,20}$";
-
-/// JavaScript's `parseInt(s)` (radix 10, or 16 after `0x`); `NaN` is `None`.
-pub(crate) fn js_parse_int(s: &str) -> Option<f64> {
-    let s = s.trim_start();
-    let (negative, rest) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let (radix, digits) = match rest.get(..2) {
-        Some("0x") | Some("0X") => (16, &rest[2..]),
-        _ => (10, rest),
-    };
-    let end = digits.find(|c: char| !c.is_digit(radix)).unwrap_or(digits.len());
-    if end == 0 {
-        return None;
-    }
-    let value = digits[..end].chars().fold(0.0_f64, |acc, c| {
-        acc * f64::from(radix) + f64::from(c.to_digit(radix).unwrap_or(0))
-    });
-    Some(if negative { -value } else { value })
-}
 
 /// `offset` and `count` as `getPaginationItems` reads them (`None` = `NaN`).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -49,12 +28,12 @@ impl Page {
         let raw = |key| query.get(key).and_then(|v| v.as_str());
         // `params.offset ? parseInt(String(params.offset || 0)) : 0`
         let offset = match raw("offset") {
-            Some(s) if !s.is_empty() => js_parse_int(s),
+            Some(s) if !s.is_empty() => parse_int(s),
             _ => Some(0.0),
         };
         // `params.count != null ? parseInt(String(params.count || 0)) : default`, capped; 0 = all.
         let count = match raw("count") {
-            Some(s) => js_parse_int(if s.is_empty() { "0" } else { s }),
+            Some(s) => parse_int(if s.is_empty() { "0" } else { s }),
             None => Some(DEFAULT_COUNT),
         }
         .map(|c| if c > UPPER_COUNT { UPPER_COUNT } else { c });
@@ -94,33 +73,20 @@ impl Page {
     }
 }
 
-/// A JS number as `JSON.stringify` writes it (`NaN` and infinities are `null`, `-0` is `0`).
+/// A JS number as a JSON value (`NaN` and infinities are `null`, as `JSON.stringify` writes them);
+/// [`crate::js::to_json`] writes it as JavaScript does (`-0` as `0`, `1e20` in plain digits).
 fn js_number(v: Option<f64>) -> Value {
     match v {
-        Some(v) if v.is_finite() && v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 => json!(v as i64),
-        Some(v) if v.is_finite() => json!(v),
-        _ => Value::Null,
+        Some(v) if v.fract() == 0.0 && v.abs() <= 9_007_199_254_740_992.0 => json!(v as i64),
+        Some(v) => serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
+        None => Value::Null,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parse_int_like_javascript() {
-        assert_eq!(js_parse_int("12"), Some(12.0));
-        assert_eq!(js_parse_int("  12abc"), Some(12.0));
-        assert_eq!(js_parse_int("1e3"), Some(1.0));
-        assert_eq!(js_parse_int("1.9"), Some(1.0));
-        assert_eq!(js_parse_int("-3"), Some(-3.0));
-        assert_eq!(js_parse_int("+7"), Some(7.0));
-        assert_eq!(js_parse_int("0x1F"), Some(31.0));
-        assert_eq!(js_parse_int("abc"), None);
-        assert_eq!(js_parse_int(""), None);
-        assert_eq!(js_parse_int("-"), None);
-        assert!(js_parse_int("-0").unwrap().is_sign_negative());
-    }
+    use crate::js::to_json;
 
     fn page(raw: &str) -> Result<Page, String> {
         Page::of(&Query::parse(raw).unwrap()).map_err(|e| e.to_string())
@@ -169,7 +135,7 @@ mod tests {
     #[test]
     fn cut_pages_and_key_order() {
         let all: Map<String, Value> = serde_json::from_str(r#"{"channels":[1,2,3]}"#).unwrap();
-        let cut = |raw: &str| Value::Object(page(raw).unwrap().cut(&all, "channels")).to_string();
+        let cut = |raw: &str| to_json(&Value::Object(page(raw).unwrap().cut(&all, "channels")));
         assert_eq!(cut(""), r#"{"channels":[1,2,3],"total":3,"offset":0,"count":3}"#);
         assert_eq!(
             cut("offset=1&count=1"),
@@ -183,6 +149,23 @@ mod tests {
         assert_eq!(
             cut("offset=-0"),
             r#"{"channels":[1,2,3],"total":3,"offset":0,"count":3}"#
+        );
+        // JavaScript's numbers: parseInt's nearest double, written as JSON.stringify writes it.
+        assert_eq!(
+            cut("offset=99999999999999999999"),
+            r#"{"channels":[],"total":3,"offset":100000000000000000000,"count":0}"#
+        );
+        assert_eq!(
+            cut("offset=9007199254740993"),
+            r#"{"channels":[],"total":3,"offset":9007199254740992,"count":0}"#
+        );
+        assert_eq!(
+            cut("offset=1000000000000000000000"),
+            r#"{"channels":[],"total":3,"offset":1e+21,"count":0}"#
+        );
+        assert_eq!(
+            cut(&format!("offset=1{}", "0".repeat(400))),
+            r#"{"channels":[],"total":3,"offset":null,"count":0}"#
         );
     }
 }

@@ -126,7 +126,7 @@ fn plain(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
-        other => other.to_string(),
+        other => crate::js::to_json(other),
     }
 }
 

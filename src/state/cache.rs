@@ -25,7 +25,7 @@ impl Cached {
     pub(crate) fn new(body: Map<String, Value>) -> Self {
         let mut answer = body.clone();
         answer.insert("success".into(), Value::Bool(true));
-        let bytes = Bytes::from(Value::Object(answer).to_string());
+        let bytes = Bytes::from(crate::js::to_json(&Value::Object(answer)));
         Self {
             body: Arc::new(body),
             bytes,

@@ -144,6 +144,27 @@ async fn channels_list_pagination_checks() {
     );
 }
 
+/// Issue 10 item 4: `offset` is read as JavaScript's `parseInt` reads it (the nearest double) and written
+/// as `JSON.stringify` writes it, byte for byte what Rocket.Chat answers.
+#[tokio::test]
+async fn channels_list_echoes_offset_as_javascript_writes_it() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for (offset, echoed) in [
+        ("99999999999999999999", "100000000000000000000"),
+        ("9007199254740993", "9007199254740992"),
+    ] {
+        let res = app
+            .get(&format!("{P}/channels/list?{WEEK}&offset={offset}"), Some(&admin))
+            .await;
+        assert_json(
+            &res,
+            200,
+            &format!(r#"{{"channels":[],"total":0,"offset":{echoed},"count":0,"success":true}}"#),
+        );
+    }
+}
+
 const PERIOD_EMPTY: &str =
     r#"{"days":[],"period":{"count":0,"variation":0},"yesterday":{"count":0,"variation":0},"success":true}"#;
 

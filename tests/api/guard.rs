@@ -1,5 +1,7 @@
 //! The guard: 401 and 403 exactly as Rocket.Chat answers them.
 
+use std::time::{Duration, Instant};
+
 use bson::doc;
 use rc_analytics::seed::docs;
 
@@ -180,7 +182,102 @@ async fn auth_cache_keeps_a_user_for_its_ttl() {
         .await
         .unwrap();
     assert_json(&app.get(ORIGIN, Some(&admin)).await, 200, EMPTY_ORIGINS);
+    // Young entries (under half the TTL) are served without any look-up.
+    assert_eq!(app.auth.user_lookups(), 1);
     // Without a cache, the revocation is seen at once.
     let uncached = spawn_app_with(|s| s.database = app.db.name().to_string()).await;
     assert_json(&uncached.get(ORIGIN, Some(&admin)).await, 401, UNAUTHORIZED);
+}
+
+const TIMED_OUT: &str = r#"{"success":false,"error":"Query timed out"}"#;
+
+async fn revoke_tokens(app: &TestApp, user_id: &str) {
+    app.db
+        .collection::<bson::Document>("users")
+        .update_one(
+            doc! {"_id": user_id},
+            doc! {"$set": {"services.resume.loginTokens": []}},
+        )
+        .await
+        .unwrap();
+}
+
+/// Issue 10 item 7: a hit in the last part of an entry's time answers from the entry and starts one
+/// background look-up (one per key, however many hits arrive meanwhile); that look-up sees the revocation.
+#[tokio::test]
+async fn a_hit_in_the_refresh_window_answers_from_the_cache_and_refreshes_once_in_the_background() {
+    let app = spawn_app_with(|s| {
+        s.auth_cache_ttl = Duration::from_secs(300);
+        // Every hit is in the refresh window; background refreshes wait for the test.
+        s.auth_refresh_after = Some(Duration::ZERO);
+        s.auth_refresh_held = true;
+    })
+    .await;
+    let admin = app.admin().await;
+    assert_json(&app.get(ORIGIN, Some(&admin)).await, 200, EMPTY_ORIGINS);
+    assert_eq!(app.auth.user_lookups(), 1);
+    revoke_tokens(&app, "admin1").await;
+    // Still within the TTL: answered from the entry, while one refresh waits to run.
+    for _ in 0..3 {
+        assert_json(&app.get(ORIGIN, Some(&admin)).await, 200, EMPTY_ORIGINS);
+    }
+    assert_eq!(app.auth.user_lookups(), 2);
+    app.auth.release_refreshes(10);
+    app.auth.refreshes_settled().await;
+    // Exactly one background look-up ran; it found the token gone and dropped the entry.
+    assert_eq!(app.auth.user_lookups(), 2);
+    assert_json(&app.get(ORIGIN, Some(&admin)).await, 401, UNAUTHORIZED);
+    assert_eq!(app.auth.user_lookups(), 3);
+}
+
+/// Issue 10 item 7: the guard's look-ups have their own short limit (`RCA_AUTH_TIMEOUT_MS`); over it the
+/// answer is the store's 504, long before `RCA_QUERY_TIMEOUT_MS`.
+#[tokio::test]
+async fn an_auth_lookup_over_its_limit_is_504_quickly() {
+    let app = spawn_app_with(|s| {
+        s.auth_timeout = Duration::from_millis(200);
+        s.query_timeout = Duration::from_secs(60);
+    })
+    .await;
+    let admin = app.admin().await;
+    for stalled in ["users", "rocketchat_permissions"] {
+        app.state.store.stall(stalled, true);
+        let started = Instant::now();
+        assert_json(&app.get(ORIGIN, Some(&admin)).await, 504, TIMED_OUT);
+        // 0.2 s limit; the query limit is 60 s.
+        assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+        app.state.store.stall(stalled, false);
+    }
+    assert_json(&app.get(ORIGIN, Some(&admin)).await, 200, EMPTY_ORIGINS);
+}
+
+/// Issue 10 item 7: a cached answer does not wait for a database that has stopped answering: the login
+/// and the grant are served from their entries while their refreshes wait in the background.
+#[tokio::test]
+async fn a_cached_login_answers_while_the_database_stalls() {
+    let app = spawn_app_with(|s| {
+        s.auth_cache_ttl = Duration::from_secs(300);
+        s.auth_refresh_after = Some(Duration::ZERO);
+        // A refresh that waited for the database would hold the request for a minute.
+        s.auth_timeout = Duration::from_secs(60);
+        s.query_timeout = Duration::from_secs(120);
+    })
+    .await;
+    let admin = app.admin().await;
+    assert_json(&app.get(ORIGIN, Some(&admin)).await, 200, EMPTY_ORIGINS);
+    for stalled in [
+        "users",
+        "rocketchat_permissions",
+        "rocketchat_message",
+        "rocketchat_room",
+    ] {
+        app.state.store.stall(stalled, true);
+    }
+    for _ in 0..3 {
+        let started = Instant::now();
+        assert_json(&app.get(ORIGIN, Some(&admin)).await, 200, EMPTY_ORIGINS);
+        assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    }
+    // One refresh started (and is still waiting for the database).
+    assert_eq!(app.auth.user_lookups(), 2);
 }

@@ -53,7 +53,10 @@ async fn a_report_written_by_the_checklist_is_guarded_cached_and_described() {
     let service = test::init_service(
         App::new()
             .app_data(app.state.clone())
-            .app_data(web::Data::new(Authenticator::new(std::time::Duration::ZERO)))
+            .app_data(web::Data::new(Authenticator::new(
+                std::time::Duration::ZERO,
+                std::time::Duration::from_secs(3),
+            )))
             .service((entry.register)(&entry.path)),
     )
     .await;

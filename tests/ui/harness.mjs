@@ -70,6 +70,8 @@ export async function startService(db) {
     env: {
       ...process.env, MONGO_URL: uriFor(db), RCA_BIND: `127.0.0.1:${port}`, RUST_LOG: 'warn',
       RCA_QUERY_TIMEOUT_MS: '120000', RCA_CONNECT_TIMEOUT_MS: '60000', RCA_AUTH_CACHE_TTL_SECS: '0',
+      // The guard's look-ups queue behind running queries on SecantusDB's Python server.
+      RCA_AUTH_TIMEOUT_MS: '60000',
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

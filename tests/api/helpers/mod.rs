@@ -9,6 +9,7 @@ use actix_web::web::Data;
 use bson::{doc, DateTime, Document};
 use mongodb::{Client, Database};
 use rc_analytics::app::Application;
+use rc_analytics::auth::Authenticator;
 use rc_analytics::config::Settings;
 use rc_analytics::seed::{docs, Credential, SeedSummary};
 use rc_analytics::state::AppState;
@@ -26,6 +27,8 @@ pub struct TestApp {
     pub address: String,
     pub db: Database,
     pub state: Data<AppState>,
+    /// The guard's state (its caches and their test seams).
+    pub auth: Data<Authenticator>,
     pub http: reqwest::Client,
 }
 
@@ -79,13 +82,17 @@ fn unique_db_name() -> String {
     )
 }
 
-/// Settings for a test: the test server, a fresh database, a free port, no auth cache.
+/// Settings for a test: the test server, a fresh database, a free port, no auth cache, the guard's
+/// look-ups bounded like every query (30 s).
 pub fn test_settings(database: &str) -> Settings {
     let uri = mongodb_uri();
     let mut s = Settings::from_lookup(|k| match k {
         "MONGO_URL" => Some(uri.clone()),
         "RCA_BIND" => Some("127.0.0.1:0".into()),
         "RCA_AUTH_CACHE_TTL_SECS" => Some("0".into()),
+        // Tests run side by side on one SecantusDB, whose Python server answers one operation at a time:
+        // the guard's look-ups may queue behind other tests' aggregations. Tests of the limit set their own.
+        "RCA_AUTH_TIMEOUT_MS" => Some("30000".into()),
         // Tests write their data after the service starts: the raw pipeline answers unless a test turns
         // the rollup on (tests/api/rollup.rs, which holds its build until the data is written).
         "RCA_ROLLUP" => Some("off".into()),
@@ -113,11 +120,13 @@ pub async fn spawn_app_on(name: &str, customise: impl FnOnce(&mut Settings)) -> 
     let app = Application::build(settings).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
+    let auth = app.auth();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         db,
         state,
+        auth,
         http: reqwest::Client::new(),
     }
 }

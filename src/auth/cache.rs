@@ -1,0 +1,270 @@
+//! The guard's caches (resolved logins, permission grants), refreshed ahead of their expiry.
+//!
+//! An entry holds what one look-up read and the instant that look-up was *sent* (`read_at`); it is served
+//! until `read_at + ttl` and never after, so whatever the database said at `read_at` is at most `ttl`
+//! old when it is used: a token revoked, or a role removed, at time T is refused from T + ttl on (sooner
+//! when a refresh sees it). Within that, a hit never waits for the database: a hit on an entry older
+//! than `refresh_after` (half the TTL) answers from the entry and starts one background look-up for its
+//! key (one at a time per key), whose answer replaces the entry — or removes it when the login is no
+//! longer valid. Only a key that nobody asked for during its last `ttl − refresh_after` expires, and its
+//! next request looks it up in the foreground (one look-up for all concurrent requests of the key).
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use moka::future::Cache;
+use moka::Expiry;
+
+use crate::error::ApiError;
+
+/// What one look-up read, and when it was sent.
+struct Entry<V> {
+    value: Arc<V>,
+    read_at: Instant,
+}
+
+impl<V> Clone for Entry<V> {
+    fn clone(&self) -> Self {
+        Self {
+            value: Arc::clone(&self.value),
+            read_at: self.read_at,
+        }
+    }
+}
+
+impl<V> Entry<V> {
+    fn age(&self) -> Duration {
+        self.read_at.elapsed()
+    }
+}
+
+/// Each entry expires `ttl` after its look-up was sent (not after it was stored).
+struct SinceRead(Duration);
+
+impl<K, V> Expiry<K, Entry<V>> for SinceRead {
+    fn expire_after_create(&self, _: &K, entry: &Entry<V>, _: Instant) -> Option<Duration> {
+        Some(self.0.saturating_sub(entry.age()))
+    }
+
+    fn expire_after_update(&self, _: &K, entry: &Entry<V>, _: Instant, _: Option<Duration>) -> Option<Duration> {
+        Some(self.0.saturating_sub(entry.age()))
+    }
+}
+
+/// A TTL cache whose hits refresh ahead of expiry (see the module documentation).
+pub(crate) struct RefreshingCache<K, V> {
+    entries: Cache<K, Entry<V>>,
+    ttl: Duration,
+    /// From this age on, a hit starts a background refresh.
+    refresh_after: Duration,
+    /// Keys whose background refresh is running (one at a time per key).
+    refreshing: Arc<Mutex<HashSet<K>>>,
+    /// Test seam (feature `test-seams`): background refreshes wait for a permit.
+    #[cfg(feature = "test-seams")]
+    gate: Option<Arc<tokio::sync::Semaphore>>,
+    /// Test seam (feature `test-seams`): how many background refreshes are running.
+    #[cfg(feature = "test-seams")]
+    running: Arc<tokio::sync::watch::Sender<usize>>,
+}
+
+impl<K, V> RefreshingCache<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+{
+    pub(crate) fn new(capacity: u64, ttl: Duration, refresh_after: Duration) -> Self {
+        Self {
+            entries: Cache::builder()
+                .max_capacity(capacity)
+                .expire_after(SinceRead(ttl))
+                .build(),
+            ttl,
+            refresh_after,
+            refreshing: Default::default(),
+            #[cfg(feature = "test-seams")]
+            gate: None,
+            #[cfg(feature = "test-seams")]
+            running: Arc::new(tokio::sync::watch::channel(0).0),
+        }
+    }
+
+    /// The value of `key`: from a live entry at once (starting a background refresh when the entry is
+    /// older than `refresh_after`), else from `load` now, one look-up for all concurrent callers. Failed
+    /// look-ups are not kept. `load` starts the look-up; it is called at most once, and only when this
+    /// call sends a look-up (a foreground one it waits for, or the key's one background refresh).
+    pub(crate) async fn get<F, Fut>(&self, key: K, load: F) -> Result<Arc<V>, ApiError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Arc<V>, ApiError>> + Send + 'static,
+    {
+        match self.entries.get(&key).await {
+            Some(entry) if entry.age() < self.ttl => {
+                if entry.age() >= self.refresh_after {
+                    self.refresh(key, load);
+                }
+                return Ok(entry.value);
+            }
+            // Past its time but not yet evicted: never served.
+            Some(_) => self.entries.invalidate(&key).await,
+            None => {}
+        }
+        // Only the caller whose future runs sends the look-up; concurrent callers wait for its answer.
+        let entry = self
+            .entries
+            .try_get_with(key, async move {
+                let read_at = Instant::now();
+                load().await.map(|value| Entry { value, read_at })
+            })
+            .await
+            .map_err(|e| (*e).clone())?;
+        Ok(entry.value)
+    }
+
+    /// Starts the background refresh of `key` unless one is running.
+    fn refresh<Fut>(&self, key: K, load: impl FnOnce() -> Fut)
+    where
+        Fut: Future<Output = Result<Arc<V>, ApiError>> + Send + 'static,
+    {
+        if !lock(&self.refreshing).insert(key.clone()) {
+            return;
+        }
+        let lookup = load();
+        let entries = self.entries.clone();
+        let refreshing = Arc::clone(&self.refreshing);
+        #[cfg(feature = "test-seams")]
+        let (gate, running) = (self.gate.clone(), Arc::clone(&self.running));
+        #[cfg(feature = "test-seams")]
+        running.send_modify(|n| *n += 1);
+        tokio::spawn(async move {
+            #[cfg(feature = "test-seams")]
+            if let Some(gate) = gate {
+                if let Ok(permit) = gate.acquire().await {
+                    permit.forget();
+                }
+            }
+            let read_at = Instant::now();
+            match lookup.await {
+                Ok(value) => entries.insert(key.clone(), Entry { value, read_at }).await,
+                // The login is gone (token revoked, user deactivated): refuse it from now on.
+                Err(ApiError::Unauthorized) => entries.invalidate(&key).await,
+                // The database is slow or down: the entry serves until its own expiry.
+                Err(e) => log::debug!("auth cache refresh failed, the entry serves until it expires: {e}"),
+            }
+            lock(&refreshing).remove(&key);
+            #[cfg(feature = "test-seams")]
+            running.send_modify(|n| *n -= 1);
+        });
+    }
+
+    /// Test seam: background refreshes wait until [`Self::release`] lets them run.
+    #[cfg(feature = "test-seams")]
+    pub(crate) fn hold_refreshes(&mut self) {
+        self.gate = Some(Arc::new(tokio::sync::Semaphore::new(0)));
+    }
+
+    /// Test seam: lets `n` held background refreshes run.
+    #[cfg(feature = "test-seams")]
+    pub(crate) fn release(&self, n: usize) {
+        if let Some(gate) = &self.gate {
+            gate.add_permits(n);
+        }
+    }
+
+    /// Test seam: returns once no background refresh is running.
+    #[cfg(feature = "test-seams")]
+    pub(crate) async fn settled(&self) {
+        let mut running = self.running.subscribe();
+        let _ = running.wait_for(|n| *n == 0).await;
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    type Lookup = std::pin::Pin<Box<dyn Future<Output = Result<Arc<u64>, ApiError>> + Send>>;
+
+    /// A look-up that counts itself (when it is started) and answers `answer`.
+    fn counted(calls: &Arc<AtomicU64>, answer: Result<u64, ApiError>) -> impl FnOnce() -> Lookup {
+        let calls = Arc::clone(calls);
+        move || {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async move { answer.map(Arc::new) })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_young_hit_reads_nothing() {
+        let cache = RefreshingCache::new(10, Duration::from_secs(300), Duration::from_secs(150));
+        let calls = Arc::new(AtomicU64::new(0));
+        assert_eq!(*cache.get("k", counted(&calls, Ok(1))).await.unwrap(), 1);
+        assert_eq!(*cache.get("k", counted(&calls, Ok(2))).await.unwrap(), 1);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn failures_are_not_kept() {
+        let cache = RefreshingCache::new(10, Duration::from_secs(300), Duration::from_secs(150));
+        let calls = Arc::new(AtomicU64::new(0));
+        assert!(matches!(
+            cache.get("k", counted(&calls, Err(ApiError::Unauthorized))).await,
+            Err(ApiError::Unauthorized)
+        ));
+        assert_eq!(*cache.get("k", counted(&calls, Ok(7))).await.unwrap(), 7);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn an_entry_is_never_served_past_its_ttl() {
+        // A zero TTL: every entry is already too old when it is stored.
+        let cache = RefreshingCache::new(10, Duration::ZERO, Duration::ZERO);
+        let calls = Arc::new(AtomicU64::new(0));
+        assert_eq!(*cache.get("k", counted(&calls, Ok(1))).await.unwrap(), 1);
+        assert_eq!(*cache.get("k", counted(&calls, Ok(2))).await.unwrap(), 2);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[cfg(feature = "test-seams")]
+    #[tokio::test]
+    async fn an_old_hit_answers_at_once_and_refreshes_once_in_the_background() {
+        let mut cache = RefreshingCache::new(10, Duration::from_secs(300), Duration::ZERO);
+        cache.hold_refreshes();
+        let calls = Arc::new(AtomicU64::new(0));
+        assert_eq!(*cache.get("k", counted(&calls, Ok(1))).await.unwrap(), 1);
+        // Three hits while the refresh is held: all answer from the entry, one refresh is started.
+        for _ in 0..3 {
+            assert_eq!(*cache.get("k", counted(&calls, Ok(2))).await.unwrap(), 1);
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        cache.release(10);
+        cache.settled().await;
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        // The refreshed value; this hit starts the next refresh (of a login now revoked).
+        assert_eq!(
+            *cache
+                .get("k", counted(&calls, Err(ApiError::Unauthorized)))
+                .await
+                .unwrap(),
+            2
+        );
+        cache.settled().await;
+        assert!(matches!(
+            cache.get("k", counted(&calls, Err(ApiError::Unauthorized))).await,
+            Err(ApiError::Unauthorized)
+        ));
+        // A failing refresh (database too slow) keeps the entry until its expiry.
+        assert_eq!(*cache.get("k", counted(&calls, Ok(3))).await.unwrap(), 3);
+        let slow = || async { Err(ApiError::Timeout("slow".into())) };
+        assert_eq!(*cache.get("k", slow).await.unwrap(), 3);
+        cache.settled().await;
+        assert_eq!(*cache.get("k", counted(&calls, Ok(4))).await.unwrap(), 3);
+    }
+}
