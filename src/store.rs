@@ -205,6 +205,17 @@ pub(crate) struct Limit {
     pub(crate) name: &'static str,
 }
 
+/// How [`Store::scan`] reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Scan {
+    /// A range of an index (the filter's): the whole scan within the query timeout.
+    Range,
+    /// The collection in natural order, the cheapest read of every document (`hint: {$natural: 1}`),
+    /// filtered as it goes. No server time limit (MongoDB counts `maxTimeMS` over every batch of a
+    /// cursor); each batch within the query timeout instead.
+    Natural,
+}
+
 pub struct Store {
     db: Database,
     query_timeout: Duration,
@@ -328,35 +339,60 @@ impl Store {
         .await
     }
 
-    /// Streams the documents of `collection` matching `filter` (with `projection`) into `each`; returns
-    /// how many were read. Bounded like every operation: the whole scan within the query timeout, so
-    /// callers scan in ranges.
+    /// Streams the documents of `collection` matching `filter` (with `projection`) into `each`, each read
+    /// in place from its batch (nothing allocated per document); returns how many were read. `order`
+    /// says how it reads and how it is bounded in time.
     pub(crate) async fn scan(
         &self,
         collection: &str,
         filter: Document,
         projection: Document,
+        order: Scan,
         mut each: impl FnMut(&bson::RawDocument) + Send,
     ) -> Result<u64, StoreError> {
         granted([collection], coll::FIND)?;
-        let options = FindOptions::builder()
-            .max_time(self.query_timeout)
+        let mut options = FindOptions::builder()
             .selection_criteria(self.selection.clone())
             .projection(projection)
             .batch_size(10_000)
             .build();
-        // Raw documents: each is read in place, nothing is allocated per document.
         let coll = self.db.collection::<bson::RawDocumentBuf>(collection);
-        self.bounded(collection, None, self.query_limit(), async move {
-            let mut cursor = coll.find(filter).with_options(options).await?;
-            let mut n = 0;
-            while let Some(doc) = cursor.try_next().await? {
-                each(&doc);
-                n += 1;
+        let limit = self.query_limit();
+        match order {
+            Scan::Range => {
+                options.max_time = Some(self.query_timeout);
+                self.bounded(collection, None, limit, async move {
+                    let mut cursor = coll.find(filter).with_options(options).await?;
+                    let mut n = 0;
+                    while cursor.advance().await? {
+                        each(cursor.current());
+                        n += 1;
+                    }
+                    Ok(n)
+                })
+                .await
             }
-            Ok(n)
-        })
-        .await
+            Scan::Natural => {
+                options.hint = Some(Hint::Keys(doc! {"$natural": 1}));
+                let find = coll.find(filter).with_options(options);
+                let mut cursor = self.bounded(collection, None, limit, async move { find.await }).await?;
+                let mut n = 0;
+                // Each batch within the limit: a timer that the buffered documents never start.
+                while tokio::time::timeout(limit.time, cursor.advance())
+                    .await
+                    .map_err(|_| StoreError::TimedOut {
+                        what: collection.into(),
+                        limit: limit.name,
+                        source: None,
+                    })?
+                    .map_err(|e| StoreError::classify(collection, None, limit, e))?
+                {
+                    each(cursor.current());
+                    n += 1;
+                }
+                Ok(n)
+            }
+        }
     }
 
     /// The collection's document count from its metadata (no scan); for progress estimates.

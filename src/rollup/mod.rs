@@ -1,7 +1,7 @@
 //! rc-analytics' own rollup of messages sent per room per 15-minute slot (README "Message rollup"), kept in memory,
 //! never written to the database. [`table`] is the pure data structure and its arithmetic; this module
-//! builds it at start-up (one projected scan of `rocketchat_message`, in ranges of `ts`, in the
-//! background) and keeps it fresh every `RCA_ROLLUP_REFRESH_SECS`:
+//! builds it at start-up (one projected scan of `rocketchat_message` in natural order, the cheapest read
+//! of every document, in the background) and keeps it fresh every `RCA_ROLLUP_REFRESH_SECS`:
 //!
 //! * the watermark moves forward: the messages of `[W, W')` are read (a small indexed `ts` range) and
 //!   added; the reports themselves read whatever lies after `W` raw, so a new message counts at once;
@@ -29,15 +29,14 @@ use self::rooms::Rooms;
 use self::table::{DayTotal, Scanned, Table, DAY_MS, SLOT_MS};
 use crate::metrics::Metrics;
 use crate::params::window::{bson_bound, instant};
-use crate::store::{coll, Store, StoreError};
+use crate::store::{coll, Scan, Store, StoreError};
 
 /// The watermark stays this far behind the clock (then rounds down to a slot), so that a message being
 /// saved right now is read raw by the reports rather than missed by a scan.
 const MARGIN_MS: i64 = 5_000;
-/// The start-up scan reads `ts` ranges of this length, each one operation within the query timeout.
-const CHUNK_MS: i64 = 7 * DAY_MS;
-/// How often the build logs its progress.
+/// How often the build logs its progress, checked every `PROGRESS_CHECK` documents.
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+const PROGRESS_CHECK: u64 = 10_000;
 
 /// The fields the scan reads.
 fn projection() -> Document {
@@ -145,41 +144,33 @@ impl Rollup {
         let watermark = watermark_now();
         let mut table = Table::new(watermark);
         let total = store.estimated_count(coll::MESSAGES).await.ok();
-        let first = store
-            .aggregate(
-                coll::MESSAGES,
-                vec![
-                    doc! {"$match": {"ts": {"$lt": bson_bound(instant(watermark))}}},
-                    doc! {"$sort": {"ts": 1}},
-                    doc! {"$limit": 1},
-                    doc! {"$project": {"_id": 0, "ts": 1}},
-                ],
-                None,
-            )
-            .await?
-            .first()
-            .and_then(|d| d.get_datetime("ts").ok())
-            .map(|d| d.timestamp_millis());
         log::info!(
             "rollup: building from rocketchat_message (~{} documents) up to {}",
             total.map_or("?".into(), |n| n.to_string()),
             crate::params::iso::format_canonical(watermark)
         );
-        let mut scanned = 0u64;
         let mut last_log = Instant::now();
-        if let Some(first) = first {
-            let mut from = first.div_euclid(DAY_MS) * DAY_MS;
-            while from < watermark {
-                let to = (from + CHUNK_MS).min(watermark);
-                scanned += scan_into(store, &mut table, from, to).await?;
-                from = to;
-                metrics.rollup_messages(table.messages_sent());
-                if last_log.elapsed() >= PROGRESS_EVERY {
-                    last_log = Instant::now();
-                    log::info!("rollup: {}", progress(scanned, total, started.elapsed()));
-                }
-            }
-        }
+        let mut scanned = 0u64;
+        store
+            .scan(
+                coll::MESSAGES,
+                doc! {"ts": {"$lt": bson_bound(instant(watermark))}},
+                projection(),
+                Scan::Natural,
+                |d| {
+                    if let Some(m) = Scanned::of(d) {
+                        table.add(&m);
+                    }
+                    scanned += 1;
+                    if scanned % PROGRESS_CHECK == 0 && last_log.elapsed() >= PROGRESS_EVERY {
+                        last_log = Instant::now();
+                        log::info!("rollup: {}", progress(scanned, total, started.elapsed()));
+                        metrics.rollup_messages(table.messages_sent());
+                    }
+                },
+            )
+            .await?;
+        table.normalize();
         log::info!(
             "rollup: built in {:.1} s: {} messages scanned ({:.0}/s), {} sent in {} rooms, {} room-slot entries (~{} KiB)",
             started.elapsed().as_secs_f64(),
@@ -271,7 +262,7 @@ fn lag_seconds(watermark: i64) -> f64 {
 /// Scans the messages with `ts` in `[from, to)` into `table`; returns how many were read.
 async fn scan_into(store: &Store, table: &mut Table, from: i64, to: i64) -> Result<u64, StoreError> {
     store
-        .scan(coll::MESSAGES, ts_range(from, to), projection(), |d| {
+        .scan(coll::MESSAGES, ts_range(from, to), projection(), Scan::Range, |d| {
             if let Some(m) = Scanned::of(d) {
                 table.add(&m);
             }

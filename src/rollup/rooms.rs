@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use bson::{doc, Document, RawDocumentBuf};
 
-use crate::store::{coll, Store, StoreError};
+use crate::store::{coll, Scan, Store, StoreError};
 
 /// The room types the engagement dashboard counts (Rocket.Chat's `getTypesToShowOnDashboard`): public,
 /// private, direct.
@@ -46,7 +46,7 @@ impl Rooms {
         }
         let mut facts = HashMap::new();
         store
-            .scan(coll::ROOMS, dashboard_rooms(), projection, |room| {
+            .scan(coll::ROOMS, dashboard_rooms(), projection, Scan::Range, |room| {
                 if let Ok(id) = room.get_str("_id") {
                     facts.insert(id.to_string(), room.to_raw_document_buf());
                 }
@@ -66,6 +66,15 @@ impl Rooms {
 
     pub fn is_empty(&self) -> bool {
         self.facts.is_empty()
+    }
+
+    pub fn contains(&self, rid: &str) -> bool {
+        self.facts.contains_key(rid)
+    }
+
+    /// The room's type.
+    pub fn t(&self, rid: &str) -> Option<&str> {
+        self.facts.get(rid)?.get_str("t").ok()
     }
 
     /// The room's `fields` (a part of [`ROOM_FIELDS`]) in the stored order, as a `$project` of them
@@ -100,6 +109,8 @@ mod tests {
             Some(doc! {"usernames": ["a", "b"], "t": "d", "name": null})
         );
         assert_eq!(rooms.get("r2", &["t"]), None);
+        assert_eq!((rooms.t("r1"), rooms.t("r2")), (Some("d"), None));
+        assert!(rooms.contains("r1") && !rooms.contains("r2"));
         assert_eq!((rooms.generation(), rooms.len()), (3, 1));
     }
 }

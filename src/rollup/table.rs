@@ -81,6 +81,8 @@ pub struct Table {
     sent: u64,
     /// A message whose slot does not fit an `i32` was seen: the table cannot answer exactly.
     overflow: bool,
+    /// A slot was added before its room's last one: [`Self::normalize`] must sort before the table is read.
+    unsorted: bool,
     /// Counts the changes after the first build ([`Self::advance`], [`Self::replace_day`]).
     generation: u64,
 }
@@ -141,15 +143,35 @@ impl Table {
             Some(s) => s,
             None => self.rooms.entry(rid.to_string()).or_default(),
         };
-        // The scan reads ts ranges through the {ts:1} index, so slots mostly arrive in order.
+        // Natural order is mostly insertion order, which is mostly ts order: slots mostly arrive in
+        // order and extend the room's last entry; any other is appended and sorted in by `normalize`.
         match series.last_mut() {
             Some((last, n)) if *last == slot => *n += 1,
-            Some((last, _)) if *last < slot => series.push((slot, 1)),
+            Some((last, _)) => {
+                self.unsorted |= slot < *last;
+                series.push((slot, 1));
+            }
             None => series.push((slot, 1)),
-            Some(_) => match series.binary_search_by_key(&slot, |(s, _)| *s) {
-                Ok(i) => series[i].1 += 1,
-                Err(i) => series.insert(i, (slot, 1)),
-            },
+        }
+    }
+
+    /// Sorts each room's slots and merges equal ones, after [`Self::add`]s out of order.
+    pub fn normalize(&mut self) {
+        if !std::mem::take(&mut self.unsorted) {
+            return;
+        }
+        for series in self.rooms.values_mut() {
+            if series.windows(2).all(|w| w[0].0 < w[1].0) {
+                continue;
+            }
+            series.sort_unstable_by_key(|(s, _)| *s);
+            series.dedup_by(|b, a| {
+                let same = a.0 == b.0;
+                if same {
+                    a.1 += b.1;
+                }
+                same
+            });
         }
     }
 
@@ -178,7 +200,9 @@ impl Table {
         self.generation += 1;
     }
 
-    fn merge(&mut self, other: Table) {
+    fn merge(&mut self, mut other: Table) {
+        other.normalize();
+        self.normalize();
         self.watermark = self.watermark.max(other.watermark);
         self.min_ts = self.min_ts.min(other.min_ts);
         self.overflow |= other.overflow;
@@ -261,53 +285,58 @@ impl Table {
         Some(out)
     }
 
-    /// Messages sent per room and per day of `zone` in `[from, to) ∩ (−∞, watermark)`, where `from` and
-    /// `to` are day starts of `zone`. `None` when any day boundary inside splits a slot.
-    pub fn per_room_day(
+    /// Messages sent per day of `zone` in `[from, to) ∩ (−∞, watermark)` in the rooms that `keep` accepts,
+    /// where `from` and `to` are day starts of `zone`; days without any are left out. `None` when any day
+    /// boundary inside splits a slot. One pass over the entries in range, none per day.
+    pub fn per_day(
         &self,
         from: i64,
         to: i64,
         zone: ReportZone,
-    ) -> Option<HashMap<&str, BTreeMap<NaiveDate, i64>>> {
+        keep: impl Fn(&str) -> bool,
+    ) -> Option<BTreeMap<NaiveDate, i64>> {
         let (lo, hi) = self.slot_range(from, to)?;
-        let mut out = HashMap::new();
         if lo >= hi {
-            return Some(out);
+            return Some(BTreeMap::new());
         }
-        // Day starts of every day holding table slots in range; each must split cleanly.
+        // Day starts (as slot indices) of every day holding table slots in range; each must split cleanly.
         let first = zone.date_of(instant((lo * SLOT_MS).max(self.min_ts)));
         let last = zone.date_of(instant(hi * SLOT_MS - 1));
-        let mut starts: Vec<(i64, NaiveDate)> = Vec::new();
+        let mut starts: Vec<i64> = Vec::new();
+        let mut days: Vec<NaiveDate> = Vec::new();
         let mut day = first;
         while day <= last {
             let start = zone.start_of_day(day).timestamp_millis();
             if !self.splits_cleanly(start) {
                 return None;
             }
-            starts.push((start.div_euclid(SLOT_MS), day));
+            starts.push(start.div_euclid(SLOT_MS));
+            days.push(day);
             match day.succ_opt() {
                 Some(next) => day = next,
                 None => break,
             }
         }
+        let mut totals = vec![0i64; days.len()];
         for (rid, series) in &self.rooms {
             let a = series.partition_point(|(s, _)| i64::from(*s) < lo);
             let b = series.partition_point(|(s, _)| i64::from(*s) < hi);
-            if a == b {
+            if a == b || !keep(rid) {
                 continue;
             }
-            let mut days: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+            // Slots ascend, so the day only moves forward.
+            let mut i = starts.partition_point(|s| *s <= i64::from(series[a].0));
             for (slot, n) in &series[a..b] {
-                let i = starts.partition_point(|(s, _)| *s <= i64::from(*slot));
+                while i < starts.len() && starts[i] <= i64::from(*slot) {
+                    i += 1;
+                }
                 // Slots before the first listed day start lie before min_ts's day: none exist.
-                let Some((_, d)) = i.checked_sub(1).and_then(|i| starts.get(i)) else {
-                    continue;
-                };
-                *days.entry(*d).or_default() += i64::from(*n);
+                if let Some(total) = i.checked_sub(1).and_then(|d| totals.get_mut(d)) {
+                    *total += i64::from(*n);
+                }
             }
-            out.insert(rid.as_str(), days);
         }
-        Some(out)
+        Some(days.into_iter().zip(totals).filter(|(_, n)| *n > 0).collect())
     }
 }
 
@@ -333,7 +362,34 @@ mod tests {
                 sent_in: Some(rid),
             });
         }
+        t.normalize();
         t
+    }
+
+    #[test]
+    fn slots_added_out_of_order_are_sorted_and_merged() {
+        let ordered = table(
+            &[
+                ("a", "2024-01-01T00:00:00Z"),
+                ("a", "2024-01-01T00:01:00Z"),
+                ("a", "2024-01-01T10:00:00Z"),
+                ("a", "2024-01-02T00:00:00Z"),
+                ("b", "2024-01-01T05:00:00Z"),
+            ],
+            "2024-01-03T00:00:00Z",
+        );
+        let shuffled = table(
+            &[
+                ("a", "2024-01-02T00:00:00Z"),
+                ("a", "2024-01-01T00:01:00Z"),
+                ("b", "2024-01-01T05:00:00Z"),
+                ("a", "2024-01-01T10:00:00Z"),
+                ("a", "2024-01-01T00:00:00Z"),
+            ],
+            "2024-01-03T00:00:00Z",
+        );
+        assert_eq!(shuffled, ordered);
+        assert_eq!(ordered.entries(), 4);
     }
 
     fn day(s: &str) -> NaiveDate {
@@ -432,14 +488,14 @@ mod tests {
         let ist = zone("+05:30");
         let from = ist.start_of_day(day("2024-01-01")).timestamp_millis();
         let to = ist.start_of_day(day("2024-01-03")).timestamp_millis();
-        let r = t.per_room_day(from, to, ist).unwrap();
-        assert_eq!(r["a"], BTreeMap::from([(day("2024-01-01"), 3), (day("2024-01-02"), 1)]));
+        let r = t.per_day(from, to, ist, |_| true).unwrap();
+        assert_eq!(r, BTreeMap::from([(day("2024-01-01"), 3), (day("2024-01-02"), 1)]));
         let ktm = zone("Asia/Kathmandu");
         let from = ktm.start_of_day(day("2024-01-01")).timestamp_millis();
         let to = ktm.start_of_day(day("2024-01-03")).timestamp_millis();
         assert_eq!(from, ms("2023-12-31T18:15:00Z"));
-        let r = t.per_room_day(from, to, ktm).unwrap();
-        assert_eq!(r["a"], BTreeMap::from([(day("2024-01-01"), 1), (day("2024-01-02"), 3)]));
+        let r = t.per_day(from, to, ktm, |_| true).unwrap();
+        assert_eq!(r, BTreeMap::from([(day("2024-01-01"), 1), (day("2024-01-02"), 3)]));
         // −09:30 (Marquesas) days are on the grid too.
         let mq = zone("Pacific/Marquesas");
         let from = mq.start_of_day(day("2024-01-01")).timestamp_millis();
@@ -449,8 +505,31 @@ mod tests {
         let odd = zone("+05:17");
         let from = odd.start_of_day(day("2024-01-01")).timestamp_millis();
         let to = odd.start_of_day(day("2024-01-03")).timestamp_millis();
-        assert_eq!(t.per_room_day(from, to, odd), None);
+        assert_eq!(t.per_day(from, to, odd, |_| true), None);
         assert_eq!(t.per_room(from, to), None);
+    }
+
+    #[test]
+    fn per_day_counts_the_kept_rooms_only() {
+        let t = table(
+            &[
+                ("a", "2024-01-01T10:00:00Z"),
+                ("b", "2024-01-01T11:00:00Z"),
+                ("b", "2024-01-02T11:00:00Z"),
+                ("gone", "2024-01-02T12:00:00Z"),
+            ],
+            "2024-02-01T00:00:00Z",
+        );
+        let utc = zone("UTC");
+        let (from, to) = (ms("2024-01-01T00:00:00Z"), ms("2024-01-03T00:00:00Z"));
+        assert_eq!(
+            t.per_day(from, to, utc, |rid| rid != "gone"),
+            Some(BTreeMap::from([(day("2024-01-01"), 2), (day("2024-01-02"), 1)]))
+        );
+        assert_eq!(
+            t.per_day(from, to, utc, |rid| rid == "a"),
+            Some(BTreeMap::from([(day("2024-01-01"), 1)]))
+        );
     }
 
     #[test]
@@ -468,9 +547,9 @@ mod tests {
         );
         let from = sp.start_of_day(day("2019-02-15")).timestamp_millis();
         let to = sp.start_of_day(day("2019-02-18")).timestamp_millis();
-        let r = t.per_room_day(from, to, sp).unwrap();
+        let r = t.per_day(from, to, sp, |_| true).unwrap();
         assert_eq!(
-            r["r"],
+            r,
             BTreeMap::from([(day("2019-02-15"), 1), (day("2019-02-16"), 2), (day("2019-02-17"), 1)])
         );
         // Brazil's DST began at midnight on 2018-11-04: that day started at 01:00 local (03:00Z) and
@@ -485,8 +564,8 @@ mod tests {
         );
         let from = sp.start_of_day(day("2018-11-03")).timestamp_millis();
         let to = sp.start_of_day(day("2018-11-06")).timestamp_millis();
-        let r = t.per_room_day(from, to, sp).unwrap();
-        assert_eq!(r["r"], BTreeMap::from([(day("2018-11-03"), 1), (day("2018-11-04"), 2)]));
+        let r = t.per_day(from, to, sp, |_| true).unwrap();
+        assert_eq!(r, BTreeMap::from([(day("2018-11-03"), 1), (day("2018-11-04"), 2)]));
         // Berlin: a 23-hour day in March, whole slots.
         let berlin = zone("Europe/Berlin");
         let start = berlin.start_of_day(day("2024-03-31")).timestamp_millis();
@@ -518,9 +597,9 @@ mod tests {
             let z = zone(name);
             let from = z.start_of_day(day("2024-01-10")).timestamp_millis();
             let to = z.start_of_day(day("2024-01-12")).timestamp_millis();
-            let r = t.per_room_day(from, to, z).unwrap();
+            let r = t.per_day(from, to, z, |_| true).unwrap();
             assert_eq!(
-                r["r"],
+                r,
                 BTreeMap::from([(day("2024-01-10"), 96), (day("2024-01-11"), 96)]),
                 "{name}"
             );

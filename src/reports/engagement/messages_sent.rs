@@ -8,7 +8,6 @@ use super::period::Periods;
 use super::{day_of, join_dashboard_room_type, messages_sent_stages, rolled, start_end, Engagement, START_END};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::params::zone::ReportZone;
 use crate::registry::{Json, Param};
 use crate::reports::{aggregate, Report};
 use crate::state::AppState;
@@ -36,8 +35,7 @@ impl Report for MessagesSent {
     async fn compute(state: &AppState, request: &Self::Request) -> Result<Map<String, Value>, ApiError> {
         let (from, to) = request.bson_range();
         let zone = request.current.zone;
-        let raw = |a, b| pipeline_range(a, b, zone);
-        if let Some(rows) = rolled::per_day(state, from.timestamp_millis(), to.timestamp_millis(), zone, raw).await? {
+        if let Some(rows) = rolled::per_day(state, from.timestamp_millis(), to.timestamp_millis(), zone).await? {
             return Ok(request.shape(&rows, "messages"));
         }
         aggregate(state, coll::MESSAGES, pipeline(request), |rows| {
@@ -51,11 +49,7 @@ impl Report for MessagesSent {
 /// message or per day) → per day: rows `{_id: "YYYY-MM-DD", n}`.
 pub(crate) fn pipeline(periods: &Periods) -> Vec<Document> {
     let (from, to) = periods.bson_range();
-    pipeline_range(from, to, periods.current.zone)
-}
-
-/// [`pipeline`] on the messages of `[from, to)`, days of `zone`.
-pub(crate) fn pipeline_range(from: bson::DateTime, to: bson::DateTime, zone: ReportZone) -> Vec<Document> {
+    let zone = periods.current.zone;
     let mut stages = messages_sent_stages(from, to).to_vec();
     stages.extend([
         doc! {"$group": {"_id": {"rid": "$rid", "day": day_of("$ts", zone)}, "n": {"$sum": 1}}},

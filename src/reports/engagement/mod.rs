@@ -276,7 +276,9 @@ mod tests {
             assert_eq!(p.len(), first_stages, "{route}");
             assert_eq!(p[0].get_document("$match").unwrap().keys().collect::<Vec<_>>(), ["ts"]);
         }
-        assert!(raw_message_pipeline(&format!("{PREFIX}/messages/origin?start=x")).unwrap().is_err());
+        assert!(raw_message_pipeline(&format!("{PREFIX}/messages/origin?start=x"))
+            .unwrap()
+            .is_err());
         assert!(raw_message_pipeline(&format!("{PREFIX}/users/new-users{q}")).is_none());
         assert!(raw_message_pipeline("/health").is_none());
     }

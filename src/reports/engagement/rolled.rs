@@ -1,20 +1,20 @@
 //! The message reports answered from the rollup (`crate::rollup`): counts per room from the table for
 //! everything below its watermark `W`, plus a raw read of `[W, end)` (a small indexed `ts` range, so a
-//! message counts as soon as it is saved), joined to the current rooms read from `rocketchat_room` (few
-//! documents: the rooms with messages in the window). Each function gives the same rows as the report's
+//! message counts as soon as it is saved), joined to the current dashboard rooms. Each function gives the same rows as the report's
 //! raw pipeline, or `None` when the rollup cannot answer (not built yet, or a day boundary of the request
 //! zone splits a 15-minute slot: `tz=+05:17`), and the report then runs its raw pipeline. Rooms come from
 //! the rollup's snapshot ([`crate::rollup::rooms`]); only rooms it cannot vouch for are read.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use bson::{doc, Bson, DateTime, Document};
 
-use super::{messages_per_room, messages_sent_stages};
+use super::{day_of, messages_per_room, messages_sent_stages};
 use crate::error::ApiError;
 use crate::params::zone::ReportZone;
 use crate::reports::count_of;
-use crate::rollup::rooms::dashboard_rooms;
+use crate::rollup::rooms::{dashboard_rooms, Rooms};
 use crate::state::AppState;
 use crate::store::coll;
 
@@ -98,34 +98,64 @@ fn add_rows(counts: &mut Counts, rows: &[Document], key: &str) {
     }
 }
 
-/// The current rooms of dashboard types among `rids`: `_id` → `{fields}` (as the raw pipeline's `room`).
-/// From the rollup's snapshot; read from `rocketchat_room` are only the rooms it lacks that may exist: all
-/// of them while no snapshot of the table's generation `read` exists, else those of the raw `tail` rows
-/// (a room newer than the snapshot). A table room missing from a snapshot of its generation is deleted or
-/// not a dashboard room (see [`crate::rollup::rooms`]).
-async fn rooms<'a>(
-    state: &AppState,
-    read: Read,
-    rids: impl Iterator<Item = &'a String>,
-    tail: &[Document],
-    fields: &[&str],
-) -> Result<HashMap<String, Document>, ApiError> {
-    let snapshot = state.rollup.rooms();
-    let current = snapshot.as_deref().filter(|s| s.generation() == read.generation);
-    let in_tail: HashSet<&str> = tail.iter().filter_map(|r| r.get_str("_id").ok()).collect();
-    let mut found = HashMap::new();
-    let mut unknown = Vec::new();
-    for rid in rids {
-        match snapshot.as_deref().and_then(|s| s.get(rid, fields)) {
-            Some(room) => {
-                found.insert(rid.clone(), room);
-            }
-            None if current.is_some() && !in_tail.contains(rid.as_str()) => {}
-            None => unknown.push(rid),
+/// The room ids of raw rows (`_id`, or `_id.rid` when grouped per room and day).
+fn row_rooms(rows: &[Document]) -> HashSet<String> {
+    rows.iter()
+        .filter_map(|r| match r.get("_id") {
+            Some(Bson::String(rid)) => Some(rid.clone()),
+            Some(Bson::Document(id)) => id.get_str("rid").ok().map(str::to_string),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The current dashboard rooms among those of an answer: the rollup's snapshot, and the rooms read because
+/// the snapshot could not vouch for them (see [`RoomFacts::resolve`]).
+struct RoomFacts {
+    snapshot: Option<Arc<Rooms>>,
+    read: HashMap<String, Document>,
+}
+
+impl RoomFacts {
+    /// Reads from `rocketchat_room` only the rooms among `rids` that the snapshot lacks and that may exist:
+    /// all of them while no snapshot of the table's generation `read` exists, else those of the raw tail
+    /// (`in_tail`: a room newer than the snapshot). A table room missing from a snapshot of its
+    /// generation is deleted or not a dashboard room (see [`crate::rollup::rooms`]).
+    async fn resolve<'a>(
+        state: &AppState,
+        read: Read,
+        rids: impl Iterator<Item = &'a String>,
+        in_tail: &HashSet<String>,
+        fields: &[&str],
+    ) -> Result<Self, ApiError> {
+        let snapshot = state.rollup.rooms();
+        let current = snapshot.as_deref().is_some_and(|s| s.generation() == read.generation);
+        let unknown: Vec<&String> = rids
+            .filter(|rid| !snapshot.as_deref().is_some_and(|s| s.contains(rid)))
+            .filter(|rid| !current || in_tail.contains(*rid))
+            .collect();
+        let read = read_rooms(state, unknown, fields).await?;
+        Ok(Self { snapshot, read })
+    }
+
+    fn contains(&self, rid: &str) -> bool {
+        self.read.contains_key(rid) || self.snapshot.as_deref().is_some_and(|s| s.contains(rid))
+    }
+
+    fn t(&self, rid: &str) -> Option<&str> {
+        match self.read.get(rid) {
+            Some(room) => room.get_str("t").ok(),
+            None => self.snapshot.as_deref()?.t(rid),
         }
     }
-    found.extend(read_rooms(state, unknown, fields).await?);
-    Ok(found)
+
+    /// The room's `fields`, as the raw pipeline's `room`.
+    fn get(&self, rid: &str, fields: &[&str]) -> Option<Document> {
+        match self.read.get(rid) {
+            Some(room) => Some(room.clone()),
+            None => self.snapshot.as_deref()?.get(rid, fields),
+        }
+    }
 }
 
 /// The dashboard rooms among `rids`, read from `rocketchat_room`.
@@ -176,11 +206,11 @@ pub(crate) async fn origin(state: &AppState, from: i64, to: i64) -> Result<Optio
     let mut counts = counts.remove(0);
     let rows = tail(state, from, to, read.watermark, messages_per_room).await?;
     add_rows(&mut counts, &rows, "messages");
-    let rooms = rooms(state, read, counts.keys(), &rows, &["t"]).await?;
-    let mut per_type: BTreeMap<String, i64> = BTreeMap::new();
+    let rooms = RoomFacts::resolve(state, read, counts.keys(), &row_rooms(&rows), &["t"]).await?;
+    let mut per_type: BTreeMap<&str, i64> = BTreeMap::new();
     for (rid, n) in &counts {
-        if let Some(t) = rooms.get(rid).and_then(|r| r.get_str("t").ok()) {
-            *per_type.entry(t.to_string()).or_default() += n;
+        if let Some(t) = rooms.t(rid) {
+            *per_type.entry(t).or_default() += n;
         }
     }
     Ok(Some(
@@ -205,15 +235,15 @@ pub(crate) async fn top(
     let mut counts = counts.remove(0);
     let rows = tail(state, from, to, read.watermark, messages_per_room).await?;
     add_rows(&mut counts, &rows, "messages");
-    let mut rooms = rooms(state, read, counts.keys(), &rows, fields).await?;
-    let mut ranked: Vec<(String, i64)> = counts.into_iter().filter(|(rid, _)| rooms.contains_key(rid)).collect();
+    let rooms = RoomFacts::resolve(state, read, counts.keys(), &row_rooms(&rows), fields).await?;
+    let mut ranked: Vec<(String, i64)> = counts.into_iter().filter(|(rid, _)| rooms.contains(rid)).collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     ranked.truncate(limit);
     Ok(Some(
         ranked
             .into_iter()
             .filter_map(|(rid, n)| {
-                let room = rooms.remove(&rid)?;
+                let room = rooms.get(&rid, fields)?;
                 Some(doc! {"_id": rid, "messages": n, "room": room})
             })
             .collect(),
@@ -249,10 +279,10 @@ pub(crate) async fn channels(
     add_rows(&mut all, &rows, "all");
     add_rows(&mut current, &rows, "messages");
     add_rows(&mut previous, &rows, "lastWeekMessages");
-    let mut rooms = rooms(state, read, all.keys(), &rows, fields).await?;
+    let rooms = RoomFacts::resolve(state, read, all.keys(), &row_rooms(&rows), fields).await?;
     let mut listed: Vec<(String, i64, i64)> = all
         .keys()
-        .filter(|rid| rooms.contains_key(*rid))
+        .filter(|rid| rooms.contains(rid))
         .map(|rid| {
             let n = |c: &Counts| c.get(rid).copied().unwrap_or(0);
             (rid.clone(), n(&current), n(&previous))
@@ -263,54 +293,55 @@ pub(crate) async fn channels(
         listed
             .into_iter()
             .filter_map(|(rid, messages, last)| {
-                let room = rooms.remove(&rid)?;
+                let room = rooms.get(&rid, fields)?;
                 Some(doc! {"_id": rid, "messages": messages, "lastWeekMessages": last, "room": room})
             })
             .collect(),
     ))
 }
 
-/// `messages/messages-sent`: rows `{_id: "YYYY-MM-DD", n}` of `[from, to)` (day starts of `zone`).
+/// `messages/messages-sent`: rows `{_id: "YYYY-MM-DD", n}` of `[from, to)` (day starts of `zone`). The
+/// rooms are resolved between two reads of the table; when the table changed in between (a refresh), the
+/// answer starts again, so the rooms, the table's days and the raw part all belong to one watermark.
 pub(crate) async fn per_day(
     state: &AppState,
     from: i64,
     to: i64,
     zone: ReportZone,
-    raw: impl FnOnce(DateTime, DateTime) -> Vec<Document>,
 ) -> Result<Option<Vec<Document>>, ApiError> {
-    type Days = HashMap<String, BTreeMap<chrono::NaiveDate, i64>>;
-    let Some((rolled, read)) = state
-        .rollup
-        .read(|t| {
-            let days: Days = t
-                .per_room_day(from, to, zone)?
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect();
-            Some((days, Read::of(t)))
+    for _ in 0..3 {
+        let Some((rids, read)) = per_room(state, &[(from, to)]) else {
+            return Ok(None);
+        };
+        let rows = tail(state, from, to, read.watermark, |a, b| {
+            let mut stages = messages_sent_stages(a, b).to_vec();
+            stages.push(doc! {"$group": {"_id": {"rid": "$rid", "day": day_of("$ts", zone)}, "n": {"$sum": 1}}});
+            stages
         })
-        .flatten()
-    else {
-        return Ok(None);
-    };
-    // The raw part is the report's own pipeline (rooms joined, grouped per day) on the later range.
-    let rows = tail(state, from, to, read.watermark, raw).await?;
-    // Those rows are per day, their rooms already joined: no room of theirs to read.
-    let rooms = rooms(state, read, rolled.keys(), &[], &["t"]).await?;
-    let mut per_day: BTreeMap<String, i64> = BTreeMap::new();
-    for (rid, days) in &rolled {
-        if rooms.contains_key(rid) {
-            for (day, n) in days {
-                *per_day.entry(day.format("%Y-%m-%d").to_string()).or_default() += n;
+        .await?;
+        let in_tail = row_rooms(&rows);
+        let rooms = RoomFacts::resolve(state, read, rids[0].keys().chain(&in_tail), &in_tail, &["t"]).await?;
+        let days = state
+            .rollup
+            .read(|t| (t.generation() == read.generation).then(|| t.per_day(from, to, zone, |rid| rooms.contains(rid))))
+            .flatten();
+        let Some(days) = days else { continue };
+        let Some(days) = days else { return Ok(None) };
+        let mut per_day: BTreeMap<String, i64> = days
+            .into_iter()
+            .map(|(day, n)| (day.format("%Y-%m-%d").to_string(), n))
+            .collect();
+        for row in &rows {
+            let Ok(id) = row.get_document("_id") else { continue };
+            if let (Ok(rid), Ok(day)) = (id.get_str("rid"), id.get_str("day")) {
+                if rooms.contains(rid) {
+                    *per_day.entry(day.to_string()).or_default() += count_of(row, "n");
+                }
             }
         }
+        return Ok(Some(
+            per_day.into_iter().map(|(day, n)| doc! {"_id": day, "n": n}).collect(),
+        ));
     }
-    for row in &rows {
-        if let Ok(day) = row.get_str("_id") {
-            *per_day.entry(day.to_string()).or_default() += count_of(row, "n");
-        }
-    }
-    Ok(Some(
-        per_day.into_iter().map(|(day, n)| doc! {"_id": day, "n": n}).collect(),
-    ))
+    Ok(None)
 }
