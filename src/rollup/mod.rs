@@ -162,7 +162,7 @@ impl Rollup {
                         table.add(&m);
                     }
                     scanned += 1;
-                    if scanned % PROGRESS_CHECK == 0 && last_log.elapsed() >= PROGRESS_EVERY {
+                    if scanned.is_multiple_of(PROGRESS_CHECK) && last_log.elapsed() >= PROGRESS_EVERY {
                         last_log = Instant::now();
                         log::info!("rollup: {}", progress(scanned, total, started.elapsed()));
                         metrics.rollup_messages(table.messages_sent());

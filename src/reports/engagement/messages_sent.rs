@@ -64,6 +64,7 @@ pub(crate) fn pipeline(periods: &Periods) -> Vec<Document> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::params::zone::ReportZone;
     use crate::reports::engagement::StartEnd;
     use crate::reports::stage_names;
 
