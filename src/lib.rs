@@ -2,8 +2,8 @@
 //!
 //! Imports flow one way (no module imports one above it):
 //!
-//! `main` → `app` → `reports`, `auth`, `openapi`, `ui` → `registry`, `state` → `rollup` → `store`, `params`, `metrics`
-//! → `error`, `config`.
+//! `main` → `app` → `reports`, `auth`, `openapi`, `ui`, `protocol` → `registry`, `state` → `rollup` → `store`, `params`,
+//! `metrics` → `error`, `config`.
 //!
 //! `seed` (the demo-data generator) and `cli` stand beside that chain: `main` calls them, nothing in the
 //! service imports them.
@@ -16,6 +16,7 @@ pub mod error;
 pub mod metrics;
 pub mod openapi;
 pub mod params;
+pub mod protocol;
 pub mod registry;
 pub mod reports;
 pub mod rollup;
