@@ -5,14 +5,15 @@
 //! `main` → `app` → `reports`, `auth`, `openapi`, `ui`, `protocol` → `registry`, `state` → `rollup` → `store`, `params`,
 //! `metrics` → `error`, `config`.
 //!
-//! `seed` (the demo-data generator) and `cli` stand beside that chain: `main` calls them, nothing in the
-//! service imports them.
+//! `seed` (the demo-data generator), `cli` and `logging` stand beside that chain: `main` calls them, nothing
+//! in the service imports them.
 
 pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod logging;
 pub mod metrics;
 pub mod openapi;
 pub mod params;
