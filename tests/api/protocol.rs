@@ -305,7 +305,7 @@ async fn requests_at_the_limits_are_served() {
 }
 
 #[tokio::test]
-async fn pipelined_requests_before_a_malformed_one_are_answered_first_and_none_after_close() {
+async fn requests_before_malformed_bytes_are_answered_first_and_none_after_close() {
     let app = spawn_app().await;
     let answers = exchange(
         &app.address,
@@ -324,7 +324,30 @@ async fn pipelined_requests_before_a_malformed_one_are_answered_first_and_none_a
         "HTTP/1.1 400 Bad Request",
         BAD_REQUEST,
     );
-    assert_eq!(protocol_errors(&app, 400).await, "1");
+    // A malformed chunked body: its request is answered first.
+    let answers = exchange(
+        &app.address,
+        b"GET /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n",
+    )
+    .await;
+    assert_eq!(answers.len(), 2, "{answers:?}");
+    assert_eq!(answers[0].body, HEALTH);
+    assert_refusal("malformed chunk", &answers[1], "HTTP/1.1 400 Bad Request", BAD_REQUEST);
+    assert_eq!(protocol_errors(&app, 400).await, "2");
+    // After a request that closes the connection, nothing more is read: no answer to what follows.
+    for last in [
+        &b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"[..],
+        b"GET /health HTTP/1.0\r\n\r\n",
+    ] {
+        let answers = exchange(
+            &app.address,
+            &[last, b"GET /nope HTTP/1.1\r\nX-A: a\x7fb\r\n\r\n"].concat(),
+        )
+        .await;
+        assert_eq!(answers.len(), 1, "{answers:?}");
+        assert_eq!(answers[0].body, HEALTH);
+    }
+    assert_eq!(protocol_errors(&app, 400).await, "2");
 }
 
 /// A connection that has not sent a complete first head 5 s after it opened gets a JSON 408, whether it
