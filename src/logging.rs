@@ -2,9 +2,11 @@
 //! malformed request never logs above `debug`.
 //!
 //! The HTTP/1 front (src/protocol.rs) answers malformed requests before actix-http's dispatcher sees them,
-//! so its ERROR line `stream error: request parse error: …` should never come; should it come anyway
-//! (a decoder state the front did not foresee), it is a client's doing, and it is logged at `debug` under
-//! its own target instead. Every other record, actix's real server errors included, passes unchanged.
+//! so its ERROR lines about them should never come: `stream error: request parse error: …` (a head) and
+//! `stream error: I/O error: …` (a chunked body: the decoder's only source of that error; socket errors
+//! are not logged). Should one come anyway (a decoder state the front did not foresee), it is a client's
+//! doing, and it is logged at `debug` under its own target instead. Every other record, actix's real
+//! server errors included, passes unchanged.
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
@@ -22,7 +24,9 @@ pub fn init() {
 
 /// Whether a record is actix-http's line about a request it could not parse.
 pub(crate) fn is_client_parse_error(target: &str, message: &str) -> bool {
-    target == DISPATCHER && message.starts_with("stream error: request parse error")
+    target == DISPATCHER
+        && (message.starts_with("stream error: request parse error: ")
+            || message.starts_with("stream error: I/O error: "))
 }
 
 struct Demoting(env_logger::Logger);
@@ -141,10 +145,15 @@ mod tests {
             DISPATCHER,
             "stream error: request parse error: message head is too large"
         ));
+        assert!(is_client_parse_error(
+            DISPATCHER,
+            "stream error: I/O error: Invalid chunk size line: Invalid size first-byte"
+        ));
         for (target, message) in [
             (DISPATCHER, "stream error: internal error"),
             (DISPATCHER, "Internal server error: unexpected payload chunk"),
-            (DISPATCHER, "stream error: I/O error: broken pipe"),
+            (DISPATCHER, "stream error: body error: boom"),
+            (DISPATCHER, "Response payload stream error: boom"),
             (
                 "rc_analytics::error",
                 "stream error: request parse error: invalid Header provided",
