@@ -2,11 +2,11 @@
 //!
 //! Imports flow one way (no module imports one above it):
 //!
-//! `main` → `app` → `reports`, `auth`, `openapi`, `ui` → `registry`, `state` → `rollup` → `store`, `params`, `metrics`
-//! → `error`, `config` → `js` (JavaScript's number rules, below everything).
+//! `main` → `app` → `reports`, `auth`, `openapi`, `ui`, `protocol` → `registry`, `state` → `rollup` → `store`, `params`,
+//! `metrics` → `error`, `config` → `js` (JavaScript's number rules, below everything).
 //!
-//! `seed` (the demo-data generator) and `cli` stand beside that chain: `main` calls them, nothing in the
-//! service imports them.
+//! `seed` (the demo-data generator), `cli` and `logging` stand beside that chain: `main` calls them, nothing
+//! in the service imports them.
 
 pub mod app;
 pub mod auth;
@@ -14,9 +14,11 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod js;
+pub mod logging;
 pub mod metrics;
 pub mod openapi;
 pub mod params;
+pub mod protocol;
 pub mod registry;
 pub mod reports;
 pub mod rollup;

@@ -25,7 +25,7 @@ fn main() {
 
 #[actix_web::main]
 async fn serve() -> i32 {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    rc_analytics::logging::init();
     let settings = match Settings::from_env() {
         Ok(s) => s,
         Err(e) => {

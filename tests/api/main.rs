@@ -17,5 +17,6 @@ mod nginx_proxy;
 mod omnichannel_department;
 mod omnichannel_reports;
 mod operations;
+mod protocol;
 mod report_contract;
 mod rollup;
