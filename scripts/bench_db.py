@@ -5,7 +5,12 @@
   bench_db.py count URL PIPELINE  the bare count of the ts range of PIPELINE's first $match: "<ms> <n>"
   bench_db.py run URL PIPELINE    PIPELINE ({"collection", "pipeline"}, extended JSON as printed by
                                   `rc-analytics pipeline`) run as it is: "<ms> <rows>"
+  bench_db.py get ADDR PATH UID TOKEN  the service answering PATH on a connection already open (as the
+                                  driver's are, and a browser's), the caller's login already checked (one
+                                  request before the timed one: for an answer that is never cached, it
+                                  warms the guard's cache only): "<ms> <status>"
 """
+import http.client
 import sys
 import time
 
@@ -24,7 +29,22 @@ def timed(f):
     return f"{(time.perf_counter() - started) * 1000:.1f} {n}"
 
 
-def main(cmd, url, spec=None):
+def get(addr, path, uid, token):
+    host, port = addr.rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port))
+    headers = {"X-User-Id": uid, "X-Auth-Token": token}
+    conn.request("GET", path, headers=headers)
+    conn.getresponse().read()
+    started = time.perf_counter()
+    conn.request("GET", path, headers=headers)
+    res = conn.getresponse()
+    res.read()
+    return f"{(time.perf_counter() - started) * 1000:.1f} {res.status}"
+
+
+def main(cmd, url, spec=None, *auth):
+    if cmd == "get":
+        return get(url, spec, *auth)
     database = db(url)
     if cmd == "scan":
         projection = {"_id": 0, "ts": 1, "rid": 1, "t": 1, "parent": 1}

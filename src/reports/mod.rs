@@ -148,7 +148,7 @@ async fn handler<R: Report>(
         .await?;
     Ok(match R::respond(&request, &cached.body) {
         Some(part) => success(part),
-        None => json_bytes(StatusCode::OK, cached.bytes),
+        None => json_bytes(StatusCode::OK, cached.bytes()),
     })
 }
 

@@ -266,6 +266,22 @@ impl Table {
         ))
     }
 
+    /// The rooms with messages sent in `[from, to) ∩ (−∞, watermark)`, without counting them; `None` as
+    /// [`Self::per_room`].
+    pub fn rooms_in(&self, from: i64, to: i64) -> Option<Vec<&str>> {
+        let (lo, hi) = self.slot_range(from, to)?;
+        Some(
+            self.rooms
+                .iter()
+                .filter(|(_, series)| {
+                    let a = series.partition_point(|(s, _)| i64::from(*s) < lo);
+                    series.get(a).is_some_and(|(s, _)| i64::from(*s) < hi)
+                })
+                .map(|(rid, _)| rid.as_str())
+                .collect(),
+        )
+    }
+
     /// Messages sent per room in `[from, to) ∩ (−∞, watermark)`; rooms without any are left out. `None`
     /// when a bound splits a slot (the caller then answers from the raw pipeline).
     pub fn per_room(&self, from: i64, to: i64) -> Option<HashMap<&str, i64>> {
@@ -465,6 +481,15 @@ mod tests {
             .per_room(ms("2023-12-31T23:59:58Z"), ms("2024-01-05T00:05:00Z"))
             .unwrap();
         assert_eq!(r, HashMap::from([("a", 3), ("b", 2)]));
+        let mut rooms = t
+            .rooms_in(ms("2024-01-01T00:15:00Z"), ms("2024-01-03T00:00:00Z"))
+            .unwrap();
+        rooms.sort();
+        assert_eq!(rooms, ["a", "b"]);
+        assert_eq!(
+            t.rooms_in(ms("2024-01-01T00:15:00Z"), ms("2024-01-01T23:45:00Z")),
+            Some(vec![])
+        );
         assert_eq!(t.messages_sent(), 5);
         assert_eq!(t.entries(), 4);
         // Inverted or empty ranges hold nothing.

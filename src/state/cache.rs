@@ -3,7 +3,7 @@
 //! answer serialized, so a hit writes those bytes without serializing again.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
@@ -14,28 +14,50 @@ use crate::error::ApiError;
 use crate::metrics::Metrics;
 
 /// A computed report: the body (for reports that answer a part of it, such as a page) and the whole
-/// answer serialized as it is sent (`success: true` last).
+/// answer serialized as it is sent (`success: true` last): at once for an answer that is kept (its weight
+/// is its size), on first use for one that is not (a page of a live answer never needs it).
 #[derive(Clone, Debug)]
 pub(crate) struct Cached {
     pub(crate) body: Arc<Map<String, Value>>,
-    pub(crate) bytes: Bytes,
+    serialized: OnceLock<Bytes>,
 }
 
 impl Cached {
-    pub(crate) fn new(body: Map<String, Value>) -> Self {
-        let mut answer = body.clone();
-        answer.insert("success".into(), Value::Bool(true));
-        let bytes = Bytes::from(crate::js::to_json(&Value::Object(answer)));
-        Self {
+    pub(crate) fn new(body: Map<String, Value>, keep: bool) -> Self {
+        debug_assert!(!body.contains_key("success"));
+        let cached = Self {
             body: Arc::new(body),
-            bytes,
+            serialized: OnceLock::new(),
+        };
+        if keep {
+            cached.bytes();
         }
+        cached
+    }
+
+    /// The whole answer, serialized.
+    pub(crate) fn bytes(&self) -> Bytes {
+        self.serialized
+            .get_or_init(|| {
+                // `{…}` becomes `{…,"success":true}`: the key last, as `API.v1.success` writes it, without
+                // copying the body to insert it.
+                let mut json = crate::js::to_json_map(&self.body);
+                json.pop();
+                json.push_str(if json.len() > 1 {
+                    r#","success":true}"#
+                } else {
+                    r#""success":true}"#
+                });
+                Bytes::from(json)
+            })
+            .clone()
     }
 }
 
 /// An entry's weight: its key and its serialized answer, in bytes (the decoded body is about as large).
 fn weight(key: &str, value: &Cached) -> u32 {
-    u32::try_from(key.len() + value.bytes.len()).unwrap_or(u32::MAX)
+    let size = value.serialized.get().map_or(0, Bytes::len);
+    u32::try_from(key.len() + size).unwrap_or(u32::MAX)
 }
 
 pub(crate) struct ReportCache {
@@ -90,9 +112,16 @@ impl ReportCache {
             let started = Instant::now();
             let body = compute.await;
             metrics.query(report, started.elapsed().as_secs_f64());
-            body.map(Cached::new)
+            body.map(|body| Cached::new(body, keep && self.keep))
         };
         let key = format!("{report}|{key}");
+        if keep && self.keep {
+            // A hit reads the entry alone (moka's entry API would also prepare a computation).
+            if let Some(hit) = self.cache.get(&key).await {
+                metrics.cache(report, true);
+                return Ok(hit);
+            }
+        }
         let entry = self
             .cache
             .entry(key.clone())
@@ -129,6 +158,17 @@ impl ReportCache {
 mod tests {
     use super::*;
 
+    #[test]
+    fn cached_bytes_end_with_success() {
+        let mut body = Map::new();
+        assert_eq!(Cached::new(body.clone(), true).bytes(), r#"{"success":true}"#);
+        body.insert("total".into(), Value::from(3));
+        body.insert("data".into(), serde_json::json!([{"a": 1}]));
+        let cached = Cached::new(body.clone(), false);
+        assert_eq!(cached.bytes(), r#"{"total":3,"data":[{"a":1}],"success":true}"#);
+        assert_eq!(*cached.body, body);
+    }
+
     fn cache(max_bytes: u64) -> ReportCache {
         ReportCache::new(
             Duration::from_secs(60),
@@ -146,8 +186,8 @@ mod tests {
 
     #[test]
     fn keeps_the_serialized_answer() {
-        let cached = Cached::new(body(3));
-        assert_eq!(&cached.bytes[..], br#"{"x":"aaa","success":true}"#);
+        let cached = Cached::new(body(3), true);
+        assert_eq!(&cached.bytes()[..], br#"{"x":"aaa","success":true}"#);
         assert_eq!(weight("k", &cached), 1 + 26);
     }
 

@@ -310,7 +310,14 @@ pub(crate) async fn per_day(
     zone: ReportZone,
 ) -> Result<Option<Vec<Document>>, ApiError> {
     for _ in 0..3 {
-        let Some((rids, read)) = per_room(state, &[(from, to)]) else {
+        let Some((rids, read)) = state
+            .rollup
+            .read(|t| {
+                let rids: Vec<String> = t.rooms_in(from, to)?.into_iter().map(str::to_string).collect();
+                Some((rids, Read::of(t)))
+            })
+            .flatten()
+        else {
             return Ok(None);
         };
         let rows = tail(state, from, to, read.watermark, |a, b| {
@@ -320,7 +327,7 @@ pub(crate) async fn per_day(
         })
         .await?;
         let in_tail = row_rooms(&rows);
-        let rooms = RoomFacts::resolve(state, read, rids[0].keys().chain(&in_tail), &in_tail, &["t"]).await?;
+        let rooms = RoomFacts::resolve(state, read, rids.iter().chain(&in_tail), &in_tail, &["t"]).await?;
         let days = state
             .rollup
             .read(|t| (t.generation() == read.generation).then(|| t.per_day(from, to, zone, |rid| rooms.contains(rid))))
