@@ -123,7 +123,6 @@ impl Rollup {
                 }
             }
         }
-        metrics.rollup_state(2);
         loop {
             tokio::time::sleep(self.refresh).await;
             if let Err(e) = self.refresh(store, metrics).await {
@@ -183,22 +182,24 @@ impl Rollup {
         );
         metrics.rollup_messages(table.messages_sent());
         metrics.rollup_lag(lag_seconds(table.watermark()));
-        let generation = table.generation();
+        // The rooms are read after the scan (see `rooms`), and published first: the reports never see the
+        // table without them.
+        if let Some(rooms) = read_rooms(store, &table).await {
+            *self.rooms.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(rooms));
+        }
+        metrics.rollup_state(2);
         *self.table.write().unwrap_or_else(|e| e.into_inner()) = Some(table);
-        self.read_rooms(store, generation).await;
         Ok(())
     }
 
     /// Takes a new snapshot of the dashboard rooms for the table of `generation`; on failure the old
     /// one stays (its generation then differs, and the reports read unknown rooms from the database).
-    async fn read_rooms(&self, store: &Store, generation: u64) {
-        match Rooms::read(store, generation).await {
-            Ok(rooms) => {
-                log::debug!("rollup: {} dashboard rooms read", rooms.len());
-                *self.rooms.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(rooms));
-            }
-            Err(e) => log::warn!("rollup: reading the rooms failed: {}", crate::store::cause_chain(&e)),
-        }
+    async fn renew_rooms(&self, store: &Store, generation: u64) {
+        let Some(mut rooms) = read_rooms_of(store, generation).await else {
+            return;
+        };
+        self.read(|t| rooms.sum_slots(t));
+        *self.rooms.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(rooms));
     }
 
     /// Moves the watermark forward and rebuilds each UTC day whose [`table::DayTotal`] differs from the
@@ -238,7 +239,7 @@ impl Rollup {
         if let Some((sent, watermark, generation)) = self.read(|t| (t.messages_sent(), t.watermark(), t.generation())) {
             metrics.rollup_messages(sent);
             metrics.rollup_lag(lag_seconds(watermark));
-            self.read_rooms(store, generation).await;
+            self.renew_rooms(store, generation).await;
         }
         Ok(differing.len())
     }
@@ -246,6 +247,28 @@ impl Rollup {
     fn write(&self, f: impl FnOnce(&mut Table)) {
         if let Some(t) = self.table.write().unwrap_or_else(|e| e.into_inner()).as_mut() {
             f(t);
+        }
+    }
+}
+
+/// A snapshot of the dashboard rooms for `table` (just scanned), its slots summed over them.
+async fn read_rooms(store: &Store, table: &Table) -> Option<Rooms> {
+    let mut rooms = read_rooms_of(store, table.generation()).await?;
+    rooms.sum_slots(table);
+    Some(rooms)
+}
+
+/// A snapshot of the dashboard rooms for the table of `generation`; `None` (logged) when the read fails:
+/// the old snapshot then stays, its generation differs, and the reports read the rooms they need.
+async fn read_rooms_of(store: &Store, generation: u64) -> Option<Rooms> {
+    match Rooms::read(store, generation).await {
+        Ok(rooms) => {
+            log::debug!("rollup: {} dashboard rooms read", rooms.len());
+            Some(rooms)
+        }
+        Err(e) => {
+            log::warn!("rollup: reading the rooms failed: {}", crate::store::cause_chain(&e));
+            None
         }
     }
 }

@@ -10,6 +10,9 @@
 //! room of the raw tail (messages after the watermark) may be newer than the snapshot and is read from the
 //! database when the snapshot lacks it.
 //!
+//! With each snapshot goes the table's per-slot total over its rooms (computed in the background, once per
+//! snapshot).
+//!
 //! Memory: per dashboard room its id and the BSON bytes of its projected fields (~100–200 bytes for a
 //! channel, more for a DM with many `usernames`).
 
@@ -17,6 +20,7 @@ use std::collections::HashMap;
 
 use bson::{doc, Document, RawDocumentBuf};
 
+use super::table::Table;
 use crate::store::{coll, Scan, Store, StoreError};
 
 /// The room types the engagement dashboard counts (Rocket.Chat's `getTypesToShowOnDashboard`): public,
@@ -35,6 +39,10 @@ pub fn dashboard_rooms() -> Document {
 pub struct Rooms {
     generation: u64,
     facts: HashMap<String, RawDocumentBuf>,
+    /// The table's messages sent per slot in these rooms, all summed ([`Table::slot_totals`]), when the
+    /// table was still of this generation once the rooms were read: messages-sent's days from ~35,000
+    /// slots a year, whatever the number of rooms.
+    slot_totals: Option<Vec<(i32, u32)>>,
 }
 
 impl Rooms {
@@ -52,7 +60,22 @@ impl Rooms {
                 }
             })
             .await?;
-        Ok(Self { generation, facts })
+        Ok(Self {
+            generation,
+            facts,
+            slot_totals: None,
+        })
+    }
+
+    /// Sums the table's slots over these rooms, when `table` is of this snapshot's generation.
+    pub(crate) fn sum_slots(&mut self, table: &Table) {
+        if table.generation() == self.generation {
+            self.slot_totals = Some(table.slot_totals(|rid| self.facts.contains_key(rid)));
+        }
+    }
+
+    pub fn slot_totals(&self) -> Option<&[(i32, u32)]> {
+        self.slot_totals.as_deref()
     }
 
     /// The table generation this snapshot was taken after.
@@ -102,6 +125,7 @@ mod tests {
         let rooms = Rooms {
             generation: 3,
             facts: HashMap::from([("r1".to_string(), RawDocumentBuf::from_document(&room).unwrap())]),
+            slot_totals: None,
         };
         assert_eq!(rooms.get("r1", &["t"]), Some(doc! {"t": "d"}));
         assert_eq!(

@@ -300,15 +300,39 @@ pub(crate) async fn channels(
     ))
 }
 
-/// `messages/messages-sent`: rows `{_id: "YYYY-MM-DD", n}` of `[from, to)` (day starts of `zone`). The
-/// rooms are resolved between two reads of the table; when the table changed in between (a refresh), the
-/// answer starts again, so the rooms, the table's days and the raw part all belong to one watermark.
+/// `messages/messages-sent`: rows `{_id: "YYYY-MM-DD", n}` of `[from, to)` (day starts of `zone`). From the
+/// snapshot's per-slot totals when it belongs to the table as it is (the usual case); else the rooms are
+/// resolved between two reads of the table, and when the table changed in between (a refresh) the answer
+/// starts again, so that the rooms, the table's days and the raw part all belong to one watermark.
 pub(crate) async fn per_day(
     state: &AppState,
     from: i64,
     to: i64,
     zone: ReportZone,
 ) -> Result<Option<Vec<Document>>, ApiError> {
+    let raw = |a, b| {
+        let mut stages = messages_sent_stages(a, b).to_vec();
+        stages.push(doc! {"$group": {"_id": {"rid": "$rid", "day": day_of("$ts", zone)}, "n": {"$sum": 1}}});
+        stages
+    };
+    if let Some(snapshot) = state.rollup.rooms() {
+        let summed = state
+            .rollup
+            .read(|t| {
+                let totals = snapshot
+                    .slot_totals()
+                    .filter(|_| snapshot.generation() == t.generation())?;
+                Some((t.per_day_of(totals, from, to, zone), Read::of(t)))
+            })
+            .flatten();
+        if let Some((days, read)) = summed {
+            let Some(days) = days else { return Ok(None) };
+            let rows = tail(state, from, to, read.watermark, raw).await?;
+            let in_tail = row_rooms(&rows);
+            let rooms = RoomFacts::resolve(state, read, in_tail.iter(), &in_tail, &["t"]).await?;
+            return Ok(Some(day_rows(days, &rows, &rooms)));
+        }
+    }
     for _ in 0..3 {
         let Some((rids, read)) = state
             .rollup
@@ -320,12 +344,7 @@ pub(crate) async fn per_day(
         else {
             return Ok(None);
         };
-        let rows = tail(state, from, to, read.watermark, |a, b| {
-            let mut stages = messages_sent_stages(a, b).to_vec();
-            stages.push(doc! {"$group": {"_id": {"rid": "$rid", "day": day_of("$ts", zone)}, "n": {"$sum": 1}}});
-            stages
-        })
-        .await?;
+        let rows = tail(state, from, to, read.watermark, raw).await?;
         let in_tail = row_rooms(&rows);
         let rooms = RoomFacts::resolve(state, read, rids.iter().chain(&in_tail), &in_tail, &["t"]).await?;
         let days = state
@@ -334,21 +353,24 @@ pub(crate) async fn per_day(
             .flatten();
         let Some(days) = days else { continue };
         let Some(days) = days else { return Ok(None) };
-        let mut per_day: BTreeMap<String, i64> = days
-            .into_iter()
-            .map(|(day, n)| (day.format("%Y-%m-%d").to_string(), n))
-            .collect();
-        for row in &rows {
-            let Ok(id) = row.get_document("_id") else { continue };
-            if let (Ok(rid), Ok(day)) = (id.get_str("rid"), id.get_str("day")) {
-                if rooms.contains(rid) {
-                    *per_day.entry(day.to_string()).or_default() += count_of(row, "n");
-                }
-            }
-        }
-        return Ok(Some(
-            per_day.into_iter().map(|(day, n)| doc! {"_id": day, "n": n}).collect(),
-        ));
+        return Ok(Some(day_rows(days, &rows, &rooms)));
     }
     Ok(None)
+}
+
+/// The table's `days` plus the raw `rows` (`{_id: {rid, day}, n}`) of dashboard rooms: `{_id: day, n}`.
+fn day_rows(days: BTreeMap<chrono::NaiveDate, i64>, rows: &[Document], rooms: &RoomFacts) -> Vec<Document> {
+    let mut per_day: BTreeMap<String, i64> = days
+        .into_iter()
+        .map(|(day, n)| (day.format("%Y-%m-%d").to_string(), n))
+        .collect();
+    for row in rows {
+        let Ok(id) = row.get_document("_id") else { continue };
+        if let (Ok(rid), Ok(day)) = (id.get_str("rid"), id.get_str("day")) {
+            if rooms.contains(rid) {
+                *per_day.entry(day.to_string()).or_default() += count_of(row, "n");
+            }
+        }
+    }
+    per_day.into_iter().map(|(day, n)| doc! {"_id": day, "n": n}).collect()
 }
