@@ -123,19 +123,14 @@ impl Authenticator {
         if user.has_role(GUEST_ROLE) {
             return Ok(false);
         }
-        let roles = match self.permission_roles(state, rule.name).await?.as_ref() {
-            Some(roles) => roles.clone(),
+        let holds = |roles: &[String]| user.roles.iter().any(|r| roles.contains(r));
+        Ok(match self.permission_roles(state, rule.name).await?.as_deref() {
+            Some(roles) => holds(roles),
             None => match rule.fallback {
-                Fallback::Role(role) => vec![role.to_string()],
-                Fallback::RolesOf(other) => self
-                    .permission_roles(state, other)
-                    .await?
-                    .as_ref()
-                    .clone()
-                    .unwrap_or_default(),
+                Fallback::Role(role) => user.has_role(role),
+                Fallback::RolesOf(other) => self.permission_roles(state, other).await?.as_deref().is_some_and(holds),
             },
-        };
-        Ok(user.roles.iter().any(|r| roles.contains(r)))
+        })
     }
 
     /// 401 unless the headers name a user holding that token.

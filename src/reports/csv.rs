@@ -27,14 +27,15 @@ pub(crate) async fn negotiate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse, actix_web::Error> {
-    let format = Query::parse(req.query_string())
-        .ok()
+    let query = req.query_string();
+    // Only a report's query string that may name `format` (also percent-encoded) is parsed here.
+    let format = (req.path().starts_with(REPORT_PREFIX) && (query.contains("format") || query.contains('%')))
+        .then(|| Query::parse(query).ok())
+        .flatten()
         .and_then(|q| q.get("format").map(|v| v.to_js_string()));
-    let report = req.path().starts_with(REPORT_PREFIX);
-    let name = req.path().rsplit('/').next().unwrap_or("report").to_string();
     let res = next.call(req).await?.map_into_boxed_body();
     let format = match format {
-        Some(f) if report && res.status() == StatusCode::OK && f != "json" => f,
+        Some(f) if res.status() == StatusCode::OK && f != "json" => f,
         _ => return Ok(res),
     };
     if format != "csv" {
@@ -42,6 +43,7 @@ pub(crate) async fn negotiate(
         return Ok(res.into_response(err.error_response()));
     }
     let (req, response) = res.into_parts();
+    let name = req.path().rsplit('/').next().unwrap_or("report").to_string();
     let bytes = to_bytes(response.into_body()).await.unwrap_or_default();
     let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     let csv = HttpResponse::Ok()

@@ -136,11 +136,12 @@ async fn handler<R: Report>(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let request = R::request(&state, &authorized.user, req.query_string()).await?;
+    let label = label::<R>();
     let cached = state
         .reports
         .get_or_compute(
             &state.metrics,
-            &label::<R>(),
+            &label,
             R::key(&request),
             !R::live(&state, &request),
             R::compute(&state, &request),

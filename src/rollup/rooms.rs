@@ -67,8 +67,10 @@ impl Rooms {
         })
     }
 
-    /// Sums the table's slots over these rooms, when `table` is of this snapshot's generation.
+    /// Sums the table's slots over these rooms, when `table` is of this snapshot's generation (and builds
+    /// the table's running totals, in the background, before the answers need them).
     pub(crate) fn sum_slots(&mut self, table: &Table) {
+        table.index();
         if table.generation() == self.generation {
             self.slot_totals = Some(table.slot_totals(|rid| self.facts.contains_key(rid)));
         }

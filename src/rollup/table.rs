@@ -83,6 +83,10 @@ pub struct Table {
     overflow: bool,
     /// A slot was added before its room's last one: [`Self::normalize`] must sort before the table is read.
     unsorted: bool,
+    /// Per room, the running totals of its entries (`[i]`: messages sent in its first `i` entries), so that
+    /// a range of any length sums in two binary searches; built on first use after each change
+    /// ([`Self::index`]), 4 bytes per entry.
+    running: std::sync::OnceLock<HashMap<String, Vec<u32>>>,
     /// Counts the changes after the first build ([`Self::advance`], [`Self::replace_day`]).
     generation: u64,
 }
@@ -129,6 +133,7 @@ impl Table {
 
     /// Counts one scanned message (the caller scans `ts < watermark` only).
     pub fn add(&mut self, m: &Scanned) {
+        self.running.take();
         let total = self.day_totals.entry(utc_day_of(m.ts_ms)).or_default();
         total.messages += 1;
         total.ms_of_day += m.ts_ms % DAY_MS;
@@ -185,6 +190,7 @@ impl Table {
     /// Replaces everything of UTC day `day` with `fresh`, a table of that day's messages (`ts < watermark`).
     pub fn replace_day(&mut self, day: i64, fresh: Table) {
         let (lo, hi) = day_slots(day);
+        self.running.take();
         let mut removed = 0u64;
         self.rooms.retain(|_, series| {
             let a = series.partition_point(|(s, _)| i64::from(*s) < lo);
@@ -203,6 +209,7 @@ impl Table {
     fn merge(&mut self, mut other: Table) {
         other.normalize();
         self.normalize();
+        self.running.take();
         self.watermark = self.watermark.max(other.watermark);
         self.min_ts = self.min_ts.min(other.min_ts);
         self.overflow |= other.overflow;
@@ -266,6 +273,26 @@ impl Table {
         ))
     }
 
+    /// The running totals of every room, built now unless already built since the last change (the
+    /// refresh builds them in the background, so that answers find them ready).
+    pub fn index(&self) -> &HashMap<String, Vec<u32>> {
+        self.running.get_or_init(|| {
+            self.rooms
+                .iter()
+                .map(|(rid, series)| {
+                    let mut total = 0u32;
+                    let mut running = Vec::with_capacity(series.len() + 1);
+                    running.push(0);
+                    running.extend(series.iter().map(|(_, n)| {
+                        total += n;
+                        total
+                    }));
+                    (rid.clone(), running)
+                })
+                .collect()
+        })
+    }
+
     /// The rooms with messages sent in `[from, to) ∩ (−∞, watermark)`, without counting them; `None` as
     /// [`Self::per_room`].
     pub fn rooms_in(&self, from: i64, to: i64) -> Option<Vec<&str>> {
@@ -290,10 +317,14 @@ impl Table {
         if lo >= hi {
             return Some(out);
         }
+        let running = self.index();
         for (rid, series) in &self.rooms {
             let a = series.partition_point(|(s, _)| i64::from(*s) < lo);
             let b = series.partition_point(|(s, _)| i64::from(*s) < hi);
-            let n: i64 = series[a..b].iter().map(|(_, n)| i64::from(*n)).sum();
+            let n = match running.get(rid) {
+                Some(r) => i64::from(r[b] - r[a]),
+                None => series[a..b].iter().map(|(_, n)| i64::from(*n)).sum(),
+            };
             if n > 0 {
                 out.insert(rid.as_str(), n);
             }
@@ -700,10 +731,20 @@ mod tests {
             &[("a", "2024-01-01T10:00:00Z"), ("b", "2024-01-02T10:00:00Z")],
             "2024-01-03T00:00:00Z",
         );
+        let whole = (i64::MIN / 2, i64::MAX / 2);
+        // The running totals built now are dropped by each change.
+        assert_eq!(
+            t.per_room(whole.0, whole.1).unwrap(),
+            HashMap::from([("a", 1), ("b", 1)])
+        );
         let delta = table(&[("a", "2024-01-03T00:00:00Z")], "2024-01-03T01:00:00Z");
         t.advance(delta);
         assert_eq!(t.watermark(), ms("2024-01-03T01:00:00Z"));
         assert_eq!(t.messages_sent(), 3);
+        assert_eq!(
+            t.per_room(whole.0, whole.1).unwrap(),
+            HashMap::from([("a", 2), ("b", 1)])
+        );
         // Day Jan 1 now holds two other messages (one deleted, two imported) and one system message.
         let mut fresh = table(
             &[("c", "2024-01-01T05:00:00Z"), ("a", "2024-01-01T06:00:00Z")],
