@@ -209,36 +209,38 @@ async fn new_messages_count_at_once_room_changes_within_one_refresh() {
     ];
     p.same(&recent).await;
     // A message sent now lies after the watermark: read raw, counted at once.
-    p.raw
-        .insert("rocketchat_message", vec![sent("now1", "c2", now, doc! {})])
-        .await;
-    p.same(&recent).await;
-    let res = p
-        .rolled
-        .get(&format!("{}?{}", PATHS[0], recent[0]), Some(&p.admin))
-        .await;
-    assert_eq!(
-        res.body,
-        r#"{"origins":[{"messages":1,"t":"c"},{"messages":0,"t":"d"},{"messages":0,"t":"p"}],"success":true}"#
-    );
+    let send_now = |id: &'static str, rid: &'static str, origins: &'static str| {
+        let (p, recent) = (&p, &recent);
+        async move {
+            p.raw
+                .insert("rocketchat_message", vec![sent(id, rid, now, doc! {})])
+                .await;
+            p.same(recent).await;
+            let res = p
+                .rolled
+                .get(&format!("{}?{}", PATHS[0], recent[0]), Some(&p.admin))
+                .await;
+            assert_eq!(res.body, format!(r#"{{"origins":{origins},"success":true}}"#));
+        }
+    };
+    send_now(
+        "now1",
+        "c2",
+        r#"[{"messages":1,"t":"c"},{"messages":0,"t":"d"},{"messages":0,"t":"p"}]"#,
+    )
+    .await;
     // A message in a room created after the rollup's snapshot of the rooms: that room is read at once.
     let rooms = p.raw.db.collection::<Document>("rocketchat_room");
     rooms
         .insert_one(docs::room("p2", "p", "brand-new", bson::DateTime::from_millis(now)))
         .await
         .unwrap();
-    p.raw
-        .insert("rocketchat_message", vec![sent("now2", "p2", now, doc! {})])
-        .await;
-    p.same(&recent).await;
-    let res = p
-        .rolled
-        .get(&format!("{}?{}", PATHS[0], recent[0]), Some(&p.admin))
-        .await;
-    assert_eq!(
-        res.body,
-        r#"{"origins":[{"messages":1,"t":"c"},{"messages":1,"t":"p"},{"messages":0,"t":"d"}],"success":true}"#
-    );
+    send_now(
+        "now2",
+        "p2",
+        r#"[{"messages":1,"t":"c"},{"messages":1,"t":"p"},{"messages":0,"t":"d"}]"#,
+    )
+    .await;
     // A room converted, a room deleted, a room renamed: the room facts are the rollup's snapshot, taken
     // again at each refresh.
     rooms
