@@ -56,7 +56,7 @@ impl<K, V> Expiry<K, Entry<V>> for SinceRead {
 
 /// A TTL cache whose hits refresh ahead of expiry (see the module documentation).
 pub(crate) struct RefreshingCache<K, V> {
-    entries: Cache<K, Entry<V>>,
+    entries: Cache<K, Entry<V>, ahash::RandomState>,
     ttl: Duration,
     /// From this age on, a hit starts a background refresh.
     refresh_after: Duration,
@@ -80,7 +80,7 @@ where
             entries: Cache::builder()
                 .max_capacity(capacity)
                 .expire_after(SinceRead(ttl))
-                .build(),
+                .build_with_hasher(ahash::RandomState::new()),
             ttl,
             refresh_after,
             refreshing: Default::default(),

@@ -62,7 +62,8 @@ fn weight(key: &str, value: &Cached) -> u32 {
 
 pub(crate) struct ReportCache {
     /// In-flight and (when `keep`) finished computations per key.
-    cache: Cache<String, Cached>,
+    /// Keys hashed with aHash (a hit hashes a key of ~100 bytes; SipHash took a visible share of it).
+    cache: Cache<String, Cached, ahash::RandomState>,
     /// False when `RCA_CACHE_TTL_SECS` is 0: an answer is dropped as soon as it is handed out, so only
     /// requests that arrive while it is being computed share it.
     keep: bool,
@@ -79,9 +80,9 @@ impl ReportCache {
             .max_capacity(max_bytes)
             .weigher(|key: &String, value: &Cached| weight(key, value));
         let cache = if ttl.is_zero() {
-            builder.build()
+            builder.build_with_hasher(ahash::RandomState::new())
         } else {
-            builder.time_to_live(ttl).build()
+            builder.time_to_live(ttl).build_with_hasher(ahash::RandomState::new())
         };
         Self {
             cache,
