@@ -184,7 +184,8 @@ impl Rollup {
         metrics.rollup_lag(lag_seconds(table.watermark()));
         // The rooms are read after the scan (see `rooms`), and published first: the reports never see the
         // table without them.
-        if let Some(rooms) = read_rooms(store, &table).await {
+        if let Some(mut rooms) = read_rooms(store, table.generation()).await {
+            rooms.sum_slots(&table);
             *self.rooms.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(rooms));
         }
         metrics.rollup_state(2);
@@ -195,7 +196,7 @@ impl Rollup {
     /// Takes a new snapshot of the dashboard rooms for the table of `generation`; on failure the old
     /// one stays (its generation then differs, and the reports read unknown rooms from the database).
     async fn renew_rooms(&self, store: &Store, generation: u64) {
-        let Some(mut rooms) = read_rooms_of(store, generation).await else {
+        let Some(mut rooms) = read_rooms(store, generation).await else {
             return;
         };
         self.read(|t| rooms.sum_slots(t));
@@ -251,16 +252,9 @@ impl Rollup {
     }
 }
 
-/// A snapshot of the dashboard rooms for `table` (just scanned), its slots summed over them.
-async fn read_rooms(store: &Store, table: &Table) -> Option<Rooms> {
-    let mut rooms = read_rooms_of(store, table.generation()).await?;
-    rooms.sum_slots(table);
-    Some(rooms)
-}
-
 /// A snapshot of the dashboard rooms for the table of `generation`; `None` (logged) when the read fails:
 /// the old snapshot then stays, its generation differs, and the reports read the rooms they need.
-async fn read_rooms_of(store: &Store, generation: u64) -> Option<Rooms> {
+async fn read_rooms(store: &Store, generation: u64) -> Option<Rooms> {
     match Rooms::read(store, generation).await {
         Ok(rooms) => {
             log::debug!("rollup: {} dashboard rooms read", rooms.len());

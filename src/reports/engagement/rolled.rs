@@ -1,9 +1,10 @@
 //! The message reports answered from the rollup (`crate::rollup`): counts per room from the table for
 //! everything below its watermark `W`, plus a raw read of `[W, end)` (a small indexed `ts` range, so a
-//! message counts as soon as it is saved), joined to the current dashboard rooms. Each function gives the same rows as the report's
-//! raw pipeline, or `None` when the rollup cannot answer (not built yet, or a day boundary of the request
-//! zone splits a 15-minute slot: `tz=+05:17`), and the report then runs its raw pipeline. Rooms come from
-//! the rollup's snapshot ([`crate::rollup::rooms`]); only rooms it cannot vouch for are read.
+//! message counts as soon as it is saved), joined to the current dashboard rooms. Each function gives the
+//! same rows as the report's raw pipeline, or `None` when the rollup cannot answer (not built yet, or a
+//! day boundary of the request zone splits a 15-minute slot: `tz=+05:17`), and the report then runs its
+//! raw pipeline. Rooms come from the rollup's snapshot ([`crate::rollup::rooms`]); only rooms it cannot
+//! vouch for are read.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
