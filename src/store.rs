@@ -378,15 +378,7 @@ impl Store {
                 let mut cursor = self.bounded(collection, None, limit, async move { find.await }).await?;
                 let mut n = 0;
                 // Each batch within the limit: a timer that the buffered documents never start.
-                while tokio::time::timeout(limit.time, cursor.advance())
-                    .await
-                    .map_err(|_| StoreError::TimedOut {
-                        what: collection.into(),
-                        limit: limit.name,
-                        source: None,
-                    })?
-                    .map_err(|e| StoreError::classify(collection, None, limit, e))?
-                {
+                while within(collection, None, limit, cursor.advance()).await? {
                     each(cursor.current());
                     n += 1;
                 }
@@ -470,16 +462,26 @@ impl Store {
             }
         };
         let started = Instant::now();
-        let result = match tokio::time::timeout(limit.time, op).await {
-            Ok(r) => r.map_err(|e| StoreError::classify(what, hint, limit, e)),
-            Err(_) => Err(StoreError::TimedOut {
-                what: what.into(),
-                limit: limit.name,
-                source: None,
-            }),
-        };
+        let result = within(what, hint, limit, op).await;
         log::debug!("mongodb {what}: {:?}", started.elapsed());
         result
+    }
+}
+
+/// `op` (an operation on `what`, which sent `hint`, if any) within `limit`, its errors classified.
+async fn within<T>(
+    what: &str,
+    hint: Option<&str>,
+    limit: Limit,
+    op: impl Future<Output = mongodb::error::Result<T>>,
+) -> Result<T, StoreError> {
+    match tokio::time::timeout(limit.time, op).await {
+        Ok(r) => r.map_err(|e| StoreError::classify(what, hint, limit, e)),
+        Err(_) => Err(StoreError::TimedOut {
+            what: what.into(),
+            limit: limit.name,
+            source: None,
+        }),
     }
 }
 

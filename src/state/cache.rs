@@ -105,6 +105,7 @@ impl ReportCache {
     where
         F: Future<Output = Result<Map<String, Value>, ApiError>>,
     {
+        let keep = keep && self.keep;
         let timed = async {
             #[cfg(feature = "test-seams")]
             if !self.hold.is_zero() {
@@ -113,10 +114,10 @@ impl ReportCache {
             let started = Instant::now();
             let body = compute.await;
             metrics.query(report, started.elapsed().as_secs_f64());
-            body.map(|body| Cached::new(body, keep && self.keep))
+            body.map(|body| Cached::new(body, keep))
         };
         let key = format!("{report}|{key}");
-        if keep && self.keep {
+        if keep {
             // A hit reads the entry alone (moka's entry API would also prepare a computation).
             if let Some(hit) = self.cache.get(&key).await {
                 metrics.cache(report, true);
@@ -130,7 +131,7 @@ impl ReportCache {
             .await
             .map_err(|e| (*e).clone())?;
         metrics.cache(report, !entry.is_fresh());
-        if !self.keep || !keep {
+        if !keep {
             self.cache.invalidate(&key).await;
         }
         Ok(entry.into_value())
