@@ -3,14 +3,15 @@
 //! builds it at start-up (one projected scan of `rocketchat_message` in natural order, the cheapest read
 //! of every document, in the background) and keeps it fresh every `RCA_ROLLUP_REFRESH_SECS`:
 //!
-//! * the watermark moves forward: the messages of `[W, W')` are read (a small indexed `ts` range) and
-//!   added; the reports themselves read whatever lies after `W` raw, so a new message counts at once;
-//! * the number of messages per UTC day with `ts < W`, and the sum of their milliseconds since midnight, is read from the `{ts:1}` index alone (a `$match`
-//!   on `ts` and a `$group` on the day of `ts`: a covered plan on MongoDB, no document is fetched; cost:
-//!   one index key per message below the watermark per check) and compared with the table's own
-//!   per-day totals (of every message, sent or not; [`table::DayTotal`]); each day that differs (deleted messages, a pruned
-//!   day, an import with old `ts`, edit-history copies) is scanned again (one UTC day of documents) and
-//!   replaced.
+//! * the number of messages per UTC day with `ts < W`, and the sum of their milliseconds since midnight,
+//!   is read from the `{ts:1}` index alone (a `$match` on `ts` and a `$group` on the day of `ts`: a
+//!   covered plan on MongoDB, no document is fetched; cost: one index key per message below the watermark
+//!   per check) and compared with the table's own per-day totals (of every message, sent or not;
+//!   [`table::DayTotal`]); each day that differs (deleted messages, a pruned day, an import with old `ts`,
+//!   edit-history copies) is scanned again (one UTC day of documents);
+//! * the watermark moves forward: the messages of `[W, W')` are read (a small indexed `ts` range); the
+//!   reports themselves read whatever lies after `W` raw, so a new message counts at once;
+//! * the rooms are read, and only then the table changes, once (see [`Rollup::refresh`]).
 //!
 //! Until the first build completes the reports use the raw pipeline. Room facts (type, name, …) are
 //! kept apart from the counts, in [`rooms`]: one read of the dashboard rooms after each build and refresh.
@@ -184,8 +185,8 @@ impl Rollup {
         metrics.rollup_lag(lag_seconds(table.watermark()));
         // The rooms are read after the scan (see `rooms`), and published first: the reports never see the
         // table without them.
-        if let Some(mut rooms) = read_rooms(store, table.generation()).await {
-            rooms.sum_slots(&table);
+        if let Some(mut rooms) = read_rooms(store).await {
+            rooms.bind(&table);
             *self.rooms.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(rooms));
         }
         metrics.rollup_state(2);
@@ -193,32 +194,18 @@ impl Rollup {
         Ok(())
     }
 
-    /// Takes a new snapshot of the dashboard rooms for the table of `generation`; on failure the old
-    /// one stays (its generation then differs, and the reports read unknown rooms from the database).
-    async fn renew_rooms(&self, store: &Store, generation: u64) {
-        let Some(mut rooms) = read_rooms(store, generation).await else {
-            return;
-        };
-        self.read(|t| rooms.sum_slots(t));
-        *self.rooms.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(rooms));
-    }
-
-    /// Moves the watermark forward and rebuilds each UTC day whose [`table::DayTotal`] differs from the
-    /// database's (see the module documentation for what each step costs). Returns the days rebuilt.
+    /// Brings the table up to date, reading everything first and changing the table once, so that the
+    /// answers meanwhile keep a table and a room snapshot of one generation: (1) each UTC day below the
+    /// watermark whose [`table::DayTotal`] differs from the database's is scanned again; (2) the messages
+    /// after the watermark are scanned; (3) the rooms are read; (4) the days are replaced and the watermark
+    /// moves, and the rooms are bound to the result. See the module documentation for what each read
+    /// costs. Returns the days rebuilt.
     pub(crate) async fn refresh(&self, store: &Store, metrics: &Metrics) -> Result<usize, StoreError> {
         let _busy = self.busy.lock().await;
-        let Some(old) = self.read(|t| t.watermark()) else {
+        let Some((old, ours)) = self.read(|t| (t.watermark(), t.day_totals().clone())) else {
             return Ok(0);
         };
-        let new = watermark_now();
-        if new > old {
-            let mut delta = Table::new(new);
-            scan_into(store, &mut delta, old, new).await?;
-            self.write(|t| t.advance(delta));
-        }
-        let watermark = self.read(|t| t.watermark()).unwrap_or(new);
-        let in_db = day_counts(store, watermark).await?;
-        let ours = self.read(|t| t.day_totals().clone()).unwrap_or_default();
+        let in_db = day_counts(store, old).await?;
         let differing: Vec<i64> = in_db
             .keys()
             .chain(ours.keys())
@@ -227,20 +214,38 @@ impl Rollup {
             .into_iter()
             .filter(|d| in_db.get(d) != ours.get(d))
             .collect();
+        let mut days = Vec::with_capacity(differing.len());
         for &day in &differing {
-            let mut fresh = Table::new(watermark);
-            let (from, to) = (day * DAY_MS, ((day + 1) * DAY_MS).min(watermark));
-            scan_into(store, &mut fresh, from, to).await?;
-            self.write(|t| t.replace_day(day, fresh));
+            let mut fresh = Table::new(old);
+            scan_into(store, &mut fresh, day * DAY_MS, ((day + 1) * DAY_MS).min(old)).await?;
+            days.push((day, fresh));
         }
+        let new = watermark_now();
+        let mut delta = Table::new(new);
+        if new > old {
+            scan_into(store, &mut delta, old, new).await?;
+        }
+        let rooms = read_rooms(store).await;
+        self.write(|t| {
+            for (day, fresh) in days {
+                t.replace_day(day, fresh);
+            }
+            if new > old {
+                t.advance(delta);
+            }
+        });
         if !differing.is_empty() {
             log::info!("rollup: rebuilt {} UTC day(s) whose messages changed", differing.len());
             metrics.rollup_rebuilds("day", differing.len() as u64);
         }
-        if let Some((sent, watermark, generation)) = self.read(|t| (t.messages_sent(), t.watermark(), t.generation())) {
+        if let Some((sent, watermark)) = self.read(|t| (t.messages_sent(), t.watermark())) {
             metrics.rollup_messages(sent);
             metrics.rollup_lag(lag_seconds(watermark));
-            self.renew_rooms(store, generation).await;
+        }
+        if let Some(mut rooms) = rooms {
+            if self.read(|t| rooms.bind(t)).is_some() {
+                *self.rooms.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(rooms));
+            }
         }
         Ok(differing.len())
     }
@@ -252,10 +257,10 @@ impl Rollup {
     }
 }
 
-/// A snapshot of the dashboard rooms for the table of `generation`; `None` (logged) when the read fails:
-/// the old snapshot then stays, its generation differs, and the reports read the rooms they need.
-async fn read_rooms(store: &Store, generation: u64) -> Option<Rooms> {
-    match Rooms::read(store, generation).await {
+/// A snapshot of the dashboard rooms; `None` (logged) when the read fails: the old snapshot then stays,
+/// its generation differs from the table's, and the reports read the rooms they need.
+async fn read_rooms(store: &Store) -> Option<Rooms> {
+    match Rooms::read(store).await {
         Ok(rooms) => {
             log::debug!("rollup: {} dashboard rooms read", rooms.len());
             Some(rooms)

@@ -11,7 +11,7 @@
 //! database when the snapshot lacks it.
 //!
 //! With each snapshot goes the table's per-slot total over its rooms (computed in the background, once per
-//! snapshot).
+//! snapshot, when the snapshot is bound to its table).
 //!
 //! Memory: per dashboard room its id and the BSON bytes of its projected fields (~100–200 bytes for a
 //! channel, more for a DM with many `usernames`).
@@ -34,20 +34,19 @@ pub fn dashboard_rooms() -> Document {
     doc! {"t": {"$in": DASHBOARD_ROOM_TYPES.to_vec()}}
 }
 
-/// One read of the dashboard rooms, for the table of one generation.
+/// One read of the dashboard rooms, bound to the table of one generation.
 #[derive(Debug, Default)]
 pub struct Rooms {
     generation: u64,
     facts: HashMap<String, RawDocumentBuf>,
-    /// The table's messages sent per slot in these rooms, all summed ([`Table::slot_totals`]), when the
-    /// table was still of this generation once the rooms were read: messages-sent's days from ~35,000
-    /// slots a year, whatever the number of rooms.
+    /// The table's messages sent per slot in these rooms, all summed ([`Table::slot_totals`]):
+    /// messages-sent's days from ~35,000 slots a year, whatever the number of rooms.
     slot_totals: Option<Vec<(i32, u32)>>,
 }
 
 impl Rooms {
-    /// Reads every dashboard room's [`ROOM_FIELDS`].
-    pub(crate) async fn read(store: &Store, generation: u64) -> Result<Self, StoreError> {
+    /// Reads every dashboard room's [`ROOM_FIELDS`] (after every message of the table it will be bound to).
+    pub(crate) async fn read(store: &Store) -> Result<Self, StoreError> {
         let mut projection = doc! {"_id": 1};
         for f in ROOM_FIELDS {
             projection.insert(f, 1);
@@ -61,19 +60,19 @@ impl Rooms {
             })
             .await?;
         Ok(Self {
-            generation,
+            generation: 0,
             facts,
             slot_totals: None,
         })
     }
 
-    /// Sums the table's slots over these rooms, when `table` is of this snapshot's generation (and builds
-    /// the table's running totals, in the background, before the answers need them).
-    pub(crate) fn sum_slots(&mut self, table: &Table) {
+    /// Binds the snapshot to `table`, whose messages were all read before it: takes its generation, sums
+    /// its slots over these rooms, and builds its running totals (in the background, before the answers
+    /// need them).
+    pub(crate) fn bind(&mut self, table: &Table) {
         table.index();
-        if table.generation() == self.generation {
-            self.slot_totals = Some(table.slot_totals(|rid| self.facts.contains_key(rid)));
-        }
+        self.generation = table.generation();
+        self.slot_totals = Some(table.slot_totals(|rid| self.facts.contains_key(rid)));
     }
 
     pub fn slot_totals(&self) -> Option<&[(i32, u32)]> {
