@@ -11,7 +11,7 @@
 //!   edit-history copies) is scanned again (one UTC day of documents);
 //! * the watermark moves forward: the messages of `[W, W')` are read (a small indexed `ts` range); the
 //!   reports themselves read whatever lies after `W` raw, so a new message counts at once;
-//! * the rooms are read, and only then the table changes, once (see [`Rollup::refresh`]).
+//! * the rooms are read, and only then the table changes, once (see `Rollup::refresh`).
 //!
 //! Until the first build completes the reports use the raw pipeline. Room facts (type, name, …) are
 //! kept apart from the counts, in [`rooms`]: one read of the dashboard rooms after each build and refresh.
