@@ -1,7 +1,21 @@
 //! Prometheus metrics: requests per route and status, latency, MongoDB time per report, cache use,
 //! authentication failures.
 
-use prometheus::{Encoder, Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
+};
+
+use crate::state::per_thread::PerThread;
+
+/// A route's request metrics, resolved: its latency, and its counter per status seen so far.
+struct RouteMetrics {
+    latency: Histogram,
+    by_status: Vec<(u16, IntCounter)>,
+}
+
+/// How many labels each worker keeps resolved (route and report names: a few dozen).
+const RESOLVED: usize = 1024;
 
 pub(crate) struct Metrics {
     registry: Registry,
@@ -15,6 +29,11 @@ pub(crate) struct Metrics {
     rollup_messages: IntGauge,
     rollup_lag: Gauge,
     rollup_rebuilds: IntCounterVec,
+    /// The labelled metrics every request updates, resolved once per worker thread (`with_label_values`
+    /// hashes the labels and takes the vector's lock each time).
+    routes: PerThread<RouteMetrics>,
+    cache_results: PerThread<[Option<IntCounter>; 2]>,
+    query_times: PerThread<Histogram>,
 }
 
 impl Default for Metrics {
@@ -117,6 +136,9 @@ impl Metrics {
             rollup_messages,
             rollup_lag,
             rollup_rebuilds,
+            routes: PerThread::new(RESOLVED),
+            cache_results: PerThread::new(RESOLVED),
+            query_times: PerThread::new(RESOLVED),
         }
     }
 
@@ -138,18 +160,35 @@ impl Metrics {
     }
 
     pub(crate) fn request(&self, route: &str, status: u16, seconds: f64) {
-        self.requests.with_label_values(&[route, &status.to_string()]).inc();
-        self.latency.with_label_values(&[route]).observe(seconds);
+        let resolve = || RouteMetrics {
+            latency: self.latency.with_label_values(&[route]),
+            by_status: Vec::new(),
+        };
+        self.routes.update(route, resolve, |m| {
+            m.latency.observe(seconds);
+            match m.by_status.iter().find(|(s, _)| *s == status) {
+                Some((_, counter)) => counter.inc(),
+                None => {
+                    let counter = self.requests.with_label_values(&[route, &status.to_string()]);
+                    counter.inc();
+                    m.by_status.push((status, counter));
+                }
+            }
+        });
     }
 
     pub(crate) fn query(&self, report: &str, seconds: f64) {
-        self.queries.with_label_values(&[report]).observe(seconds);
+        let resolve = || self.queries.with_label_values(&[report]);
+        self.query_times.update(report, resolve, |h| h.observe(seconds));
     }
 
     pub(crate) fn cache(&self, report: &str, hit: bool) {
-        self.cache
-            .with_label_values(&[report, if hit { "hit" } else { "miss" }])
-            .inc();
+        let result = if hit { "hit" } else { "miss" };
+        self.cache_results.update(report, Default::default, |c| {
+            c[usize::from(hit)]
+                .get_or_insert_with(|| self.cache.with_label_values(&[report, result]))
+                .inc()
+        });
     }
 
     pub(crate) fn auth_failure(&self, reason: &str) {

@@ -4,6 +4,7 @@
 
 pub(crate) mod cache;
 pub(crate) mod hints;
+pub(crate) mod per_thread;
 
 use crate::config::Settings;
 use crate::metrics::Metrics;
