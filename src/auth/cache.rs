@@ -21,9 +21,9 @@ use moka::Expiry;
 use crate::error::ApiError;
 
 /// What one look-up read, and when it was sent.
-struct Entry<V> {
-    value: Arc<V>,
-    read_at: Instant,
+pub(crate) struct Entry<V> {
+    pub(crate) value: Arc<V>,
+    pub(crate) read_at: Instant,
 }
 
 impl<V> Clone for Entry<V> {
@@ -36,6 +36,14 @@ impl<V> Clone for Entry<V> {
 }
 
 impl<V> Entry<V> {
+    /// What a look-up sent now read.
+    pub(crate) fn now(value: Arc<V>) -> Self {
+        Self {
+            value,
+            read_at: Instant::now(),
+        }
+    }
+
     fn age(&self) -> Duration {
         self.read_at.elapsed()
     }
@@ -91,11 +99,11 @@ where
         }
     }
 
-    /// The value of `key`: from a live entry at once (starting a background refresh when the entry is
+    /// The entry of `key`: a live one at once (starting a background refresh when the entry is
     /// older than `refresh_after`), else from `load` now, one look-up for all concurrent callers. Failed
     /// look-ups are not kept. `load` starts the look-up; it is called at most once, and only when this
     /// call sends a look-up (a foreground one it waits for, or the key's one background refresh).
-    pub(crate) async fn get<F, Fut>(&self, key: K, load: F) -> Result<Arc<V>, ApiError>
+    pub(crate) async fn get<F, Fut>(&self, key: K, load: F) -> Result<Entry<V>, ApiError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Arc<V>, ApiError>> + Send + 'static,
@@ -105,22 +113,20 @@ where
                 if entry.age() >= self.refresh_after {
                     self.refresh(key, load);
                 }
-                return Ok(entry.value);
+                return Ok(entry);
             }
             // Past its time but not yet evicted: never served.
             Some(_) => self.entries.invalidate(&key).await,
             None => {}
         }
         // Only the caller whose future runs sends the look-up; concurrent callers wait for its answer.
-        let entry = self
-            .entries
+        self.entries
             .try_get_with(key, async move {
                 let read_at = Instant::now();
                 load().await.map(|value| Entry { value, read_at })
             })
             .await
-            .map_err(|e| (*e).clone())?;
-        Ok(entry.value)
+            .map_err(|e| (*e).clone())
     }
 
     /// Starts the background refresh of `key` unless one is running.
@@ -205,8 +211,8 @@ mod tests {
     async fn a_young_hit_reads_nothing() {
         let cache = RefreshingCache::new(10, Duration::from_secs(300), Duration::from_secs(150));
         let calls = Arc::new(AtomicU64::new(0));
-        assert_eq!(*cache.get("k", counted(&calls, Ok(1))).await.unwrap(), 1);
-        assert_eq!(*cache.get("k", counted(&calls, Ok(2))).await.unwrap(), 1);
+        assert_eq!(*cache.get("k", counted(&calls, Ok(1))).await.unwrap().value, 1);
+        assert_eq!(*cache.get("k", counted(&calls, Ok(2))).await.unwrap().value, 1);
         assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 
@@ -218,7 +224,7 @@ mod tests {
             cache.get("k", counted(&calls, Err(ApiError::Unauthorized))).await,
             Err(ApiError::Unauthorized)
         ));
-        assert_eq!(*cache.get("k", counted(&calls, Ok(7))).await.unwrap(), 7);
+        assert_eq!(*cache.get("k", counted(&calls, Ok(7))).await.unwrap().value, 7);
         assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
@@ -227,8 +233,8 @@ mod tests {
         // A zero TTL: every entry is already too old when it is stored.
         let cache = RefreshingCache::new(10, Duration::ZERO, Duration::ZERO);
         let calls = Arc::new(AtomicU64::new(0));
-        assert_eq!(*cache.get("k", counted(&calls, Ok(1))).await.unwrap(), 1);
-        assert_eq!(*cache.get("k", counted(&calls, Ok(2))).await.unwrap(), 2);
+        assert_eq!(*cache.get("k", counted(&calls, Ok(1))).await.unwrap().value, 1);
+        assert_eq!(*cache.get("k", counted(&calls, Ok(2))).await.unwrap().value, 2);
         assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
@@ -238,10 +244,10 @@ mod tests {
         let mut cache = RefreshingCache::new(10, Duration::from_secs(300), Duration::ZERO);
         cache.hold_refreshes();
         let calls = Arc::new(AtomicU64::new(0));
-        assert_eq!(*cache.get("k", counted(&calls, Ok(1))).await.unwrap(), 1);
+        assert_eq!(*cache.get("k", counted(&calls, Ok(1))).await.unwrap().value, 1);
         // Three hits while the refresh is held: all answer from the entry, one refresh is started.
         for _ in 0..3 {
-            assert_eq!(*cache.get("k", counted(&calls, Ok(2))).await.unwrap(), 1);
+            assert_eq!(*cache.get("k", counted(&calls, Ok(2))).await.unwrap().value, 1);
         }
         assert_eq!(calls.load(Ordering::SeqCst), 2);
         cache.release(10);
@@ -252,7 +258,8 @@ mod tests {
             *cache
                 .get("k", counted(&calls, Err(ApiError::Unauthorized)))
                 .await
-                .unwrap(),
+                .unwrap()
+                .value,
             2
         );
         cache.settled().await;
@@ -261,10 +268,10 @@ mod tests {
             Err(ApiError::Unauthorized)
         ));
         // A failing refresh (database too slow) keeps the entry until its expiry.
-        assert_eq!(*cache.get("k", counted(&calls, Ok(3))).await.unwrap(), 3);
+        assert_eq!(*cache.get("k", counted(&calls, Ok(3))).await.unwrap().value, 3);
         let slow = || async { Err(ApiError::Timeout("slow".into())) };
-        assert_eq!(*cache.get("k", slow).await.unwrap(), 3);
+        assert_eq!(*cache.get("k", slow).await.unwrap().value, 3);
         cache.settled().await;
-        assert_eq!(*cache.get("k", counted(&calls, Ok(4))).await.unwrap(), 3);
+        assert_eq!(*cache.get("k", counted(&calls, Ok(4))).await.unwrap().value, 3);
     }
 }

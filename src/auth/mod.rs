@@ -10,9 +10,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use actix_web::{web, FromRequest, HttpRequest};
+use futures::future::{ready, Either, Ready};
 
 pub(crate) use authenticator::hash_login_token;
+use authenticator::Credentials;
 pub use authenticator::{AuthUser, Authenticator};
+use cache::Entry;
 
 use crate::error::ApiError;
 pub(crate) use crate::registry::{Fallback, Rule};
@@ -62,6 +65,45 @@ struct Guard {
     state: web::Data<AppState>,
 }
 
+impl Guard {
+    fn of(req: &HttpRequest) -> Result<Self, ApiError> {
+        req.app_data::<web::Data<Authenticator>>()
+            .cloned()
+            .zip(req.app_data::<web::Data<AppState>>().cloned())
+            .map(|(auth, state)| Self { auth, state })
+            .ok_or_else(|| ApiError::Internal("application state missing".into()))
+    }
+
+    /// The login `credentials` name (read from `X-User-Id` and `X-Auth-Token`): 401 without them, or when
+    /// no user holds that token.
+    async fn login<'c>(
+        &self,
+        credentials: Option<&'c Credentials>,
+    ) -> Result<(Entry<AuthUser>, &'c Credentials), ApiError> {
+        let metrics = &self.state.metrics;
+        let Some(credentials) = credentials else {
+            metrics.auth_failure("missing-headers");
+            return Err(ApiError::Unauthorized);
+        };
+        let login = self.auth.authenticate(&self.state, credentials).await;
+        if let Err(ApiError::Unauthorized) = login {
+            metrics.auth_failure("unauthenticated");
+        }
+        Ok((login?, credentials))
+    }
+}
+
+/// The caller's credentials, when both headers are there and not empty.
+fn credentials(req: &HttpRequest) -> Option<Credentials> {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+    };
+    Some(Credentials::new(header("x-user-id")?, header("x-auth-token")?))
+}
+
 impl Authenticated {
     /// Whether the user holds the permission `rule` names (with its Community Edition fallback).
     pub(crate) async fn permits(&self, rule: Rule) -> Result<bool, ApiError> {
@@ -74,31 +116,14 @@ impl FromRequest for Authenticated {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let guard = req
-            .app_data::<web::Data<Authenticator>>()
-            .cloned()
-            .zip(req.app_data::<web::Data<AppState>>().cloned())
-            .map(|(auth, state)| Guard { auth, state });
-        let header = |name: &str| {
-            req.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
-        let (user_id, token) = (header("x-user-id"), header("x-auth-token"));
+        let (guard, credentials) = (Guard::of(req), credentials(req));
         Box::pin(async move {
-            let guard = guard.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
-            let metrics = &guard.state.metrics;
-            let (Some(user_id), Some(token)) = (user_id, token) else {
-                metrics.auth_failure("missing-headers");
-                return Err(ApiError::Unauthorized);
-            };
-            let user = guard.auth.authenticate(&guard.state, &user_id, &token).await;
-            if let Err(ApiError::Unauthorized) = user {
-                metrics.auth_failure("unauthenticated");
-            }
-            Ok(Self { user: user?, guard })
+            let guard = guard?;
+            let (login, _) = guard.login(credentials.as_ref()).await?;
+            Ok(Self {
+                user: login.value,
+                guard,
+            })
         })
     }
 }
@@ -109,23 +134,42 @@ pub(crate) struct Authorized<P: Permission> {
     _permission: PhantomData<P>,
 }
 
+impl<P: Permission> Authorized<P> {
+    fn new(user: Arc<AuthUser>) -> Self {
+        Self {
+            user,
+            _permission: PhantomData,
+        }
+    }
+}
+
 impl<P: Permission> FromRequest for Authorized<P> {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    /// At once when this worker decided the grant recently (`Authenticator::granted`).
+    type Future = Either<Ready<Result<Self, ApiError>>, Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>>;
 
-    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let authenticated = Authenticated::from_request(req, payload);
-        Box::pin(async move {
-            let authenticated = authenticated.await?;
-            if authenticated.permits(P::RULE).await? {
-                Ok(Self {
-                    user: authenticated.user,
-                    _permission: PhantomData,
-                })
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let credentials = credentials(req);
+        let auth = req.app_data::<web::Data<Authenticator>>();
+        if let Some(user) = credentials
+            .as_ref()
+            .zip(auth)
+            .and_then(|(c, auth)| auth.granted(c, P::RULE))
+        {
+            return Either::Left(ready(Ok(Self::new(user))));
+        }
+        let guard = match Guard::of(req) {
+            Ok(guard) => guard,
+            Err(e) => return Either::Left(ready(Err(e))),
+        };
+        Either::Right(Box::pin(async move {
+            let (login, credentials) = guard.login(credentials.as_ref()).await?;
+            if guard.auth.authorize(&guard.state, credentials, &login, P::RULE).await? {
+                Ok(Self::new(login.value))
             } else {
-                authenticated.guard.state.metrics.auth_failure("forbidden");
+                guard.state.metrics.auth_failure("forbidden");
                 Err(ApiError::Forbidden)
             }
-        })
+        }))
     }
 }
