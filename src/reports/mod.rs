@@ -30,6 +30,11 @@ pub trait ReportFamily: 'static {
     const PREFIX: &'static str;
     const LABEL: &'static str;
     type Permission: Permission + 'static;
+    /// Whether each report's request is a function of the request target (path and query string) and
+    /// the settings alone — not of the caller, nor of the database — so that a worker may answer a
+    /// target it answered from the cache with the same cache entry, without parsing it again
+    /// (`ReportCache::by_target`).
+    const BY_TARGET: bool;
 }
 
 /// One report (see the module documentation).
@@ -133,9 +138,18 @@ pub(crate) fn label<R: Report>() -> String {
 async fn handler<R: Report>(
     authorized: Authorized<<R::Family as ReportFamily>::Permission>,
     req: HttpRequest,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = R::request(&state, &authorized.user, req.query_string()).await?;
+    // Borrowed, not extracted: a clone of the shared `Arc` costs a cached answer a contended write.
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+    let target = req.uri().path_and_query().map_or("", |t| t.as_str());
+    if R::Family::BY_TARGET {
+        if let Some(hit) = state.reports.by_target(&state.metrics, target) {
+            return Ok(json_bytes(StatusCode::OK, hit.bytes()));
+        }
+    }
+    let request = R::request(state, &authorized.user, req.query_string()).await?;
     let label = label::<R>();
     let cached = state
         .reports
@@ -143,13 +157,18 @@ async fn handler<R: Report>(
             &state.metrics,
             &label,
             R::key(&request),
-            !R::live(&state, &request),
-            R::compute(&state, &request),
+            !R::live(state, &request),
+            || R::compute(state, &request),
         )
         .await?;
     Ok(match R::respond(&request, &cached.body) {
         Some(part) => success(part),
-        None => json_bytes(StatusCode::OK, cached.bytes()),
+        None => {
+            if R::Family::BY_TARGET {
+                state.reports.sent_for(target, &cached);
+            }
+            json_bytes(StatusCode::OK, cached.bytes())
+        }
     })
 }
 

@@ -159,6 +159,42 @@ async fn counts_what_rocket_chat_counts() {
     assert_eq!(app.state.store.aggregations_run(), 1);
 }
 
+/// Issue 9 item 5: repeated requests are answered from one cache entry (each worker answers a target it
+/// already sent from that entry without parsing it again): the same bytes each time, counted as cache
+/// hits; a `format=csv` target of it is still CSV.
+#[tokio::test]
+async fn repeated_requests_are_answered_from_one_entry() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    rooms(&app).await;
+    app.insert(
+        "rocketchat_message",
+        vec![msg("a", "c1", "2024-01-02T10:00:00Z", no_extra())],
+    )
+    .await;
+    let query = format!("{PATH}?start={START}&end={END}");
+    let expected =
+        r#"{"origins":[{"messages":1,"t":"c"},{"messages":0,"t":"d"},{"messages":0,"t":"p"}],"success":true}"#;
+    for _ in 0..8 {
+        assert_json(&app.get(&query, Some(&admin)).await, 200, expected);
+    }
+    for _ in 0..2 {
+        let res = app.get(&format!("{query}&format=csv"), Some(&admin)).await;
+        assert_eq!(
+            (res.status, res.body.as_str()),
+            (200, "messages,t\r\n1,c\r\n0,d\r\n0,p\r\n")
+        );
+    }
+    assert_eq!(app.state.store.aggregations_run(), 1);
+    let metrics = app.get("/metrics", None).await.body;
+    for line in [
+        r#"rca_report_cache_total{report="engagement.messages.origin",result="hit"} 9"#,
+        r#"rca_report_cache_total{report="engagement.messages.origin",result="miss"} 1"#,
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
+    }
+}
+
 /// One message just outside and just inside each end of the local day 2024-01-01, given as UTC instants.
 async fn boundary_messages(app: &TestApp, outside_before: &str, first: &str, last: &str, outside_after: &str) {
     app.insert(

@@ -98,6 +98,8 @@ impl ReportFamily for Engagement {
     const KIND: Family = Family::Engagement;
     const PREFIX: &'static str = PREFIX;
     const LABEL: &'static str = "engagement";
+    /// Every request is its dates, `tz` (default `RCA_TIMEZONE`) and page: the target alone.
+    const BY_TARGET: bool = true;
     type Permission = ViewEngagementDashboard;
 }
 

@@ -101,6 +101,8 @@ impl ReportFamily for Omnichannel {
     const KIND: Family = Family::Omnichannel;
     const PREFIX: &'static str = PREFIX;
     const LABEL: &'static str = "omnichannel";
+    /// A request holds the caller's monitor scope, read from the database.
+    const BY_TARGET: bool = false;
     type Permission = ViewLivechatReports;
 }
 
