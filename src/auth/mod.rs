@@ -67,11 +67,10 @@ struct Guard {
 
 impl Guard {
     fn of(req: &HttpRequest) -> Result<Self, ApiError> {
-        req.app_data::<web::Data<Authenticator>>()
-            .cloned()
-            .zip(req.app_data::<web::Data<AppState>>().cloned())
-            .map(|(auth, state)| Self { auth, state })
-            .ok_or_else(|| ApiError::Internal("application state missing".into()))
+        let state = AppState::of(req)?.clone();
+        let auth = req.app_data::<web::Data<Authenticator>>().cloned();
+        auth.map(|auth| Self { auth, state })
+            .ok_or_else(|| ApiError::Internal("authenticator missing".into()))
     }
 
     /// The login `credentials` name (read from `X-User-Id` and `X-Auth-Token`): 401 without them, or when

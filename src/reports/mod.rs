@@ -15,7 +15,7 @@ use std::fmt::Debug;
 use std::future::Future;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use bson::{Bson, Document};
 use serde_json::{Map, Value};
 
@@ -139,10 +139,7 @@ async fn handler<R: Report>(
     authorized: Authorized<<R::Family as ReportFamily>::Permission>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    // Borrowed, not extracted: a clone of the shared `Arc` costs a cached answer a contended write.
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+    let state = AppState::of(&req)?;
     let target = req.uri().path_and_query().map_or("", |t| t.as_str());
     if R::Family::BY_TARGET {
         if let Some(hit) = state.reports.by_target(&state.metrics, target) {

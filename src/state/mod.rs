@@ -7,6 +7,7 @@ pub(crate) mod hints;
 pub(crate) mod per_thread;
 
 use crate::config::Settings;
+use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::rollup::Rollup;
 use crate::store::Store;
@@ -27,6 +28,13 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The state registered on the app of `req` (borrowed: a clone of the shared `Arc` would cost every
+    /// request a write to memory that all workers share).
+    pub(crate) fn of(req: &actix_web::HttpRequest) -> Result<&actix_web::web::Data<AppState>, ApiError> {
+        req.app_data::<actix_web::web::Data<AppState>>()
+            .ok_or_else(|| ApiError::Internal("application state missing".into()))
+    }
+
     pub(crate) async fn new(settings: Settings) -> Result<Self, String> {
         let store = Store::new(&settings).await?;
         Ok(Self {
