@@ -9,12 +9,12 @@
 #      (`rc-analytics pipeline`), and the service answering it on an open connection (from the rollup:
 #      these windows reach past its watermark, so they are computed for every request, never cached; the
 #      guard's cache is as a client in steady use finds it); medians and ratios;
-#   3. cached answers per second against /health's, under the same wrk load;
+#   3. cached answers per second against /health's, under the same wrk load, in interleaved rounds;
 #   4. every other report route once cold and cached; the service's peak and current resident memory.
 #   BENCH_SERVER    rust (default when secantusd-rs is installed: scripts/testdb.sh install-rust) or python
 #   BENCH_MESSAGES  messages to seed (default 1000000 on the Rust server, 200000 on the Python one)
 #   BENCH_DAYS      days the messages cover (default 365)
-#   BENCH_ROUNDS    rounds of section 2 (default 3)
+#   BENCH_ROUNDS    rounds of sections 2 and 3 (default 3)
 #   BENCH_DB_PORT   database port (default 27031)
 #   BENCH_PROFILE   release (default) or dev
 # Absolute figures depend on the machine and the stand-in database (SecantusDB, not MongoDB); read the
@@ -118,11 +118,17 @@ past=$(date -u -d "$today - 7 days" +%F)
 cached="/api/v1/engagement-dashboard/messages/origin?start=$(date -u -d "$today - 13 days" +%F)T00:00:00.000Z&end=${past}T23:59:59.999Z"
 get "http://$bind$cached" >/dev/null
 if command -v wrk >/dev/null; then
+  # Interleaved rounds (the machine's load changes between runs): each round's ratio, then the median.
   rps() { wrk -t2 -c32 -d5s "$@" | awk '/Requests\/sec/ {print $2}'; }
-  health_rps=$(rps "http://$bind/health")
-  cached_rps=$(rps -H "X-User-Id: $uid" -H "X-Auth-Token: $tok" "http://$bind$cached")
-  printf '\n3. wrk -t2 -c32 -d5s: /health %s req/s, a cached messages/origin %s req/s: %s\n' \
-    "$health_rps" "$cached_rps" "$(ratio "$cached_rps" "$health_rps")"
+  printf '\n3. wrk -t2 -c32 -d5s, %s interleaved rounds: /health req/s, a cached messages/origin req/s, ratio\n' "$rounds"
+  ratios=()
+  for _ in $(seq 1 "$rounds"); do
+    health_rps=$(rps "http://$bind/health")
+    cached_rps=$(rps -H "X-User-Id: $uid" -H "X-Auth-Token: $tok" "http://$bind$cached")
+    ratios+=("$(ratio "$cached_rps" "$health_rps")")
+    printf '   %12s %12s %8s\n' "$health_rps" "$cached_rps" "${ratios[-1]}"
+  done
+  printf '   median cached / health: %s\n' "$(printf '%s\n' "${ratios[@]}" | median)"
 else
   echo "3. wrk is not installed (apt-get install wrk): cached req/s not measured"
 fi
