@@ -4,6 +4,8 @@
 //! so the only accepted form is `YYYY-MM-DDTHH:mm:ss.sssZ` (or `±YYYYYY-…` outside years 0–9999) for an
 //! instant within JS's range of ±8.64e15 ms.
 
+use std::fmt::Write;
+
 /// The OpenAPI pattern of [`parse_canonical`]'s years 0–9999: every string it matches is accepted.
 pub(crate) const CANONICAL_PATTERN: &str = concat!(
     "^",
@@ -62,18 +64,22 @@ pub(crate) fn format_canonical(ms: i64) -> String {
     let days = ms.div_euclid(86_400_000);
     let in_day = ms.rem_euclid(86_400_000);
     let (y, m, d) = civil_from_days(days);
-    let year = if (0..=9999).contains(&y) {
-        format!("{y:04}")
+    let mut out = String::with_capacity(27);
+    // Writing to a `String` cannot fail.
+    let _ = if (0..=9999).contains(&y) {
+        write!(out, "{y:04}")
     } else {
-        format!("{}{:06}", if y < 0 { '-' } else { '+' }, y.abs())
+        write!(out, "{}{:06}", if y < 0 { '-' } else { '+' }, y.abs())
     };
-    format!(
-        "{year}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+    let _ = write!(
+        out,
+        "-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
         in_day / 3_600_000,
         in_day / 60_000 % 60,
         in_day / 1000 % 60,
         in_day % 1000
-    )
+    );
+    out
 }
 
 fn digits_value(d: &[u8]) -> Option<u32> {

@@ -8,6 +8,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+/// The table's maps by room id: aHash, as every answer looks each room up.
+type Map<K, V> = HashMap<K, V, ahash::RandomState>;
+
 use chrono::NaiveDate;
 
 use crate::params::window::instant;
@@ -69,7 +72,7 @@ pub struct DayTotal {
 
 /// [`Table::index`]'s running totals: derived from the rooms, so no part of a table's equality.
 #[derive(Clone, Debug, Default)]
-struct Running(std::sync::OnceLock<HashMap<String, Vec<u32>>>);
+struct Running(std::sync::OnceLock<Map<String, Vec<u32>>>);
 
 impl PartialEq for Running {
     fn eq(&self, _: &Self) -> bool {
@@ -82,7 +85,7 @@ impl Eq for Running {}
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Table {
     /// Per room: `(slot, messages sent)`, sorted by slot, no zero counts.
-    rooms: HashMap<String, Vec<(i32, u32)>>,
+    rooms: Map<String, Vec<(i32, u32)>>,
     /// Per UTC day: all messages (any `t`, with or without `parent`) with a date `ts`.
     day_totals: BTreeMap<i64, DayTotal>,
     /// The table holds the messages with `ts < watermark` (a slot boundary).
@@ -287,7 +290,7 @@ impl Table {
 
     /// The running totals of every room, built now unless already built since the last change (the
     /// refresh builds them in the background, so that answers find them ready).
-    pub fn index(&self) -> &HashMap<String, Vec<u32>> {
+    pub fn index(&self) -> &Map<String, Vec<u32>> {
         self.running.0.get_or_init(|| {
             self.rooms
                 .iter()
@@ -321,27 +324,49 @@ impl Table {
         )
     }
 
-    /// Messages sent per room in `[from, to) ∩ (−∞, watermark)`; rooms without any are left out. `None`
-    /// when a bound splits a slot (the caller then answers from the raw pipeline).
-    pub fn per_room(&self, from: i64, to: i64) -> Option<HashMap<&str, i64>> {
-        let (lo, hi) = self.slot_range(from, to)?;
-        let mut out = HashMap::new();
-        if lo >= hi {
-            return Some(out);
+    /// Messages sent per room in each `[from, to) ∩ (−∞, watermark)` of `ranges`; rooms without any in
+    /// every range are left out. `None` when a bound splits a slot (the caller then answers from the raw
+    /// pipeline). One pass over the rooms: two binary searches per room and range.
+    pub fn per_room_in<const N: usize>(&self, ranges: [(i64, i64); N]) -> Option<Vec<(&str, [i64; N])>> {
+        let mut slots = [(0, 0); N];
+        for (slot, (from, to)) in slots.iter_mut().zip(ranges) {
+            *slot = self.slot_range(from, to)?;
+        }
+        if slots.iter().all(|(lo, hi)| lo >= hi) {
+            return Some(vec![]);
         }
         let running = self.index();
+        let mut out = Vec::new();
         for (rid, series) in &self.rooms {
-            let a = series.partition_point(|(s, _)| i64::from(*s) < lo);
-            let b = series.partition_point(|(s, _)| i64::from(*s) < hi);
-            let n = match running.get(rid) {
-                Some(r) => i64::from(r[b] - r[a]),
-                None => series[a..b].iter().map(|(_, n)| i64::from(*n)).sum(),
-            };
-            if n > 0 {
-                out.insert(rid.as_str(), n);
+            let totals = running.get(rid);
+            let mut counts = [0; N];
+            for (n, &(lo, hi)) in counts.iter_mut().zip(&slots) {
+                if lo >= hi {
+                    continue;
+                }
+                let a = series.partition_point(|(s, _)| i64::from(*s) < lo);
+                let b = series.partition_point(|(s, _)| i64::from(*s) < hi);
+                *n = match totals {
+                    Some(r) => i64::from(r[b] - r[a]),
+                    None => series[a..b].iter().map(|(_, n)| i64::from(*n)).sum(),
+                };
+            }
+            if counts.iter().any(|n| *n > 0) {
+                out.push((rid.as_str(), counts));
             }
         }
         Some(out)
+    }
+
+    /// [`Self::per_room_in`] of one range, as a map.
+    #[cfg(test)]
+    pub fn per_room(&self, from: i64, to: i64) -> Option<HashMap<&str, i64>> {
+        Some(
+            self.per_room_in([(from, to)])?
+                .into_iter()
+                .map(|(rid, [n])| (rid, n))
+                .collect(),
+        )
     }
 
     /// Messages sent per day of `zone` in `[from, to) ∩ (−∞, watermark)` in the rooms that `keep` accepts,
@@ -568,6 +593,20 @@ mod tests {
             .per_room(ms("2023-12-31T23:59:58Z"), ms("2024-01-05T00:05:00Z"))
             .unwrap();
         assert_eq!(r, HashMap::from([("a", 3), ("b", 2)]));
+        // Several ranges in one pass (channels/list: both periods and their union); an empty range
+        // counts nothing, and one bound inside a slot leaves the whole answer to the raw pipeline.
+        let (jan1, jan2, jan3) = (
+            ms("2024-01-01T00:00:00Z"),
+            ms("2024-01-02T00:00:00Z"),
+            ms("2024-01-03T00:00:00Z"),
+        );
+        let mut r = t
+            .per_room_in([(jan1, jan3), (jan2, jan3), (jan1, jan2), (jan2, jan2)])
+            .unwrap();
+        r.sort();
+        assert_eq!(r, [("a", [3, 0, 3, 0]), ("b", [1, 1, 0, 0])]);
+        assert_eq!(t.per_room_in([(jan1, jan3), (jan1 + 60_000, jan2)]), None);
+        assert_eq!(t.per_room_in([(jan2, jan2)]), Some(vec![]));
         let mut rooms = t
             .rooms_in(ms("2024-01-01T00:15:00Z"), ms("2024-01-03T00:00:00Z"))
             .unwrap();

@@ -22,11 +22,8 @@ use crate::store::coll;
 /// Above this many rooms, the dashboard rooms are read by type alone (not by a list of ids).
 const MAX_IDS: usize = 10_000;
 
-type Counts = HashMap<String, i64>;
-
-fn owned(counts: HashMap<&str, i64>) -> Counts {
-    counts.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
-}
+/// Messages sent per room, one count per range of the answer.
+type Counts<const N: usize> = HashMap<String, [i64; N], ahash::RandomState>;
 
 fn date(ms: i64) -> DateTime {
     DateTime::from_millis(ms)
@@ -51,15 +48,15 @@ pub(crate) fn live(state: &AppState, (from, to): (DateTime, DateTime)) -> bool {
 }
 
 /// Messages sent per room from the table for each `[from, to)` of `ranges`.
-fn per_room(state: &AppState, ranges: &[(i64, i64)]) -> Option<(Vec<Counts>, Read)> {
+fn per_room<const N: usize>(state: &AppState, ranges: [(i64, i64); N]) -> Option<(Counts<N>, Read)> {
     state
         .rollup
         .read(|t| {
-            let counts = ranges
-                .iter()
-                .map(|(a, b)| t.per_room(*a, *b).map(owned))
-                .collect::<Option<Vec<_>>>()?;
-            Some((counts, Read::of(t)))
+            let counts = t.per_room_in(ranges)?;
+            Some((
+                counts.into_iter().map(|(rid, n)| (rid.to_owned(), n)).collect(),
+                Read::of(t),
+            ))
         })
         .flatten()
 }
@@ -91,10 +88,14 @@ async fn tail(
         .await?)
 }
 
-fn add_rows(counts: &mut Counts, rows: &[Document], key: &str) {
+/// Adds the raw rows' counts (`keys`, one per range) to `counts`.
+fn add_rows<const N: usize>(counts: &mut Counts<N>, rows: &[Document], keys: [&str; N]) {
     for row in rows {
         if let Ok(rid) = row.get_str("_id") {
-            *counts.entry(rid.to_string()).or_default() += count_of(row, key);
+            let room = counts.entry(rid.to_string()).or_insert([0; N]);
+            for (n, key) in room.iter_mut().zip(keys) {
+                *n += count_of(row, key);
+            }
         }
     }
 }
@@ -201,15 +202,14 @@ async fn read_rooms(
 
 /// `messages/origin`: rows `{_id: t, messages}`.
 pub(crate) async fn origin(state: &AppState, from: i64, to: i64) -> Result<Option<Vec<Document>>, ApiError> {
-    let Some((mut counts, read)) = per_room(state, &[(from, to)]) else {
+    let Some((mut counts, read)) = per_room(state, [(from, to)]) else {
         return Ok(None);
     };
-    let mut counts = counts.remove(0);
     let rows = tail(state, from, to, read.watermark, messages_per_room).await?;
-    add_rows(&mut counts, &rows, "messages");
+    add_rows(&mut counts, &rows, ["messages"]);
     let rooms = RoomFacts::resolve(state, read, counts.keys(), &row_rooms(&rows), &["t"]).await?;
     let mut per_type: BTreeMap<&str, i64> = BTreeMap::new();
-    for (rid, n) in &counts {
+    for (rid, [n]) in &counts {
         if let Some(t) = rooms.t(rid) {
             *per_type.entry(t).or_default() += n;
         }
@@ -230,14 +230,17 @@ pub(crate) async fn top(
     fields: &[&str],
     limit: usize,
 ) -> Result<Option<Vec<Document>>, ApiError> {
-    let Some((mut counts, read)) = per_room(state, &[(from, to)]) else {
+    let Some((mut counts, read)) = per_room(state, [(from, to)]) else {
         return Ok(None);
     };
-    let mut counts = counts.remove(0);
     let rows = tail(state, from, to, read.watermark, messages_per_room).await?;
-    add_rows(&mut counts, &rows, "messages");
+    add_rows(&mut counts, &rows, ["messages"]);
     let rooms = RoomFacts::resolve(state, read, counts.keys(), &row_rooms(&rows), fields).await?;
-    let mut ranked: Vec<(String, i64)> = counts.into_iter().filter(|(rid, _)| rooms.contains(rid)).collect();
+    let mut ranked: Vec<(String, i64)> = counts
+        .into_iter()
+        .filter(|(rid, _)| rooms.contains(rid))
+        .map(|(rid, [n])| (rid, n))
+        .collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     ranked.truncate(limit);
     Ok(Some(
@@ -262,10 +265,9 @@ pub(crate) async fn channels(
     fields: &[&str],
 ) -> Result<Option<Vec<Document>>, ApiError> {
     let ranges = [(from, to), (from.max(current_from), to), (from, to.min(previous_to))];
-    let Some((counts, read)) = per_room(state, &ranges) else {
+    let Some((mut counts, read)) = per_room(state, ranges) else {
         return Ok(None);
     };
-    let [mut all, mut current, mut previous]: [Counts; 3] = counts.try_into().expect("three ranges");
     let rows = tail(state, from, to, read.watermark, |a, b| {
         let mut stages = messages_sent_stages(a, b).to_vec();
         stages.push(doc! {"$group": {
@@ -277,17 +279,13 @@ pub(crate) async fn channels(
         stages
     })
     .await?;
-    add_rows(&mut all, &rows, "all");
-    add_rows(&mut current, &rows, "messages");
-    add_rows(&mut previous, &rows, "lastWeekMessages");
-    let rooms = RoomFacts::resolve(state, read, all.keys(), &row_rooms(&rows), fields).await?;
-    let mut listed: Vec<(String, i64, i64)> = all
-        .keys()
-        .filter(|rid| rooms.contains(rid))
-        .map(|rid| {
-            let n = |c: &Counts| c.get(rid).copied().unwrap_or(0);
-            (rid.clone(), n(&current), n(&previous))
-        })
+    add_rows(&mut counts, &rows, ["all", "messages", "lastWeekMessages"]);
+    let rooms = RoomFacts::resolve(state, read, counts.keys(), &row_rooms(&rows), fields).await?;
+    // A room is listed when it has messages in `[from, to)`, which holds both other ranges.
+    let mut listed: Vec<(String, i64, i64)> = counts
+        .into_iter()
+        .filter(|(rid, _)| rooms.contains(rid))
+        .map(|(rid, [_, current, previous])| (rid, current, previous))
         .collect();
     listed.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     Ok(Some(
