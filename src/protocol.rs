@@ -3,7 +3,7 @@
 //!
 //! When actix-http's decoder fails, its dispatcher writes a bare response itself (`400` or `431` with
 //! `content-length: 0`, `408` for a slow first head), before any service or middleware runs, and logs an
-//! ERROR line (`stream error: request parse error: …`); actix-web offers no hook for either. [`Guarded`]
+//! ERROR line (`stream error: request parse error: …`); actix-web offers no hook for either. `Guarded`
 //! wraps each accepted connection: it runs a copy of actix-http's public [`Codec`] over the incoming
 //! bytes and hands actix only whole, well-formed request heads (and the bodies they announce). At the first
 //! byte the decoder refuses, actix gets end-of-input instead: it finishes the requests it already has, then
@@ -14,9 +14,9 @@
 //! is processed.
 //!
 //! The decoder is actix-http's, so what is malformed is exactly what actix-http refuses. Two limits are the
-//! front's own: a request head (request line, headers, blank line) longer than [`MAX_HEAD`] is refused with
+//! front's own: a request head (request line, headers, blank line) longer than `MAX_HEAD` is refused with
 //! 431 however the reads fall (actix-http's check depends on where a read ends, and at times lets a little
-//! more through), and the first head must be complete within [`HEAD_TIMEOUT`] of the connection's start
+//! more through), and the first head must be complete within `HEAD_TIMEOUT` of the connection's start
 //! (actix-http's `client_request_timeout`, which the server turns off: its 408 is empty). A later head
 //! reaches actix only once complete, so it must be complete within actix's keep-alive time after the
 //! previous answer, or actix closes the connection without an answer.

@@ -1,11 +1,11 @@
 //! Every report, one shape: a type that implements [`Report`] — its path, summary and parameters, the
 //! family that gives its prefix and permission, a typed request that parses and validates itself (and
 //! whose `Debug` form is its cache key), the query it runs and how the rows become the body. One generic
-//! [`handler`] serves them all, and [`endpoints`] lists them: the router, the guard, the OpenAPI
+//! `handler` serves them all, and `endpoints` lists them: the router, the guard, the OpenAPI
 //! document, the metric labels and the proxy checks all derive from that list.
 //!
 //! Adding a report: write a module with a `Report` impl (pure pipeline builder and shaping, with unit
-//! tests), and add one line `endpoint::<module::Type>()` to [`endpoints`].
+//! tests), and add one line `endpoint::<module::Type>()` to `endpoints`.
 
 pub(crate) mod csv;
 pub mod engagement;

@@ -270,7 +270,7 @@ impl Table {
         b.rem_euclid(SLOT_MS) == 0 || b <= self.min_ts || b >= self.watermark
     }
 
-    /// Whether both bounds of `[from, to)` split cleanly, so that [`Self::per_room`] answers it.
+    /// Whether both bounds of `[from, to)` split cleanly, so that [`Self::per_room_in`] answers it.
     pub fn answers(&self, from: i64, to: i64) -> bool {
         self.slot_range(from, to).is_some()
     }
@@ -309,7 +309,7 @@ impl Table {
     }
 
     /// The rooms with messages sent in `[from, to) ∩ (−∞, watermark)`, without counting them; `None` as
-    /// [`Self::per_room`].
+    /// [`Self::per_room_in`].
     pub fn rooms_in(&self, from: i64, to: i64) -> Option<Vec<&str>> {
         let (lo, hi) = self.slot_range(from, to)?;
         Some(

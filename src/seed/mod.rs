@@ -99,7 +99,7 @@ pub struct SeedOptions {
     /// Show the messages written so far on stderr.
     pub progress: bool,
     pub edition: Edition,
-    /// The current time (ms): when it falls on `until`, that day's data ends there (see [`Span::live`]).
+    /// The current time (ms): when it falls on `until`, that day's data ends there (see `Span::live`).
     pub now: Option<i64>,
 }
 
