@@ -30,7 +30,7 @@ pub(crate) fn hash_login_token(token: &str) -> String {
 
 /// The caller's `X-User-Id` and the hash of their `X-Auth-Token` (the token itself is not kept).
 pub(crate) struct Credentials {
-    pub(crate) user_id: String,
+    user_id: String,
     hashed: String,
 }
 

@@ -41,15 +41,8 @@ impl<V: Send> PerThread<V> {
     /// Sets this thread's entry for `key`.
     pub(crate) fn insert(&self, key: &str, value: V) {
         let mut map = self.map().borrow_mut();
-        if map.len() >= self.capacity && !map.contains_key(key) {
-            map.clear();
-        }
-        match map.get_mut(key) {
-            Some(slot) => *slot = value,
-            None => {
-                map.insert(key.to_owned(), value);
-            }
-        }
+        self.make_room(&mut map, key);
+        map.insert(key.to_owned(), value);
     }
 
     /// Runs `update` on this thread's entry for `key`, made by `make` when there is none. Neither may use
@@ -59,10 +52,15 @@ impl<V: Send> PerThread<V> {
         if let Some(value) = map.get_mut(key) {
             return update(value);
         }
-        if map.len() >= self.capacity {
+        self.make_room(&mut map, key);
+        update(map.entry(key.to_owned()).or_insert_with(make))
+    }
+
+    /// Empties a full map before a new key goes in (the bound).
+    fn make_room(&self, map: &mut Map<V>, key: &str) {
+        if map.len() >= self.capacity && !map.contains_key(key) {
             map.clear();
         }
-        update(map.entry(key.to_owned()).or_insert_with(make))
     }
 }
 
