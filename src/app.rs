@@ -1,34 +1,27 @@
-//! The application factory (zero2prod's `startup.rs`): builds the shared state, binds, registers every
+//! The application factory: builds the shared state, binds, registers every
 //! route of the registry, and the middleware that wraps them all (request ids, metrics, logging, panics
 //! as JSON 500s, the `format=csv` extension). JSON answers for everything outside the routes.
 
 use std::net::TcpListener;
 use std::panic::AssertUnwindSafe;
-use std::rc::Rc;
-use std::time::{Duration, Instant};
-
-use actix_http::{HttpService, KeepAlive, ServiceConfig};
-use actix_service::{fn_service, map_config, IntoServiceFactory, ServiceFactoryExt};
+use std::time::Instant;
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{AppConfig, Server, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{web, App, HttpResponse, ResponseError};
-use futures::future::ready as ready_now;
+use actix_web::{web, App, HttpResponse, HttpServer, ResponseError};
 use futures::FutureExt;
 use serde_json::json;
-use tokio::net::TcpStream;
 
 use crate::auth::Authenticator;
 use crate::config::Settings;
 use crate::error::{json_response, ApiError};
-use crate::protocol::{new_request_id, Guarded, OnRefusal, Refusal, REQUEST_ID};
 use crate::registry::{get, Endpoint, Family};
 use crate::state::AppState;
 
-/// A bound, not yet running server (zero2prod's `Application`).
+/// A bound, not yet running server.
 pub struct Application {
     port: u16,
     server: Server,
@@ -76,52 +69,21 @@ impl Application {
     }
 }
 
-/// The server: actix-web's `HttpServer` assembled by hand (the same parts and settings: actix-server
-/// workers, actix-http's HTTP/1 service, keep-alive 5 s, 1 s to disconnect, graceful shutdown) with one
-/// difference: each connection is a [`Guarded`] one, so malformed requests get JSON answers
-/// (src/protocol.rs). `HttpServer` cannot wrap a connection.
+/// The server: actix-web's `HttpServer` (keep-alive 5 s, graceful shutdown draining in-flight requests for
+/// at most 8 s). Malformed HTTP is answered by actix-http itself (README "Endpoints").
 fn run(listener: TcpListener, state: web::Data<AppState>, auth: web::Data<Authenticator>) -> std::io::Result<Server> {
-    let addr = listener.local_addr()?;
-    let builder = actix_server::Server::build();
-    let shutdown = builder.graceful_shutdown_signal();
-    let server = builder
-        .shutdown_timeout(8)
-        .listen(format!("rc-analytics-{addr}"), listener, move || {
-            let (state, auth, shutdown) = (state.clone(), auth.clone(), shutdown.clone());
-            let counted = state.clone();
-            let on_refusal: OnRefusal =
-                Rc::new(move |refusal: Refusal| counted.metrics.protocol_error(refusal.status().as_u16()));
-            // Guarded's decoder reads the keep-alive setting, which must be the dispatcher's.
-            let keep_alive = KeepAlive::default();
-            let config = ServiceConfig::new(keep_alive, Duration::ZERO, Duration::ZERO, false, Some(addr));
-            let app = App::new()
-                .app_data(state)
-                .app_data(auth)
-                .wrap(from_fn(crate::reports::csv::negotiate))
-                .wrap(from_fn(observe))
-                .configure(routes)
-                .default_service(web::to(not_found))
-                .into_factory()
-                .map_err(|e: actix_web::Error| e.error_response());
-            let http = HttpService::build()
-                .keep_alive(keep_alive)
-                // The first head's timeout is Guarded's (a JSON 408), not the dispatcher's (an empty one).
-                .client_request_timeout(Duration::ZERO)
-                .client_disconnect_timeout(Duration::from_secs(1))
-                .local_addr(addr)
-                .graceful_shutdown_signal(move || {
-                    let signal = shutdown.clone();
-                    async move { signal.notified().await }
-                })
-                // The app reads neither `connection_info()`'s fallback host nor `app_config()`.
-                .h1(map_config(app, |_| AppConfig::default()));
-            fn_service(move |io: TcpStream| {
-                let peer = io.peer_addr().ok();
-                ready_now(Ok((Guarded::new(io, config.clone(), on_refusal.clone()), peer)))
-            })
-            .and_then(http)
-        })?
-        .run();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(auth.clone())
+            .wrap(from_fn(crate::reports::csv::negotiate))
+            .wrap(from_fn(observe))
+            .configure(routes)
+            .default_service(web::to(not_found))
+    })
+    .shutdown_timeout(8)
+    .listen(listener)?
+    .run();
     Ok(server)
 }
 
@@ -190,9 +152,12 @@ pub(crate) fn request_id(incoming: Option<&[u8]>) -> String {
         Some(v) if (1..=64).contains(&v.len()) && v.iter().all(|b| (0x21..=0x7e).contains(b)) => {
             String::from_utf8_lossy(v).into_owned()
         }
-        _ => new_request_id(),
+        _ => format!("{:016x}", rand::random::<u64>()),
     }
 }
+
+/// The request id header, read and echoed.
+const REQUEST_ID: &str = "x-request-id";
 
 /// Counts and times each request, logs one line for it (method, path, status, duration, request id),
 /// echoes the request id in `X-Request-Id`, and turns a panic into a JSON 500.

@@ -25,7 +25,7 @@ fn main() {
 
 #[actix_web::main]
 async fn serve() -> i32 {
-    rc_analytics::logging::init();
+    init_logging();
     let settings = match Settings::from_env() {
         Ok(s) => s,
         Err(e) => {
@@ -64,4 +64,15 @@ fn start_line(database: &str, zone: &str, bind: &str, port: u16) -> String {
         "rc-analytics {} listening on http://{address}, database '{database}', report zone {zone}",
         env!("CARGO_PKG_VERSION")
     )
+}
+
+/// env_logger, filtered by `RUST_LOG` (default `info`). actix-http's dispatcher logs a client's malformed
+/// request at ERROR (`stream error: request parse error: …`) after answering it 400; its other ERROR lines
+/// concern response streams and upgrades, which this service does not use. So its target is off unless
+/// `RUST_LOG` names it.
+fn init_logging() {
+    env_logger::Builder::new()
+        .filter_module("actix_http::h1::dispatcher", log::LevelFilter::Off)
+        .parse_env(env_logger::Env::default().default_filter_or("info"))
+        .init();
 }

@@ -24,7 +24,6 @@ pub(crate) struct Metrics {
     queries: HistogramVec,
     cache: IntCounterVec,
     auth_failures: IntCounterVec,
-    protocol_errors: IntCounterVec,
     rollup_state: IntGauge,
     rollup_messages: IntGauge,
     rollup_lag: Gauge,
@@ -76,17 +75,6 @@ impl Metrics {
             &["reason"],
         )
         .expect("valid metric");
-        let protocol_errors = IntCounterVec::new(
-            Opts::new(
-                "http_protocol_errors_total",
-                "Connections refused for malformed HTTP (400), too large a head (431) or no complete head in time (408), by status",
-            ),
-            &["status"],
-        )
-        .expect("valid metric");
-        for status in ["400", "408", "431"] {
-            protocol_errors.with_label_values(&[status]);
-        }
         let rollup_state = IntGauge::new(
             "rollup_state",
             "Message rollup: 0 off, 1 building (reports use the raw pipeline), 2 ready",
@@ -120,7 +108,6 @@ impl Metrics {
             Box::new(queries.clone()),
             Box::new(cache.clone()),
             Box::new(auth_failures.clone()),
-            Box::new(protocol_errors.clone()),
         ] {
             registry.register(m).expect("unique metric");
         }
@@ -131,7 +118,6 @@ impl Metrics {
             queries,
             cache,
             auth_failures,
-            protocol_errors,
             rollup_state,
             rollup_messages,
             rollup_lag,
@@ -193,11 +179,6 @@ impl Metrics {
 
     pub(crate) fn auth_failure(&self, reason: &str) {
         self.auth_failures.with_label_values(&[reason]).inc();
-    }
-
-    /// A connection the HTTP/1 front refused (src/protocol.rs), by the status of its answer.
-    pub(crate) fn protocol_error(&self, status: u16) {
-        self.protocol_errors.with_label_values(&[&status.to_string()]).inc();
     }
 
     /// The text exposition format.
