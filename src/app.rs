@@ -18,6 +18,7 @@ use serde_json::json;
 use crate::auth::Authenticator;
 use crate::config::Settings;
 use crate::error::{json_response, ApiError};
+use crate::metrics::Metrics;
 use crate::registry::{get, Endpoint, Family};
 use crate::state::AppState;
 
@@ -35,7 +36,11 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let auth = web::Data::new(Authenticator::from_settings(&settings));
-        let state = web::Data::new(AppState::new(settings).await.map_err(std::io::Error::other)?);
+        let state = web::Data::new(
+            AppState::new(settings, registry_metrics())
+                .await
+                .map_err(std::io::Error::other)?,
+        );
         // Learn which report indexes exist while MongoDB answers; otherwise the first report retries.
         let hints_state = state.clone();
         tokio::spawn(async move { hints_state.room_hints.refresh(&hints_state.store).await });
@@ -76,7 +81,6 @@ fn run(listener: TcpListener, state: web::Data<AppState>, auth: web::Data<Authen
         App::new()
             .app_data(state.clone())
             .app_data(auth.clone())
-            .wrap(from_fn(crate::reports::csv::negotiate))
             .wrap(from_fn(observe))
             .configure(routes)
             .default_service(web::to(not_found))
@@ -109,6 +113,15 @@ pub fn endpoints() -> Vec<Endpoint> {
     all.extend(crate::reports::endpoints());
     all.extend(crate::ui::endpoints());
     all
+}
+
+/// The metrics of every route and report of the registry, and of requests that match no route.
+fn registry_metrics() -> Metrics {
+    let all = endpoints();
+    let mut routes: Vec<&str> = all.iter().map(|e| e.path.as_str()).collect();
+    routes.push(UNMATCHED);
+    let reports: Vec<&str> = all.iter().filter_map(|e| e.report.as_deref()).collect();
+    Metrics::new(&routes, &reports)
 }
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
@@ -183,7 +196,7 @@ async fn observe(
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            Err(ApiError::Internal(format!("panic while serving {path} (request {id}): {what}")).into())
+            Err(ApiError::internal(format!("panic while serving {path} (request {id}): {what}")).into())
         }
     };
     let (status, route) = match &mut outcome {

@@ -1,8 +1,16 @@
-//! One error type for the whole API, mapped to Rocket.Chat's status codes and bodies.
+//! One error type for the whole API, mapped to Rocket.Chat's status codes and bodies. The 5xx variants keep
+//! their cause for the log; the client sees only the status and a fixed text.
+
+use std::sync::Arc;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
 use serde_json::{json, Value};
+
+/// The cause of a 5xx answer: shared, so that the single-flight computations can hand one error to every
+/// waiting request.
+pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
 
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum ApiError {
@@ -32,15 +40,33 @@ pub enum ApiError {
     #[error("Method not allowed")]
     MethodNotAllowed,
     /// MongoDB cannot be reached.
-    #[error("Database unavailable: {0}")]
-    Unavailable(String),
+    #[error("Database unavailable")]
+    Unavailable(#[source] Cause),
     /// A database operation ran longer than its limit (`RCA_QUERY_TIMEOUT_MS`, or `RCA_AUTH_TIMEOUT_MS` for
-    /// the guard's look-ups); the detail (which operation, which limit) goes to the log.
+    /// the guard's look-ups); the cause (which operation, which limit) goes to the log.
     #[error("Query timed out")]
-    Timeout(String),
-    /// Anything else; the details go to the log, never to the client.
-    #[error("internal: {0}")]
-    Internal(String),
+    Timeout(#[source] Cause),
+    /// Anything else; the cause goes to the log, never to the client.
+    #[error("Internal server error")]
+    Internal(#[source] Cause),
+}
+
+impl ApiError {
+    /// A 500 whose cause is this text (a state that should not happen).
+    pub(crate) fn internal(what: impl Into<String>) -> Self {
+        Self::Internal(Arc::from(Box::<dyn std::error::Error + Send + Sync>::from(what.into())))
+    }
+}
+
+/// `error: cause: cause…`, for log lines.
+pub fn cause_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out += &format!(": {s}");
+        source = s.source();
+    }
+    out
 }
 
 pub(crate) const UNAUTHORIZED_TEXT: &str = "You must be logged in to do this.";
@@ -96,9 +122,8 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            Self::Internal(detail) => log::error!("internal error: {detail}"),
-            Self::Unavailable(detail) => log::warn!("MongoDB unavailable: {detail}"),
-            Self::Timeout(detail) => log::warn!("{detail}"),
+            Self::Internal(_) => log::error!("{}", cause_chain(self)),
+            Self::Unavailable(_) | Self::Timeout(_) => log::warn!("{}", cause_chain(self)),
             _ => {}
         }
         let mut res = json_response(self.status_code(), &self.body());
@@ -112,8 +137,21 @@ impl ResponseError for ApiError {
 }
 
 /// A compact JSON response with Rocket.Chat's headers, numbers written as JavaScript writes them.
-pub(crate) fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
+pub(crate) fn json_response(status: StatusCode, body: &impl Serialize) -> HttpResponse {
     json_bytes(status, crate::js::to_json(body).into())
+}
+
+/// A 200 answer's bytes: the body's keys in order, then `"success":true` last, as `API.v1.success` writes
+/// it. `body` serializes as a JSON object.
+pub(crate) fn success_bytes(body: &impl Serialize) -> actix_web::web::Bytes {
+    let mut json = crate::js::to_json(body);
+    json.pop();
+    json.push_str(if json.len() > 1 {
+        r#","success":true}"#
+    } else {
+        r#""success":true}"#
+    });
+    json.into()
 }
 
 /// A JSON response of already serialized bytes, with Rocket.Chat's headers.
@@ -127,10 +165,9 @@ pub(crate) fn json_bytes(status: StatusCode, body: actix_web::web::Bytes) -> Htt
         .body(body)
 }
 
-/// A 200 body: the given keys in order, then `"success": true` last, as `API.v1.success` does.
-pub(crate) fn success(mut body: serde_json::Map<String, Value>) -> HttpResponse {
-    body.insert("success".into(), Value::Bool(true));
-    json_response(StatusCode::OK, &Value::Object(body))
+/// A 200 answer: the body's keys in order, then `"success": true` last.
+pub(crate) fn success(body: &impl Serialize) -> HttpResponse {
+    json_bytes(StatusCode::OK, success_bytes(body))
 }
 
 #[cfg(test)]
@@ -153,9 +190,11 @@ mod tests {
                 .to_string(),
             r#"{"success":false,"error":"must have required property 'end' [invalid-params]","errorType":"invalid-params"}"#
         );
+        let internal = ApiError::internal("secret detail");
         assert_eq!(
-            ApiError::Internal("secret detail".into()).body().to_string(),
+            internal.body().to_string(),
             r#"{"success":false,"error":"Internal server error"}"#
         );
+        assert_eq!(cause_chain(&internal), "Internal server error: secret detail");
     }
 }

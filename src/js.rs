@@ -9,22 +9,13 @@ use std::io;
 
 use serde::Serialize;
 use serde_json::ser::{Formatter, Serializer};
-use serde_json::Value;
 
 /// `JSON.stringify(value)` of a body: compact, keys in their order, numbers as JavaScript writes them.
-pub fn to_json(value: &Value) -> String {
-    write(value)
-}
-
-/// [`to_json`] of an object.
-pub fn to_json_map(map: &serde_json::Map<String, Value>) -> String {
-    write(map)
-}
-
-fn write(value: &impl Serialize) -> String {
+pub fn to_json(value: &impl Serialize) -> String {
     let mut out = Vec::with_capacity(128);
     let mut serializer = Serializer::with_formatter(&mut out, JsNumbers);
-    // Writing a `Value` into a `Vec` cannot fail: its keys are strings and its numbers finite.
+    // The bodies are JSON-shaped types (string keys, numbers and strings): writing them into a `Vec`
+    // cannot fail.
     if value.serialize(&mut serializer).is_err() {
         return "null".into();
     }

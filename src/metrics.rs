@@ -1,21 +1,21 @@
 //! Prometheus metrics: requests per route and status, latency, MongoDB time per report, cache use,
-//! authentication failures.
+//! authentication failures, the rollup's state. The series of each route and report (static labels) are
+//! resolved once, when the routes are registered (`Metrics::new`); a request looks its own up in a map that
+//! never changes.
+
+use std::collections::HashMap;
 
 use prometheus::{
     Encoder, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
     TextEncoder,
 };
 
-use crate::state::per_thread::PerThread;
-
-/// A route's request metrics, resolved: its latency, and its counter per status seen so far.
-struct RouteMetrics {
-    latency: Histogram,
-    by_status: Vec<(u16, IntCounter)>,
+/// A report's series: the time its computations take, and its cache hits and misses.
+struct ReportSeries {
+    query: Histogram,
+    hit: IntCounter,
+    miss: IntCounter,
 }
-
-/// How many labels each worker keeps resolved (route and report names: a few dozen).
-const RESOLVED: usize = 1024;
 
 pub(crate) struct Metrics {
     registry: Registry,
@@ -28,21 +28,16 @@ pub(crate) struct Metrics {
     rollup_messages: IntGauge,
     rollup_lag: Gauge,
     rollup_rebuilds: IntCounterVec,
-    /// The labelled metrics every request updates, resolved once per worker thread (`with_label_values`
-    /// hashes the labels and takes the vector's lock each time).
-    routes: PerThread<RouteMetrics>,
-    cache_results: PerThread<[Option<IntCounter>; 2]>,
-    query_times: PerThread<Histogram>,
-}
-
-impl Default for Metrics {
-    fn default() -> Self {
-        Self::new()
-    }
+    /// Each route's latency, by route pattern.
+    routes: HashMap<String, Histogram>,
+    /// Each report's series, by report label.
+    reports: HashMap<String, ReportSeries>,
 }
 
 impl Metrics {
-    pub(crate) fn new() -> Self {
+    /// The registry, with the series of these `routes` (patterns, `app::UNMATCHED` among them) and
+    /// `reports` (labels).
+    pub fn new(routes: &[&str], reports: &[&str]) -> Self {
         let registry = Registry::new_custom(Some("rca".into()), None).expect("valid prefix");
         let requests = IntCounterVec::new(
             Opts::new("http_requests_total", "HTTP requests by route and status"),
@@ -111,6 +106,21 @@ impl Metrics {
         ] {
             registry.register(m).expect("unique metric");
         }
+        let routes = routes
+            .iter()
+            .map(|r| (r.to_string(), latency.with_label_values(&[r])))
+            .collect();
+        let reports = reports
+            .iter()
+            .map(|r| {
+                let series = ReportSeries {
+                    query: queries.with_label_values(&[r]),
+                    hit: cache.with_label_values(&[r, "hit"]),
+                    miss: cache.with_label_values(&[r, "miss"]),
+                };
+                (r.to_string(), series)
+            })
+            .collect();
         Self {
             registry,
             requests,
@@ -122,9 +132,8 @@ impl Metrics {
             rollup_messages,
             rollup_lag,
             rollup_rebuilds,
-            routes: PerThread::new(RESOLVED),
-            cache_results: PerThread::new(RESOLVED),
-            query_times: PerThread::new(RESOLVED),
+            routes,
+            reports,
         }
     }
 
@@ -146,35 +155,29 @@ impl Metrics {
     }
 
     pub(crate) fn request(&self, route: &str, status: u16, seconds: f64) {
-        let resolve = || RouteMetrics {
-            latency: self.latency.with_label_values(&[route]),
-            by_status: Vec::new(),
-        };
-        self.routes.update(route, resolve, |m| {
-            m.latency.observe(seconds);
-            match m.by_status.iter().find(|(s, _)| *s == status) {
-                Some((_, counter)) => counter.inc(),
-                None => {
-                    let counter = self.requests.with_label_values(&[route, &status.to_string()]);
-                    counter.inc();
-                    m.by_status.push((status, counter));
-                }
-            }
-        });
+        match self.routes.get(route) {
+            Some(latency) => latency.observe(seconds),
+            None => self.latency.with_label_values(&[route]).observe(seconds),
+        }
+        self.requests.with_label_values(&[route, &status.to_string()]).inc();
     }
 
     pub(crate) fn query(&self, report: &str, seconds: f64) {
-        let resolve = || self.queries.with_label_values(&[report]);
-        self.query_times.update(report, resolve, |h| h.observe(seconds));
+        match self.reports.get(report) {
+            Some(series) => series.query.observe(seconds),
+            None => self.queries.with_label_values(&[report]).observe(seconds),
+        }
     }
 
     pub(crate) fn cache(&self, report: &str, hit: bool) {
-        let result = if hit { "hit" } else { "miss" };
-        self.cache_results.update(report, Default::default, |c| {
-            c[usize::from(hit)]
-                .get_or_insert_with(|| self.cache.with_label_values(&[report, result]))
-                .inc()
-        });
+        match (self.reports.get(report), hit) {
+            (Some(series), true) => series.hit.inc(),
+            (Some(series), false) => series.miss.inc(),
+            (None, _) => {
+                let result = if hit { "hit" } else { "miss" };
+                self.cache.with_label_values(&[report, result]).inc();
+            }
+        }
     }
 
     pub(crate) fn auth_failure(&self, reason: &str) {

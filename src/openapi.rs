@@ -2,17 +2,18 @@
 //! (`app::endpoints()`, which passes it in), so it cannot drift from the router. Every error body it shows is produced by
 //! `ApiError::body()` itself.
 //!
-//! Built by hand with `serde_json` rather than with an OpenAPI crate: the registry already holds
-//! everything (path, family, summary, permission, parameters) and the document is small; a crate would
-//! add a derive layer that the registry would still have to feed.
+//! The document is written with `serde_json` from the registry (path, family, summary, permission,
+//! parameters); each report's body schema is derived from its body type by `schemars`.
 
+use schemars::generate::SchemaSettings;
+use schemars::JsonSchema;
 use serde_json::{json, Map, Value};
 
 use crate::auth::Fallback;
 use crate::error::ApiError;
 use crate::params::sort::MAX_KEYS;
 use crate::params::zone::{zone_names, OFFSET_PATTERN};
-use crate::registry::{Endpoint, Family, Json, ParamValue};
+use crate::registry::{Endpoint, Family, ParamValue};
 use crate::ui::{self, Kind};
 
 /// A parameter whose description starts with this word is an rc-analytics extension (not in
@@ -109,12 +110,12 @@ fn operation(endpoint: &Endpoint) -> Value {
             json!({"description": "Prometheus text exposition format",
                 "content": {"text/plain": {"schema": {"type": "string"}}}}),
         ),
-        _ if !endpoint.body.is_empty() => (
+        _ if endpoint.body.is_some() => (
             200,
             json!({"description": "Success; `success: true` is the last key. With format=csv: the row array as \
                 CSV (an attachment, empty when there are no rows)",
             "content": {
-                "application/json": {"schema": body_schema(&endpoint.body)},
+                "application/json": {"schema": endpoint.body.map_or(Value::Null, |schema| schema())},
                 "text/csv; charset=utf-8": {"schema": {"type": "string"}},
             }}),
         ),
@@ -199,23 +200,25 @@ fn sort_schema() -> Value {
     })
 }
 
-/// A success body: the declared keys in order, then `success: true`.
-fn body_schema(keys: &[(&str, Json)]) -> Value {
-    let mut properties = Map::new();
-    let mut required = Vec::new();
-    for (name, kind) in keys {
-        let schema = match kind {
-            Json::Array => json!({"type": "array"}),
-            Json::Object => json!({"type": "object"}),
-            Json::Integer => json!({"type": "integer"}),
-            Json::NumberOrNull => json!({"type": ["number", "null"]}),
-        };
-        properties.insert((*name).into(), schema);
-        required.push(*name);
+/// The schema of a success body of type `B` (derived from the type: its fields in order, then
+/// `success: true`), every subschema inlined so that it stands anywhere in this document.
+pub(crate) fn schema_of<B: JsonSchema>() -> Value {
+    let generator = SchemaSettings::draft2020_12()
+        .with(|s| s.inline_subschemas = true)
+        .into_generator();
+    let mut schema = generator.into_root_schema_for::<B>().to_value();
+    if let Some(object) = schema.as_object_mut() {
+        object.remove("$schema");
+        object.remove("title");
+        object.insert("additionalProperties".into(), Value::Bool(false));
+        if let Some(Value::Object(properties)) = object.get_mut("properties") {
+            properties.insert("success".into(), json!({"type": "boolean", "enum": [true]}));
+        }
+        if let Some(Value::Array(required)) = object.get_mut("required") {
+            required.push(json!("success"));
+        }
     }
-    properties.insert("success".into(), json!({"type": "boolean", "enum": [true]}));
-    required.push("success");
-    json!({"type": "object", "required": required, "properties": properties, "additionalProperties": false})
+    schema
 }
 
 /// `x-rc-permission-fallback`: `{"rolesOf": permission}` or `{"role": role}`.
@@ -286,9 +289,18 @@ pub(crate) fn error_responses(family: Family) -> Vec<(u16, Vec<(&'static str, Ap
     }
     out.push((404, vec![("not-found", ApiError::NotFound)]));
     out.push((405, vec![("method-not-allowed", ApiError::MethodNotAllowed)]));
-    out.push((500, vec![("internal", ApiError::Internal(String::new()))]));
-    out.push((503, vec![("unavailable", ApiError::Unavailable(String::new()))]));
-    out.push((504, vec![("timeout", ApiError::Timeout(String::new()))]));
+    out.push((500, vec![("internal", ApiError::internal(""))]));
+    out.push((
+        503,
+        vec![(
+            "unavailable",
+            ApiError::Unavailable(std::sync::Arc::new(std::fmt::Error)),
+        )],
+    ));
+    out.push((
+        504,
+        vec![("timeout", ApiError::Timeout(std::sync::Arc::new(std::fmt::Error)))],
+    ));
     out
 }
 

@@ -63,16 +63,6 @@ pub enum ParamValue {
     Ignored,
 }
 
-/// The JSON type of a top-level key of a success body, for the OpenAPI response schema.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Json {
-    Array,
-    Object,
-    Integer,
-    /// A JS number, `null` when it is `NaN` (the echoed `offset` of `channels/list`).
-    NumberOrNull,
-}
-
 /// One served route: the single list that the router, the OpenAPI description and the proxy
 /// configuration checks are all built from, so they cannot drift apart.
 pub struct Endpoint {
@@ -82,9 +72,12 @@ pub struct Endpoint {
     /// The Rocket.Chat permission the route requires (`None`: no authentication).
     pub permission: Option<Rule>,
     pub params: Vec<Param>,
-    /// The top-level keys of a JSON success body (before `success`), in order; empty when the route
+    /// The JSON Schema of the success body (derived from the report's body type); `None` when the route
     /// declares none (its success schema is then the generic one).
-    pub body: Vec<(&'static str, Json)>,
+    pub body: Option<fn() -> serde_json::Value>,
+    /// The report's name in metric labels and cache keys (`engagement.messages.origin`); `None` for routes
+    /// that are not reports.
+    pub report: Option<String>,
     /// Builds the GET resource for `path`.
     pub register: fn(&str) -> Resource,
 }
@@ -103,7 +96,8 @@ impl Endpoint {
             summary,
             permission: None,
             params: vec![],
-            body: vec![],
+            body: None,
+            report: None,
             register,
         }
     }

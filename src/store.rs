@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use std::collections::BTreeSet;
@@ -176,27 +177,18 @@ impl StoreError {
     }
 }
 
-/// The one conversion into the API's answers: 503, 504, else a 500 whose log line carries the cause chain.
+/// The one conversion into the API's answers: 503, 504, else a 500; each keeps the store's error as its cause.
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Unavailable(_) => Self::Unavailable(cause_chain(&e)),
-            StoreError::TimedOut { .. } => Self::Timeout(cause_chain(&e)),
-            other => Self::Internal(cause_chain(&other)),
+            StoreError::Unavailable(_) => Self::Unavailable(Arc::new(e)),
+            StoreError::TimedOut { .. } => Self::Timeout(Arc::new(e)),
+            other => Self::Internal(Arc::new(other)),
         }
     }
 }
 
-/// `error: cause: cause…`, for log lines.
-pub(crate) fn cause_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out += &format!(": {s}");
-        source = s.source();
-    }
-    out
-}
+pub(crate) use crate::error::cause_chain;
 
 /// A time limit of an operation and the variable that sets it (for the log).
 #[derive(Clone, Copy, Debug)]
@@ -544,22 +536,28 @@ mod tests {
             timed_out.to_string(),
             "query on rocketchat_room exceeded RCA_QUERY_TIMEOUT_MS"
         );
-        assert!(
-            matches!(ApiError::from(timed_out), ApiError::Timeout(ref d) if d == "query on rocketchat_room exceeded RCA_QUERY_TIMEOUT_MS")
+        let e = ApiError::from(timed_out);
+        assert!(matches!(e, ApiError::Timeout(_)));
+        assert_eq!(
+            cause_chain(&e),
+            "Query timed out: query on rocketchat_room exceeded RCA_QUERY_TIMEOUT_MS"
         );
-        let refused = StoreError::NotGranted("'find' on 'x' is not granted".into());
-        assert!(matches!(ApiError::from(refused), ApiError::Internal(ref d) if d == "'find' on 'x' is not granted"));
+        let refused = ApiError::from(StoreError::NotGranted("'find' on 'x' is not granted".into()));
+        assert!(matches!(refused, ApiError::Internal(_)));
+        assert_eq!(
+            cause_chain(&refused),
+            "Internal server error: 'find' on 'x' is not granted"
+        );
         let driver = StoreError::Driver {
             what: "rocketchat_room".into(),
             source: mongodb::error::Error::custom("boom"),
         };
-        let ApiError::Internal(detail) = ApiError::from(driver) else {
-            panic!("a driver error is a 500")
-        };
+        let e = ApiError::from(driver);
+        assert!(matches!(e, ApiError::Internal(_)), "a driver error is a 500");
         // The operation, then the driver's own text.
         assert_eq!(
-            detail,
-            "MongoDB rocketchat_room failed: Kind: Custom user error, labels: {}, source: None, server response: None"
+            cause_chain(&e),
+            "Internal server error: MongoDB rocketchat_room failed: Kind: Custom user error, labels: {}, source: None, server response: None"
         );
     }
 

@@ -349,7 +349,7 @@ pub(crate) fn session_body(
 }
 
 fn session_response(body: Map<String, Value>) -> HttpResponse {
-    let mut res = success(body);
+    let mut res = success(&body);
     let headers = res.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));

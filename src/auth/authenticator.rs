@@ -1,11 +1,9 @@
 //! Token lookup and permission grants, read from Rocket.Chat's collections within their own time limit
-//! (`RCA_AUTH_TIMEOUT_MS`), with short TTL caches refreshed ahead of expiry (`cache.rs`), and in each
-//! worker thread the grants it decided, each served as long as the cache entries it was decided from are
-//! served without a refresh (then the caches decide again, and start their refreshes).
+//! (`RCA_AUTH_TIMEOUT_MS`), with short TTL caches refreshed ahead of expiry (`cache.rs`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix_web::web;
 use base64::Engine;
@@ -16,7 +14,6 @@ use super::cache::{Entry, RefreshingCache};
 use super::{Fallback, Rule};
 use crate::config::Settings;
 use crate::error::ApiError;
-use crate::state::per_thread::PerThread;
 use crate::state::AppState;
 use crate::store::{coll, strings, Limit};
 
@@ -43,14 +40,6 @@ impl Credentials {
     }
 }
 
-/// A grant decided in a worker thread: the user, for the permission `rule`, served until `until`.
-struct Grant {
-    user_id: String,
-    rule: &'static str,
-    user: Arc<AuthUser>,
-    until: Instant,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthUser {
     pub(crate) id: String,
@@ -70,10 +59,6 @@ pub struct Authenticator {
     /// permission → roles of its document, `None` when the document is absent (cached alike, so a
     /// document created later takes effect within the TTL).
     grants: Option<RefreshingCache<String, Option<Vec<String>>>>,
-    /// Per worker thread: hashed token → the grants decided for it (only with the caches on).
-    grants_decided: Option<PerThread<Vec<Grant>>>,
-    /// The caches' `refresh_after`: how long a decision is served as it was made.
-    refresh_after: Duration,
     /// The time limit of each look-up.
     limit: Limit,
     /// User look-ups started (foreground, and background refreshes).
@@ -92,8 +77,6 @@ impl Authenticator {
         Self {
             users: enabled.then(|| RefreshingCache::new(10_000, ttl, refresh_after)),
             grants: enabled.then(|| RefreshingCache::new(1_000, ttl, refresh_after)),
-            grants_decided: enabled.then(|| PerThread::new(10_000)),
-            refresh_after,
             limit: Limit {
                 time: timeout,
                 name: "RCA_AUTH_TIMEOUT_MS",
@@ -144,50 +127,6 @@ impl Authenticator {
         }
     }
 
-    /// The user `credentials` name, if this worker thread decided that they hold `rule` recently enough
-    /// that the cache entries it decided from are still served as they are (`refresh_after`).
-    pub(crate) fn granted(&self, credentials: &Credentials, rule: Rule) -> Option<Arc<AuthUser>> {
-        let now = Instant::now();
-        self.grants_decided.as_ref()?.get(&credentials.hashed, |grants| {
-            grants
-                .iter()
-                .find(|g| g.user_id == credentials.user_id && g.rule == rule.name && now < g.until)
-                .map(|g| Arc::clone(&g.user))
-        })
-    }
-
-    /// Whether `login` holds the permission `rule` names (see [`Self::permits`]); a grant is remembered
-    /// for [`Self::granted`].
-    pub(crate) async fn authorize(
-        &self,
-        state: &web::Data<AppState>,
-        credentials: &Credentials,
-        login: &Entry<AuthUser>,
-        rule: Rule,
-    ) -> Result<bool, ApiError> {
-        let (granted, read_at) = self.decide(state, &login.value, rule).await?;
-        if granted {
-            self.remember(credentials, rule, &login.value, read_at.min(login.read_at));
-        }
-        Ok(granted)
-    }
-
-    /// Remembers in this worker thread that `user` holds `rule`, decided from cache entries the oldest of
-    /// which was read at `read_at`.
-    fn remember(&self, credentials: &Credentials, rule: Rule, user: &Arc<AuthUser>, read_at: Instant) {
-        let Some(decided) = &self.grants_decided else { return };
-        let grant = Grant {
-            user_id: credentials.user_id.clone(),
-            rule: rule.name,
-            user: Arc::clone(user),
-            until: read_at + self.refresh_after,
-        };
-        decided.update(&credentials.hashed, Vec::new, |grants| {
-            grants.retain(|g| g.user_id != grant.user_id || g.rule != grant.rule);
-            grants.push(grant);
-        });
-    }
-
     /// Whether `user` holds the permission `rule` names: never for a guest; else the roles of the
     /// permission's document, or, when that document is absent, those of its fallback.
     pub(crate) async fn permits(
@@ -196,31 +135,18 @@ impl Authenticator {
         user: &AuthUser,
         rule: Rule,
     ) -> Result<bool, ApiError> {
-        Ok(self.decide(state, user, rule).await?.0)
-    }
-
-    /// [`Self::permits`], and when the oldest permission document it read was read.
-    async fn decide(
-        &self,
-        state: &web::Data<AppState>,
-        user: &AuthUser,
-        rule: Rule,
-    ) -> Result<(bool, Instant), ApiError> {
         if user.has_role(GUEST_ROLE) {
-            return Ok((false, Instant::now()));
+            return Ok(false);
         }
         let holds = |roles: &[String]| user.roles.iter().any(|r| roles.contains(r));
         let own = self.permission_roles(state, rule.name).await?;
         Ok(match own.value.as_deref() {
-            Some(roles) => (holds(roles), own.read_at),
+            Some(roles) => holds(roles),
             None => match rule.fallback {
-                Fallback::Role(role) => (user.has_role(role), own.read_at),
+                Fallback::Role(role) => user.has_role(role),
                 Fallback::RolesOf(other) => {
                     let other = self.permission_roles(state, other).await?;
-                    (
-                        other.value.as_deref().is_some_and(holds),
-                        own.read_at.min(other.read_at),
-                    )
+                    other.value.as_deref().is_some_and(holds)
                 }
             },
         })
@@ -310,45 +236,6 @@ fn owned_strings(d: &Document, key: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_grant_is_served_by_its_worker_until_its_entries_are_due_for_refresh() {
-        use crate::auth::{ENGAGEMENT_DASHBOARD, LIVECHAT_REPORTS};
-        let auth = Authenticator::new(Duration::from_secs(300), Duration::from_secs(3));
-        let user = Arc::new(AuthUser {
-            id: "u1".into(),
-            username: Some("ann".into()),
-            roles: vec!["admin".into()],
-        });
-        let ann = Credentials::new("u1", "token-1");
-        assert!(auth.granted(&ann, ENGAGEMENT_DASHBOARD).is_none());
-        auth.remember(&ann, ENGAGEMENT_DASHBOARD, &user, Instant::now());
-        assert_eq!(auth.granted(&ann, ENGAGEMENT_DASHBOARD), Some(Arc::clone(&user)));
-        // Another permission, another user id with the same token, another token: not decided.
-        assert!(auth.granted(&ann, LIVECHAT_REPORTS).is_none());
-        assert!(auth
-            .granted(&Credentials::new("u2", "token-1"), ENGAGEMENT_DASHBOARD)
-            .is_none());
-        assert!(auth
-            .granted(&Credentials::new("u1", "token-2"), ENGAGEMENT_DASHBOARD)
-            .is_none());
-        // Decided from an entry read more than `refresh_after` (150 s) ago: the caches decide again.
-        let old = Instant::now()
-            .checked_sub(Duration::from_secs(151))
-            .expect("uptime over 151 s");
-        auth.remember(&ann, ENGAGEMENT_DASHBOARD, &user, old);
-        assert!(auth.granted(&ann, ENGAGEMENT_DASHBOARD).is_none());
-        // Another thread (worker) has decided nothing.
-        auth.remember(&ann, LIVECHAT_REPORTS, &user, Instant::now());
-        std::thread::scope(|s| {
-            s.spawn(|| assert!(auth.granted(&ann, LIVECHAT_REPORTS).is_none()));
-        });
-        assert!(auth.granted(&ann, LIVECHAT_REPORTS).is_some());
-        // Without caches, nothing is remembered.
-        let uncached = Authenticator::new(Duration::ZERO, Duration::from_secs(3));
-        uncached.remember(&ann, ENGAGEMENT_DASHBOARD, &user, Instant::now());
-        assert!(uncached.granted(&ann, ENGAGEMENT_DASHBOARD).is_none());
-    }
 
     #[test]
     fn hashes_like_meteor() {

@@ -269,7 +269,7 @@ mod tests {
         ));
         // A failing refresh (database too slow) keeps the entry until its expiry.
         assert_eq!(*cache.get("k", counted(&calls, Ok(3))).await.unwrap().value, 3);
-        let slow = || async { Err(ApiError::Timeout("slow".into())) };
+        let slow = || async { Err(ApiError::internal("slow")) };
         assert_eq!(*cache.get("k", slow).await.unwrap().value, 3);
         cache.settled().await;
         assert_eq!(*cache.get("k", counted(&calls, Ok(4))).await.unwrap().value, 3);

@@ -10,7 +10,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use actix_web::{web, FromRequest, HttpRequest};
-use futures::future::{ready, Either, Ready};
 
 pub(crate) use authenticator::hash_login_token;
 use authenticator::Credentials;
@@ -70,15 +69,12 @@ impl Guard {
         let state = AppState::of(req)?.clone();
         let auth = req.app_data::<web::Data<Authenticator>>().cloned();
         auth.map(|auth| Self { auth, state })
-            .ok_or_else(|| ApiError::Internal("authenticator missing".into()))
+            .ok_or_else(|| ApiError::internal("authenticator missing"))
     }
 
     /// The login `credentials` name (read from `X-User-Id` and `X-Auth-Token`): 401 without them, or when
     /// no user holds that token.
-    async fn login<'c>(
-        &self,
-        credentials: Option<&'c Credentials>,
-    ) -> Result<(Entry<AuthUser>, &'c Credentials), ApiError> {
+    async fn login(&self, credentials: Option<&Credentials>) -> Result<Entry<AuthUser>, ApiError> {
         let metrics = &self.state.metrics;
         let Some(credentials) = credentials else {
             metrics.auth_failure("missing-headers");
@@ -88,7 +84,7 @@ impl Guard {
         if let Err(ApiError::Unauthorized) = login {
             metrics.auth_failure("unauthenticated");
         }
-        Ok((login?, credentials))
+        login
     }
 }
 
@@ -118,7 +114,7 @@ impl FromRequest for Authenticated {
         let (guard, credentials) = (Guard::of(req), credentials(req));
         Box::pin(async move {
             let guard = guard?;
-            let (login, _) = guard.login(credentials.as_ref()).await?;
+            let login = guard.login(credentials.as_ref()).await?;
             Ok(Self {
                 user: login.value,
                 guard,
@@ -144,31 +140,19 @@ impl<P: Permission> Authorized<P> {
 
 impl<P: Permission> FromRequest for Authorized<P> {
     type Error = ApiError;
-    /// At once when this worker decided the grant recently (`Authenticator::granted`).
-    type Future = Either<Ready<Result<Self, ApiError>>, Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let credentials = credentials(req);
-        let auth = req.app_data::<web::Data<Authenticator>>();
-        if let Some(user) = credentials
-            .as_ref()
-            .zip(auth)
-            .and_then(|(c, auth)| auth.granted(c, P::RULE))
-        {
-            return Either::Left(ready(Ok(Self::new(user))));
-        }
-        let guard = match Guard::of(req) {
-            Ok(guard) => guard,
-            Err(e) => return Either::Left(ready(Err(e))),
-        };
-        Either::Right(Box::pin(async move {
-            let (login, credentials) = guard.login(credentials.as_ref()).await?;
-            if guard.auth.authorize(&guard.state, credentials, &login, P::RULE).await? {
+        let (guard, credentials) = (Guard::of(req), credentials(req));
+        Box::pin(async move {
+            let guard = guard?;
+            let login = guard.login(credentials.as_ref()).await?;
+            if guard.auth.permits(&guard.state, &login.value, P::RULE).await? {
                 Ok(Self::new(login.value))
             } else {
                 guard.state.metrics.auth_failure("forbidden");
                 Err(ApiError::Forbidden)
             }
-        }))
+        })
     }
 }

@@ -15,6 +15,7 @@ macro_rules! calendar_date_pattern {
 }
 
 pub(crate) mod ajv;
+pub(crate) mod format;
 pub(crate) mod iso;
 pub(crate) mod meteor;
 pub(crate) mod moment;

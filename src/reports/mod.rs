@@ -1,11 +1,12 @@
 //! Every report, one shape: a type that implements [`Report`] — its path, summary and parameters, the
 //! family that gives its prefix and permission, a typed request that parses and validates itself (and
-//! whose `Debug` form is its cache key), the query it runs and how the rows become the body. One generic
-//! `handler` serves them all, and `endpoints` lists them: the router, the guard, the OpenAPI
-//! document, the metric labels and the proxy checks all derive from that list.
+//! whose `Debug` form is its cache key), the query it runs, and a typed body (`#[derive(Serialize,
+//! JsonSchema)]`: serde keeps field order, which is Rocket.Chat's key order). One generic `handler` serves
+//! them all, and `endpoints` lists them: the router, the guard, the OpenAPI document (the body's schema
+//! is derived from its type), the metric labels and the proxy checks all derive from that list.
 //!
 //! Adding a report: write a module with a `Report` impl (pure pipeline builder and shaping, with unit
-//! tests), and add one line `endpoint::<module::Type>()` to `endpoints`.
+//! tests) and its body type, and add one line `endpoint::<module::Type>()` to `endpoints`.
 
 pub(crate) mod csv;
 pub mod engagement;
@@ -14,14 +15,16 @@ pub(crate) mod omnichannel;
 use std::fmt::Debug;
 use std::future::Future;
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use bson::{Bson, Document};
-use serde_json::{Map, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use crate::auth::{AuthUser, Authorized, Permission};
 use crate::error::{json_bytes, success, ApiError};
-use crate::registry::{get, Endpoint, Family, Json, Param};
+use crate::params::format::Format;
+use crate::registry::{get, Endpoint, Family, Param};
+use crate::state::cache::Cached;
 use crate::state::AppState;
 
 /// A report family: the prefix of its paths, its permission, and its name in metric labels.
@@ -30,12 +33,28 @@ pub trait ReportFamily: 'static {
     const PREFIX: &'static str;
     const LABEL: &'static str;
     type Permission: Permission + 'static;
-    /// Whether each report's request is a function of the request target (path and query string) and
-    /// the settings alone — not of the caller, nor of the database — so that a worker may answer a
-    /// target it answered from the cache with the same cache entry, without parsing it again
-    /// (`ReportCache::by_target`).
-    const BY_TARGET: bool;
 }
+
+/// A report's answer (without `success`, which is added last when it is sent): a JSON object whose
+/// fields are in Rocket.Chat's order, and whose row array is what `format=csv` writes.
+pub trait Body: Serialize + JsonSchema + Send + Sync + 'static {
+    type Row: Serialize;
+    /// The rows (`origins`, `days`, `channels`, `data`, …).
+    fn rows(&self) -> &[Self::Row];
+}
+
+/// Implements [`Body`] for a body type whose rows are its field `$rows`.
+macro_rules! body_rows {
+    ($body:ty, $row:ty, $rows:ident) => {
+        impl $crate::reports::Body for $body {
+            type Row = $row;
+            fn rows(&self) -> &[$row] {
+                &self.$rows
+            }
+        }
+    };
+}
+pub(crate) use body_rows;
 
 /// One report (see the module documentation).
 pub trait Report: 'static {
@@ -44,10 +63,9 @@ pub trait Report: 'static {
     const PATH: &'static str;
     const SUMMARY: &'static str;
     const PARAMS: &'static [Param];
-    /// The top-level keys of the body, in order (the OpenAPI response schema).
-    const BODY: &'static [(&'static str, Json)];
     /// The validated request: everything the answer depends on.
     type Request: Debug;
+    type Body: Body;
 
     /// Parses and checks the query string in Rocket.Chat's order (after the guard's 401 and 403); `user`
     /// is the caller (the omnichannel reports scope a monitor's rooms).
@@ -67,31 +85,15 @@ pub trait Report: 'static {
         false
     }
 
-    /// Runs the query and shapes the rows into the body (without `success`).
-    fn compute(state: &AppState, request: &Self::Request)
-        -> impl Future<Output = Result<Map<String, Value>, ApiError>>;
+    /// Runs the query and shapes the rows into the body.
+    fn compute(state: &AppState, request: &Self::Request) -> impl Future<Output = Result<Self::Body, ApiError>>;
 
     /// The answer when it is a part of the (possibly cached) body, such as a page; by default `None`: the
     /// body itself, sent from its cached serialized bytes.
-    fn respond(_request: &Self::Request, _body: &Map<String, Value>) -> Option<Map<String, Value>> {
+    fn respond(_request: &Self::Request, _body: &Self::Body) -> Option<Self::Body> {
         None
     }
 }
-
-/// The body of the reports that compare two periods (`engagement::period`).
-pub(crate) const PERIOD_BODY: &[(&str, Json)] = &[
-    ("days", Json::Array),
-    ("period", Json::Object),
-    ("yesterday", Json::Object),
-];
-/// The body of the omnichannel reports without `unspecified`.
-pub(crate) const DATA_TOTAL: &[(&str, Json)] = &[("total", Json::Integer), ("data", Json::Array)];
-/// The body of the omnichannel reports with `unspecified`.
-pub(crate) const DATA_TOTAL_UNSPECIFIED: &[(&str, Json)] = &[
-    ("total", Json::Integer),
-    ("data", Json::Array),
-    ("unspecified", Json::Integer),
-];
 
 /// Every report, one line each, in the order of the route list.
 pub(crate) fn endpoints() -> Vec<Endpoint> {
@@ -123,7 +125,8 @@ pub fn endpoint<R: Report>() -> Endpoint {
         summary: R::SUMMARY,
         permission: Some(<R::Family as ReportFamily>::Permission::RULE),
         params: R::PARAMS.to_vec(),
-        body: R::BODY.to_vec(),
+        body: Some(crate::openapi::schema_of::<R::Body>),
+        report: Some(label::<R>()),
         register: |path| get(path, handler::<R>),
     }
 }
@@ -134,48 +137,39 @@ pub(crate) fn label<R: Report>() -> String {
     format!("{}{}", R::Family::LABEL, R::PATH.replace('/', "."))
 }
 
-/// The route handler of every report: guard (401, 403), request (400), then the cached computation.
+/// The route handler of every report: guard (401, 403), request (400), `format` (400), then the cached
+/// computation.
 async fn handler<R: Report>(
     authorized: Authorized<<R::Family as ReportFamily>::Permission>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let state = AppState::of(&req)?;
-    let target = req.uri().path_and_query().map_or("", |t| t.as_str());
-    if R::Family::BY_TARGET {
-        if let Some(hit) = state.reports.by_target(&state.metrics, target) {
-            return Ok(json_bytes(StatusCode::OK, hit.bytes()));
-        }
-    }
     let request = R::request(state, &authorized.user, req.query_string()).await?;
+    let format = Format::of(req.query_string())?;
     let label = label::<R>();
+    let keep = !R::live(state, &request);
     let cached = state
         .reports
-        .get_or_compute(
-            &state.metrics,
-            &label,
-            R::key(&request),
-            !R::live(state, &request),
-            || R::compute(state, &request),
-        )
+        .get_or_compute(&state.metrics, &label, R::key(&request), keep, || async {
+            Ok(Cached::new(R::compute(state, &request).await?, keep))
+        })
         .await?;
-    Ok(match R::respond(&request, &cached.body) {
-        Some(part) => success(part),
-        None => {
-            if R::Family::BY_TARGET {
-                state.reports.sent_for(target, &cached);
-            }
-            json_bytes(StatusCode::OK, cached.bytes())
-        }
+    let body: &R::Body = cached.body()?;
+    let part = R::respond(&request, body);
+    Ok(match (format, part) {
+        (Format::Json, Some(part)) => success(&part),
+        (Format::Json, None) => json_bytes(actix_web::http::StatusCode::OK, cached.json::<R::Body>()?),
+        (Format::Csv, part) => csv::response(R::PATH, part.as_ref().unwrap_or(body).rows()),
     })
 }
 
 /// Runs `pipeline` on `collection` and shapes the rows: the `compute` of most reports.
-pub async fn aggregate(
+pub async fn aggregate<B>(
     state: &AppState,
     collection: &str,
     pipeline: Vec<Document>,
-    shape: impl FnOnce(&[Document]) -> Map<String, Value>,
-) -> Result<Map<String, Value>, ApiError> {
+    shape: impl FnOnce(&[Document]) -> B,
+) -> Result<B, ApiError> {
     let rows = state.store.aggregate(collection, pipeline, None).await?;
     Ok(shape(&rows))
 }
@@ -197,4 +191,10 @@ pub(crate) fn stage_names(pipeline: &[Document]) -> Vec<&str> {
         .iter()
         .filter_map(|s| s.keys().next().map(String::as_str))
         .collect()
+}
+
+/// A body's JSON text, for the shapers' unit tests.
+#[cfg(test)]
+pub(crate) fn json_of(body: &impl Serialize) -> String {
+    crate::js::to_json(body)
 }

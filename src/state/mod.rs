@@ -4,7 +4,6 @@
 
 pub(crate) mod cache;
 pub(crate) mod hints;
-pub(crate) mod per_thread;
 
 use crate::config::Settings;
 use crate::error::ApiError;
@@ -32,10 +31,10 @@ impl AppState {
     /// request a write to memory that all workers share).
     pub(crate) fn of(req: &actix_web::HttpRequest) -> Result<&actix_web::web::Data<AppState>, ApiError> {
         req.app_data::<actix_web::web::Data<AppState>>()
-            .ok_or_else(|| ApiError::Internal("application state missing".into()))
+            .ok_or_else(|| ApiError::internal("application state missing"))
     }
 
-    pub(crate) async fn new(settings: Settings) -> Result<Self, String> {
+    pub(crate) async fn new(settings: Settings, metrics: Metrics) -> Result<Self, String> {
         let store = Store::new(&settings).await?;
         Ok(Self {
             reports: ReportCache::new(
@@ -44,7 +43,7 @@ impl AppState {
                 #[cfg(feature = "test-seams")]
                 settings.compute_hold,
             ),
-            metrics: Metrics::new(),
+            metrics,
             room_hints: RoomHints::new(),
             rollup: Rollup::new(&settings),
             store,

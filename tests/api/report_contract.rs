@@ -7,24 +7,38 @@ use actix_web::{test, web, App};
 use bson::doc;
 use rc_analytics::auth::{AuthUser, Authenticator};
 use rc_analytics::error::ApiError;
-use rc_analytics::registry::{Json, Param};
+use rc_analytics::registry::Param;
 use rc_analytics::reports::engagement::Engagement;
-use rc_analytics::reports::{aggregate, endpoint, Report};
+use rc_analytics::reports::{aggregate, endpoint, Body, Report};
 use rc_analytics::state::AppState;
-use serde_json::{json, Map, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use crate::helpers::*;
 
 /// The whole new report.
 struct UserCount;
 
+/// Its body, `{"users":n}`: one row, itself.
+#[derive(Serialize, JsonSchema)]
+struct Users {
+    users: i32,
+}
+
+impl Body for Users {
+    type Row = Self;
+    fn rows(&self) -> &[Self] {
+        std::slice::from_ref(self)
+    }
+}
+
 impl Report for UserCount {
     type Family = Engagement;
     const PATH: &'static str = "/users/count";
     const SUMMARY: &'static str = "Users in the workspace";
     const PARAMS: &'static [Param] = &[];
-    const BODY: &'static [(&'static str, Json)] = &[("users", Json::Integer)];
     type Request = ();
+    type Body = Users;
 
     async fn request(_: &AppState, _: &AuthUser, query: &str) -> Result<(), ApiError> {
         match query {
@@ -33,10 +47,9 @@ impl Report for UserCount {
         }
     }
 
-    async fn compute(state: &AppState, _: &()) -> Result<Map<String, Value>, ApiError> {
-        aggregate(state, "users", vec![doc! {"$count": "users"}], |rows| {
-            let n = rows.first().and_then(|r| r.get_i32("users").ok()).unwrap_or(0);
-            Map::from_iter([("users".to_string(), json!(n))])
+    async fn compute(state: &AppState, _: &()) -> Result<Users, ApiError> {
+        aggregate(state, "users", vec![doc! {"$count": "users"}], |rows| Users {
+            users: rows.first().and_then(|r| r.get_i32("users").ok()).unwrap_or(0),
         })
         .await
     }
@@ -88,10 +101,26 @@ async fn a_report_written_by_the_checklist_is_guarded_cached_and_described() {
         assert_eq!(res.status(), 200);
         assert_eq!(text(test::read_body(res).await), r#"{"users":2,"success":true}"#);
     }
-    // The second answer came from the result cache.
+    // The second answer came from the result cache, and so does its CSV form.
+    assert_eq!(app.state.store.aggregations_run(), before + 1);
+    let res = test::call_service(&service, call(Some(&admin), "?format=csv")).await;
+    assert_eq!(res.status(), 400, "the report refuses every parameter, format too");
     assert_eq!(app.state.store.aggregations_run(), before + 1);
     let doc = rc_analytics::openapi::document(&[entry]);
     let op = &doc["paths"]["/api/v1/engagement-dashboard/users/count"]["get"];
     assert_eq!(op["summary"], "Users in the workspace");
     assert_eq!(op["x-rc-permission"], ENGAGEMENT);
+    assert_eq!(
+        op["responses"]["200"]["content"]["application/json"]["schema"],
+        serde_json::json!({
+            "type": "object",
+            "properties": {
+                "users": {"type": "integer", "format": "int32"},
+                "success": {"type": "boolean", "enum": [true]},
+            },
+            "required": ["users", "success"],
+            "description": "Its body, `{\"users\":n}`: one row, itself.",
+            "additionalProperties": false,
+        })
+    );
 }

@@ -4,30 +4,47 @@
 //! (Rocket.Chat's `$addToSet` order is unspecified).
 
 use bson::{doc, Document};
-use serde_json::{json, Map, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
-use super::sessions::{day_month_year, newest_first, user_daily_match};
-use super::{list_body, start_end_window, Engagement, START_END};
+use super::sessions::{newest_first, user_daily_match, DayMonthYear};
+use super::{start_end_window, Engagement, START_END};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::registry::{Json, Param};
-use crate::reports::count_of;
-use crate::reports::{aggregate, Report};
+use crate::registry::Param;
+use crate::reports::{aggregate, body_rows, count_of, Report};
 use crate::state::AppState;
 use crate::store::{coll, strings};
 use chrono::NaiveDate;
 
 pub(crate) struct ActiveUsers;
 
+/// `{"month":[{usersList, users, day, month, year}…]}`, newest day first.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct ActiveDays {
+    pub(crate) month: Vec<ActiveDay>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ActiveDay {
+    pub(crate) users_list: Vec<String>,
+    pub(crate) users: i64,
+    #[serde(flatten)]
+    pub(crate) date: DayMonthYear,
+}
+
+body_rows!(ActiveDays, ActiveDay, month);
+
 impl Report for ActiveUsers {
     type Family = Engagement;
     const PATH: &'static str = "/users/active-users";
     const SUMMARY: &'static str = "Distinct active users per day (daily session roll-ups)";
     const PARAMS: &'static [Param] = &START_END;
-    const BODY: &'static [(&'static str, Json)] = &[("month", Json::Array)];
     /// What the report reads: the stored days (the zone only chose them), so `tz` values that pick the
     /// same days share one cache entry.
     type Request = StoredDays;
+    type Body = ActiveDays;
 
     async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {
         let window = start_end_window(query, state.settings.timezone)?;
@@ -37,7 +54,7 @@ impl Report for ActiveUsers {
         })
     }
 
-    async fn compute(state: &AppState, request: &Self::Request) -> Result<Map<String, Value>, ApiError> {
+    async fn compute(state: &AppState, request: &Self::Request) -> Result<ActiveDays, ApiError> {
         aggregate(state, coll::SESSIONS, pipeline(request), shape).await
     }
 }
@@ -63,18 +80,18 @@ pub(crate) fn pipeline(days: &StoredDays) -> Vec<Document> {
 }
 
 /// `{"month":[{"usersList":[…],"users":n,"day","month","year"}]}`.
-pub(crate) fn shape(rows: &[Document]) -> Map<String, Value> {
+pub(crate) fn shape(rows: &[Document]) -> ActiveDays {
     let days = rows.iter().filter_map(|row| {
         let date = row.get_document("_id").ok()?;
-        let mut users = strings(row, "usersList");
+        let mut users: Vec<String> = strings(row, "usersList").into_iter().map(str::to_string).collect();
         users.sort_unstable();
-        let mut entry = Map::new();
-        entry.insert("usersList".into(), json!(users));
-        entry.insert("users".into(), json!(count_of(row, "users")));
-        day_month_year(date, &mut entry);
-        Some(Value::Object(entry))
+        Some(ActiveDay {
+            users_list: users,
+            users: count_of(row, "users"),
+            date: DayMonthYear::of(date),
+        })
     });
-    list_body("month", days)
+    ActiveDays { month: days.collect() }
 }
 
 #[cfg(test)]
@@ -97,7 +114,7 @@ mod tests {
         assert_eq!(p[3], doc! {"$sort": {"_id.year": -1, "_id.month": -1, "_id.day": -1}});
         let rows = vec![doc! {"_id": {"day": 7, "month": 1, "year": 2024}, "usersList": ["u2", "u1"], "users": 2}];
         assert_eq!(
-            Value::Object(shape(&rows)).to_string(),
+            crate::reports::json_of(&shape(&rows)),
             r#"{"month":[{"usersList":["u1","u2"],"users":2,"day":7,"month":1,"year":2024}]}"#
         );
     }

@@ -18,20 +18,60 @@
 //!   The full sorted list is computed (and cached) once per window; pages are cut from it.
 
 use bson::{doc, Document};
-use serde_json::{json, Map, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use super::period::Periods;
-use super::{join_dashboard_room, list_body, messages_sent_stages, rolled, start_end_with, Engagement, START_END_PAGE};
+use super::{join_dashboard_room, messages_sent_stages, rolled, start_end_with, Engagement, START_END_PAGE};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::params::iso::format_canonical;
 use crate::params::page::Page;
-use crate::registry::{Json, Param};
-use crate::reports::{aggregate, count_of, Report};
+use crate::registry::Param;
+use crate::reports::{aggregate, body_rows, count_of, Report};
 use crate::state::AppState;
 use crate::store::{coll, strings};
 
 pub(crate) struct ChannelsList;
+
+/// `{"channels":[…],"total","offset","count"}`: a page of the listed rooms (computed and kept whole, with
+/// `total` = `count` = all of them and `offset` 0; each answer is a page cut from it).
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub(crate) struct ChannelsPage {
+    pub(crate) channels: Vec<ChannelRow>,
+    pub(crate) total: usize,
+    /// `offset` as JavaScript's `parseInt` read it, written as `JSON.stringify` writes it (`null` for `NaN`).
+    pub(crate) offset: Option<f64>,
+    pub(crate) count: usize,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ChannelRow {
+    pub(crate) room: ShownRoom,
+    pub(crate) messages: i64,
+    pub(crate) last_week_messages: i64,
+    pub(crate) diff_from_last_week: i64,
+}
+
+/// The room fields Rocket.Chat shows, dates as ISO strings.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub(crate) struct ShownRoom {
+    #[serde(rename = "_id")]
+    pub(crate) id: String,
+    /// `name`, else `fname`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) ts: Option<String>,
+    pub(crate) t: String,
+    #[serde(rename = "_updatedAt", skip_serializing_if = "Option::is_none")]
+    pub(crate) updated_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) usernames: Option<Vec<String>>,
+}
+
+body_rows!(ChannelsPage, ChannelRow, channels);
 
 /// The room fields the answer shows: all that the rollup's room snapshot keeps.
 use crate::rollup::rooms::ROOM_FIELDS;
@@ -41,13 +81,8 @@ impl Report for ChannelsList {
     const PATH: &'static str = "/channels/list";
     const SUMMARY: &'static str = "Rooms with activity: messages in the period and in the previous one (paginated)";
     const PARAMS: &'static [Param] = &START_END_PAGE;
-    const BODY: &'static [(&'static str, Json)] = &[
-        ("channels", Json::Array),
-        ("total", Json::Integer),
-        ("offset", Json::NumberOrNull),
-        ("count", Json::Integer),
-    ];
     type Request = (Periods, Page);
+    type Body = ChannelsPage;
 
     async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {
         let (query, request) = start_end_with(query, state.settings.timezone, &["offset", "count"])?;
@@ -64,7 +99,7 @@ impl Report for ChannelsList {
     }
 
     /// From the rollup when it can answer, else the raw pipeline.
-    async fn compute(state: &AppState, (periods, _): &Self::Request) -> Result<Map<String, Value>, ApiError> {
+    async fn compute(state: &AppState, (periods, _): &Self::Request) -> Result<ChannelsPage, ApiError> {
         let ms = bson::DateTime::timestamp_millis;
         let (cur_from, cur_to) = periods.current.bson_range();
         let (prev_from, prev_to) = periods.previous.bson_range();
@@ -75,8 +110,8 @@ impl Report for ChannelsList {
         aggregate(state, coll::MESSAGES, pipeline(periods), shape).await
     }
 
-    fn respond((_, page): &Self::Request, all: &Map<String, Value>) -> Option<Map<String, Value>> {
-        Some(page.cut(all, "channels"))
+    fn respond((_, page): &Self::Request, all: &ChannelsPage) -> Option<ChannelsPage> {
+        Some(cut(page, &all.channels))
     }
 }
 
@@ -97,43 +132,56 @@ pub(crate) fn pipeline(periods: &Periods) -> Vec<Document> {
     stages
 }
 
-/// Every listed room, in order: `{"channels":[{room, messages, lastWeekMessages, diffFromLastWeek}]}`.
-pub(crate) fn shape(rows: &[Document]) -> Map<String, Value> {
-    let channels = rows.iter().filter_map(|row| {
-        let room = row.get_document("room").ok()?;
-        let mut shown = Map::new();
-        shown.insert("_id".into(), json!(row.get_str("_id").ok()?));
-        if let Some(name) = [room.get_str("name"), room.get_str("fname")]
-            .into_iter()
-            .flatten()
-            .next()
-        {
-            shown.insert("name".into(), json!(name));
-        }
-        let date = |key| {
-            room.get_datetime(key)
-                .ok()
-                .map(|d| json!(format_canonical(d.timestamp_millis())))
-        };
-        if let Some(ts) = date("ts") {
-            shown.insert("ts".into(), ts);
-        }
-        shown.insert("t".into(), json!(room.get_str("t").ok()?));
-        if let Some(updated) = date("_updatedAt") {
-            shown.insert("_updatedAt".into(), updated);
-        }
-        if room.contains_key("usernames") {
-            shown.insert("usernames".into(), json!(strings(room, "usernames")));
-        }
-        let (messages, last) = (count_of(row, "messages"), count_of(row, "lastWeekMessages"));
-        Some(json!({
-            "room": shown,
-            "messages": messages,
-            "lastWeekMessages": last,
-            "diffFromLastWeek": messages - last,
-        }))
-    });
-    list_body("channels", channels)
+/// The page of `rooms` as Rocket.Chat answers it: `total` counts them all, `count` those in the page.
+pub(crate) fn cut(page: &Page, rooms: &[ChannelRow]) -> ChannelsPage {
+    let channels = rooms[page.range(rooms.len())].to_vec();
+    ChannelsPage {
+        count: channels.len(),
+        channels,
+        total: rooms.len(),
+        offset: page.offset,
+    }
+}
+
+/// Every listed room, in order (one page holding them all).
+pub(crate) fn shape(rows: &[Document]) -> ChannelsPage {
+    let channels: Vec<ChannelRow> = rows
+        .iter()
+        .filter_map(|row| {
+            let room = row.get_document("room").ok()?;
+            let name = [room.get_str("name"), room.get_str("fname")]
+                .into_iter()
+                .flatten()
+                .next();
+            let date = |key| {
+                room.get_datetime(key)
+                    .ok()
+                    .map(|d| format_canonical(d.timestamp_millis()))
+            };
+            let (messages, last) = (count_of(row, "messages"), count_of(row, "lastWeekMessages"));
+            Some(ChannelRow {
+                room: ShownRoom {
+                    id: row.get_str("_id").ok()?.to_string(),
+                    name: name.map(str::to_string),
+                    ts: date("ts"),
+                    t: room.get_str("t").ok()?.to_string(),
+                    updated_at: date("_updatedAt"),
+                    usernames: room
+                        .contains_key("usernames")
+                        .then(|| strings(room, "usernames").into_iter().map(str::to_string).collect()),
+                },
+                messages,
+                last_week_messages: last,
+                diff_from_last_week: messages - last,
+            })
+        })
+        .collect();
+    ChannelsPage {
+        total: channels.len(),
+        count: channels.len(),
+        offset: Some(0.0),
+        channels,
+    }
 }
 
 #[cfg(test)]
@@ -148,8 +196,53 @@ mod tests {
             doc! {"_id": "d1", "messages": 1, "lastWeekMessages": 0, "room": {"t": "d", "ts": ts, "usernames": ["a", "b"]}},
         ];
         assert_eq!(
-            Value::Object(shape(&rows)).to_string(),
-            r#"{"channels":[{"room":{"_id":"c1","name":"general","ts":"2023-11-14T22:13:20.000Z","t":"c","_updatedAt":"2023-11-14T22:13:20.000Z"},"messages":3,"lastWeekMessages":5,"diffFromLastWeek":-2},{"room":{"_id":"d1","ts":"2023-11-14T22:13:20.000Z","t":"d","usernames":["a","b"]},"messages":1,"lastWeekMessages":0,"diffFromLastWeek":1}]}"#
+            crate::reports::json_of(&shape(&rows).channels),
+            r#"[{"room":{"_id":"c1","name":"general","ts":"2023-11-14T22:13:20.000Z","t":"c","_updatedAt":"2023-11-14T22:13:20.000Z"},"messages":3,"lastWeekMessages":5,"diffFromLastWeek":-2},{"room":{"_id":"d1","ts":"2023-11-14T22:13:20.000Z","t":"d","usernames":["a","b"]},"messages":1,"lastWeekMessages":0,"diffFromLastWeek":1}]"#
         );
+    }
+
+    #[test]
+    fn pages_echo_offset_as_javascript_writes_it() {
+        let ts = bson::DateTime::from_millis(0);
+        let rows: Vec<Document> = ["a", "b", "c"]
+            .iter()
+            .map(|id| doc! {"_id": *id, "messages": 1, "lastWeekMessages": 0, "room": {"t": "c", "ts": ts}})
+            .collect();
+        let all = shape(&rows).channels;
+        let page = |raw: &str| {
+            let page = Page::of(&crate::params::query::Query::parse(raw).unwrap()).unwrap();
+            let body = cut(&page, &all);
+            let ids: Vec<String> = body.channels.iter().map(|c| c.room.id.clone()).collect();
+            let mut json = crate::reports::json_of(&body);
+            json.replace_range(1..json.find("],").unwrap() + 2, "");
+            (ids.join(","), json)
+        };
+        let huge = format!("offset=1{}", "0".repeat(400));
+        for (query, ids, rest) in [
+            ("", "a,b,c", r#"{"total":3,"offset":0,"count":3}"#),
+            ("offset=1&count=1", "b", r#"{"total":3,"offset":1,"count":1}"#),
+            ("offset=9", "", r#"{"total":3,"offset":9,"count":0}"#),
+            ("offset=nan&count=0", "a,b,c", r#"{"total":3,"offset":null,"count":3}"#),
+            ("offset=-0", "a,b,c", r#"{"total":3,"offset":0,"count":3}"#),
+            // JavaScript's numbers: parseInt's nearest double, written as JSON.stringify writes it.
+            (
+                "offset=99999999999999999999",
+                "",
+                r#"{"total":3,"offset":100000000000000000000,"count":0}"#,
+            ),
+            (
+                "offset=9007199254740993",
+                "",
+                r#"{"total":3,"offset":9007199254740992,"count":0}"#,
+            ),
+            (
+                "offset=1000000000000000000000",
+                "",
+                r#"{"total":3,"offset":1e+21,"count":0}"#,
+            ),
+            (&huge, "", r#"{"total":3,"offset":null,"count":0}"#),
+        ] {
+            assert_eq!(page(query), (ids.to_string(), rest.to_string()), "{query}");
+        }
     }
 }

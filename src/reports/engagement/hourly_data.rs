@@ -4,16 +4,16 @@
 //! otherwise — newest hour first (Rocket.Chat's `getBusiestTimeWithinHoursPeriod`, `groupSize` 2).
 
 use bson::{doc, Document};
-use serde_json::{json, Map, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use super::sessions::{computed_sessions_match, session_hours, users_present};
-use super::{list_body, start_only, Engagement, START_ONLY};
+use super::{start_only, Engagement, START_ONLY};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::params::zone::ReportZone;
-use crate::registry::{Json, Param};
-use crate::reports::count_of;
-use crate::reports::{aggregate, Report};
+use crate::registry::Param;
+use crate::reports::{aggregate, body_rows, count_of, Report};
 use crate::state::AppState;
 use crate::store::coll;
 
@@ -21,19 +21,33 @@ const DAY_MS: i64 = 24 * 3_600_000;
 
 pub(crate) struct HourlyData;
 
+/// `{"hours":[{users, hour}…]}`, latest two-hour slot first.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct Hours {
+    pub(crate) hours: Vec<HourUsers>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct HourUsers {
+    pub(crate) users: i64,
+    pub(crate) hour: i64,
+}
+
+body_rows!(Hours, HourUsers, hours);
+
 impl Report for HourlyData {
     type Family = Engagement;
     const PATH: &'static str = "/users/chat-busier/hourly-data";
     const SUMMARY: &'static str = "Users online per two-hour slot in the 24 hours before start";
     const PARAMS: &'static [Param] = &START_ONLY;
-    const BODY: &'static [(&'static str, Json)] = &[("hours", Json::Array)];
     type Request = (i64, ReportZone);
+    type Body = Hours;
 
     async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {
         start_only(query, state.settings.timezone)
     }
 
-    async fn compute(state: &AppState, request: &Self::Request) -> Result<Map<String, Value>, ApiError> {
+    async fn compute(state: &AppState, request: &Self::Request) -> Result<Hours, ApiError> {
         aggregate(state, coll::SESSIONS, pipeline(request.0, request.1), shape).await
     }
 }
@@ -50,11 +64,12 @@ pub(crate) fn pipeline(start_ms: i64, zone: ReportZone) -> Vec<Document> {
 }
 
 /// `{"hours":[{"users":n,"hour":h}]}`.
-pub(crate) fn shape(rows: &[Document]) -> Map<String, Value> {
-    let hours = rows
-        .iter()
-        .map(|row| json!({"users": count_of(row, "users"), "hour": count_of(row, "_id")}));
-    list_body("hours", hours)
+pub(crate) fn shape(rows: &[Document]) -> Hours {
+    let hours = rows.iter().map(|row| HourUsers {
+        users: count_of(row, "users"),
+        hour: count_of(row, "_id"),
+    });
+    Hours { hours: hours.collect() }
 }
 
 #[cfg(test)]
@@ -81,7 +96,7 @@ mod tests {
             doc! {"_id": 20, "usersList": [], "users": 0},
         ];
         assert_eq!(
-            Value::Object(shape(&rows)).to_string(),
+            crate::reports::json_of(&shape(&rows)),
             r#"{"hours":[{"users":1,"hour":22},{"users":0,"hour":20}]}"#
         );
     }

@@ -2,26 +2,40 @@
 //! with the period and yesterday arithmetic of [`super::period`].
 
 use bson::{doc, Document};
-use serde_json::{Map, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
-use super::period::Periods;
+use super::period::{DayCount, PeriodBody, Periods};
 use super::{day_of, join_dashboard_room_type, messages_sent_stages, rolled, start_end, Engagement, START_END};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::registry::{Json, Param};
+use crate::registry::Param;
 use crate::reports::{aggregate, Report};
 use crate::state::AppState;
 use crate::store::coll;
 
 pub(crate) struct MessagesSent;
 
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct MessagesDay {
+    /// The day's midnight in the report zone, as an ISO instant.
+    pub(crate) day: String,
+    pub(crate) messages: i64,
+}
+
+impl DayCount for MessagesDay {
+    fn new(day: String, messages: i64) -> Self {
+        Self { day, messages }
+    }
+}
+
 impl Report for MessagesSent {
     type Family = Engagement;
     const PATH: &'static str = "/messages/messages-sent";
     const SUMMARY: &'static str = "Messages sent per day, period and yesterday totals with variations";
     const PARAMS: &'static [Param] = &START_END;
-    const BODY: &'static [(&'static str, Json)] = crate::reports::PERIOD_BODY;
     type Request = Periods;
+    type Body = PeriodBody<MessagesDay>;
 
     async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {
         Ok(Periods::of(&start_end(query, state.settings.timezone)?))
@@ -32,16 +46,13 @@ impl Report for MessagesSent {
     }
 
     /// From the rollup when it can answer, else the raw pipeline.
-    async fn compute(state: &AppState, request: &Self::Request) -> Result<Map<String, Value>, ApiError> {
+    async fn compute(state: &AppState, request: &Self::Request) -> Result<Self::Body, ApiError> {
         let (from, to) = request.bson_range();
         let zone = request.current.zone;
         if let Some(rows) = rolled::per_day(state, from.timestamp_millis(), to.timestamp_millis(), zone).await? {
-            return Ok(request.shape(&rows, "messages"));
+            return Ok(request.shape(&rows));
         }
-        aggregate(state, coll::MESSAGES, pipeline(request), |rows| {
-            request.shape(rows, "messages")
-        })
-        .await
+        aggregate(state, coll::MESSAGES, pipeline(request), |rows| request.shape(rows)).await
     }
 }
 

@@ -16,7 +16,6 @@ pub(crate) mod weekly_data;
 
 use bson::{doc, Bson, Document};
 use chrono::NaiveDate;
-use serde_json::{Map, Value};
 
 use super::ReportFamily;
 use crate::auth::ViewEngagementDashboard;
@@ -98,8 +97,6 @@ impl ReportFamily for Engagement {
     const KIND: Family = Family::Engagement;
     const PREFIX: &'static str = PREFIX;
     const LABEL: &'static str = "engagement";
-    /// Every request is its dates, `tz` (default `RCA_TIMEZONE`) and page: the target alone.
-    const BY_TARGET: bool = true;
     type Permission = ViewEngagementDashboard;
 }
 
@@ -164,13 +161,6 @@ pub(crate) fn start_end_window(raw_query: &str, default_zone: ReportZone) -> Res
 pub(crate) fn start_only(raw_query: &str, default_zone: ReportZone) -> Result<(i64, ReportZone), ApiError> {
     let (_, [start_ms], zone) = checked(raw_query, default_zone, ["start"], &[])?;
     Ok((start_ms, zone))
-}
-
-/// A body of one key holding a list (`{"origins":[…]}`, `{"channels":[…]}`, …).
-pub(crate) fn list_body(key: &str, items: impl IntoIterator<Item = Value>) -> Map<String, Value> {
-    let mut body = Map::new();
-    body.insert(key.into(), Value::Array(items.into_iter().collect()));
-    body
 }
 
 /// `YYYY-MM-DD` of a date field in the report zone. MongoDB's (and SecantusDB's) `$dateToString`

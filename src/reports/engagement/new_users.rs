@@ -3,36 +3,47 @@
 //! hook counts — with the period and yesterday arithmetic of [`super::period`].
 
 use bson::{doc, Document};
-use serde_json::{Map, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
-use super::period::Periods;
+use super::period::{DayCount, PeriodBody, Periods};
 use super::{day_of, start_end, Engagement, START_END};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::registry::{Json, Param};
+use crate::registry::Param;
 use crate::reports::{aggregate, Report};
 use crate::state::AppState;
 use crate::store::coll;
 
 pub(crate) struct NewUsers;
 
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct UsersDay {
+    /// The day's midnight in the report zone, as an ISO instant.
+    pub(crate) day: String,
+    pub(crate) users: i64,
+}
+
+impl DayCount for UsersDay {
+    fn new(day: String, users: i64) -> Self {
+        Self { day, users }
+    }
+}
+
 impl Report for NewUsers {
     type Family = Engagement;
     const PATH: &'static str = "/users/new-users";
     const SUMMARY: &'static str = "Users created per day, period and yesterday totals with variations";
     const PARAMS: &'static [Param] = &START_END;
-    const BODY: &'static [(&'static str, Json)] = crate::reports::PERIOD_BODY;
     type Request = Periods;
+    type Body = PeriodBody<UsersDay>;
 
     async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {
         Ok(Periods::of(&start_end(query, state.settings.timezone)?))
     }
 
-    async fn compute(state: &AppState, request: &Self::Request) -> Result<Map<String, Value>, ApiError> {
-        aggregate(state, coll::USERS, pipeline(request), |rows| {
-            request.shape(rows, "users")
-        })
-        .await
+    async fn compute(state: &AppState, request: &Self::Request) -> Result<Self::Body, ApiError> {
+        aggregate(state, coll::USERS, pipeline(request), |rows| request.shape(rows)).await
     }
 }
 

@@ -1,30 +1,44 @@
 //! `GET /api/v1/engagement-dashboard/messages/origin`: messages sent per room type.
 
 use bson::{doc, Document};
-use serde_json::{json, Map, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use super::{
-    join_dashboard_room_type, list_body, messages_per_room, rolled, start_end_window, Engagement, DASHBOARD_ROOM_TYPES,
-    START_END,
+    join_dashboard_room_type, messages_per_room, rolled, start_end_window, Engagement, DASHBOARD_ROOM_TYPES, START_END,
 };
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::params::window::DayWindow;
-use crate::registry::{Json, Param};
-use crate::reports::count_of;
-use crate::reports::{aggregate, Report};
+use crate::registry::Param;
+use crate::reports::{aggregate, body_rows, count_of, Report};
 use crate::state::AppState;
 use crate::store::coll;
 
 pub(crate) struct Origin;
+
+/// `{"origins":[{"messages":n,"t":"c"},…]}`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct Origins {
+    pub(crate) origins: Vec<OriginRow>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct OriginRow {
+    pub(crate) messages: i64,
+    /// The room type: `c`, `p` or `d`.
+    pub(crate) t: String,
+}
+
+body_rows!(Origins, OriginRow, origins);
 
 impl Report for Origin {
     type Family = Engagement;
     const PATH: &'static str = "/messages/origin";
     const SUMMARY: &'static str = "Messages sent per room type (c, p, d)";
     const PARAMS: &'static [Param] = &START_END;
-    const BODY: &'static [(&'static str, Json)] = &[("origins", Json::Array)];
     type Request = DayWindow;
+    type Body = Origins;
 
     async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {
         start_end_window(query, state.settings.timezone)
@@ -35,7 +49,7 @@ impl Report for Origin {
     }
 
     /// From the rollup when it can answer, else the raw pipeline.
-    async fn compute(state: &AppState, request: &Self::Request) -> Result<Map<String, Value>, ApiError> {
+    async fn compute(state: &AppState, request: &Self::Request) -> Result<Origins, ApiError> {
         let (from, to) = request.bson_range();
         if let Some(rows) = rolled::origin(state, from.timestamp_millis(), to.timestamp_millis()).await? {
             return Ok(shape(&rows));
@@ -55,7 +69,7 @@ pub(crate) fn pipeline(window: &DayWindow) -> Vec<Document> {
 
 /// `{"origins":[{"messages":n,"t":"c"},…]}`: every dashboard type present (zero-filled), by count
 /// descending, then type ascending.
-pub(crate) fn shape(rows: &[Document]) -> Map<String, Value> {
+pub(crate) fn shape(rows: &[Document]) -> Origins {
     let mut origins: Vec<(i64, String)> = rows
         .iter()
         .filter_map(|d| Some((count_of(d, "messages"), d.get_str("_id").ok()?.to_string())))
@@ -66,10 +80,12 @@ pub(crate) fn shape(rows: &[Document]) -> Map<String, Value> {
         }
     }
     origins.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    let origins = origins
-        .into_iter()
-        .map(|(messages, t)| json!({"messages": messages, "t": t}));
-    list_body("origins", origins)
+    Origins {
+        origins: origins
+            .into_iter()
+            .map(|(messages, t)| OriginRow { messages, t })
+            .collect(),
+    }
 }
 
 #[cfg(test)]
@@ -101,12 +117,12 @@ mod tests {
     #[test]
     fn shape_zero_fills_and_orders() {
         let rows = vec![doc! {"_id": "d", "messages": 5_i64}, doc! {"_id": "c", "messages": 7.0}];
-        let body = Value::Object(shape(&rows)).to_string();
+        let body = crate::reports::json_of(&shape(&rows));
         assert_eq!(
             body,
             r#"{"origins":[{"messages":7,"t":"c"},{"messages":5,"t":"d"},{"messages":0,"t":"p"}]}"#
         );
-        let empty = Value::Object(shape(&[])).to_string();
+        let empty = crate::reports::json_of(&shape(&[]));
         assert_eq!(
             empty,
             r#"{"origins":[{"messages":0,"t":"c"},{"messages":0,"t":"d"},{"messages":0,"t":"p"}]}"#

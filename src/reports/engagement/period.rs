@@ -15,11 +15,38 @@
 
 use bson::{doc, Document};
 use chrono::NaiveDate;
-use serde_json::{json, Map, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use super::{midnight_iso, parse_day, StartEnd};
 use crate::params::window::{add_days, days_between_inclusive, DayWindow};
-use crate::reports::count_of;
+use crate::reports::{count_of, Body};
+
+/// `{"days":[…],"period":{count,variation},"yesterday":{count,variation}}`; `D` is the day entry.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct PeriodBody<D> {
+    pub(crate) days: Vec<D>,
+    pub(crate) period: Variation,
+    pub(crate) yesterday: Variation,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct Variation {
+    pub(crate) count: i64,
+    pub(crate) variation: i64,
+}
+
+impl<D: Serialize + JsonSchema + Send + Sync + 'static> Body for PeriodBody<D> {
+    type Row = D;
+    fn rows(&self) -> &[D] {
+        &self.days
+    }
+}
+
+/// A day entry: the ISO instant of the day's midnight in the report zone, and its count.
+pub(crate) trait DayCount {
+    fn new(day: String, n: i64) -> Self;
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Periods {
@@ -69,8 +96,8 @@ impl Periods {
         kept
     }
 
-    /// `{"days":[{"day":…,<field>:n}],"period":{count,variation},"yesterday":{count,variation}}`.
-    pub(crate) fn shape(&self, rows: &[Document], field: &str) -> Map<String, Value> {
+    /// The body of `{_id: "YYYY-MM-DD", n}` rows.
+    pub(crate) fn shape<D: DayCount>(&self, rows: &[Document]) -> PeriodBody<D> {
         let rows: Vec<(NaiveDate, i64)> = rows
             .iter()
             .filter_map(|d| Some((parse_day(d.get_str("_id").ok()?)?, count_of(d, "n"))))
@@ -81,26 +108,20 @@ impl Periods {
         let on = |day: NaiveDate| current.iter().find(|(d, _)| *d == day).map_or(0, |(_, n)| *n);
         let yesterday = on(add_days(self.today, -1));
         let today = on(self.today);
-        let days: Vec<Value> = current
-            .iter()
-            .map(|(d, n)| {
-                let mut entry = Map::new();
-                entry.insert("day".into(), Value::String(midnight_iso(*d, self.current.zone)));
-                entry.insert(field.into(), json!(n));
-                Value::Object(entry)
-            })
-            .collect();
-        let mut body = Map::new();
-        body.insert("days".into(), Value::Array(days));
-        body.insert(
-            "period".into(),
-            json!({"count": sum(&current), "variation": sum(&current) - sum(&previous)}),
-        );
-        body.insert(
-            "yesterday".into(),
-            json!({"count": yesterday, "variation": today - yesterday}),
-        );
-        body
+        PeriodBody {
+            days: current
+                .iter()
+                .map(|(d, n)| D::new(midnight_iso(*d, self.current.zone), *n))
+                .collect(),
+            period: Variation {
+                count: sum(&current),
+                variation: sum(&current) - sum(&previous),
+            },
+            yesterday: Variation {
+                count: yesterday,
+                variation: today - yesterday,
+            },
+        }
     }
 }
 
@@ -109,6 +130,9 @@ mod tests {
     use super::*;
     use crate::params::iso::parse_canonical;
     use crate::params::zone::ReportZone;
+    use crate::reports::engagement::messages_sent::MessagesDay;
+    use crate::reports::engagement::new_users::UsersDay;
+    use crate::reports::json_of;
 
     fn periods(start: &str, end: &str, zone: &str) -> Periods {
         let zone = ReportZone::parse(zone).unwrap();
@@ -146,14 +170,14 @@ mod tests {
         // the oldest one.
         rows.push(row("2023-12-31", 100));
         rows.extend((1..=7).map(|d| row(&format!("2024-01-0{d}"), 1)));
-        let body = Value::Object(p.shape(&rows, "messages")).to_string();
+        let body = json_of(&p.shape::<MessagesDay>(&rows));
         assert_eq!(
             body,
             r#"{"days":[{"day":"2024-01-14T00:00:00.000Z","messages":4},{"day":"2024-01-13T00:00:00.000Z","messages":6},{"day":"2024-01-08T00:00:00.000Z","messages":1}],"period":{"count":11,"variation":4},"yesterday":{"count":6,"variation":-2}}"#
         );
         // With fewer days of data than the limit, every one counts (Dec 31 included).
         let sparse = vec![row("2024-01-14", 4), row("2023-12-31", 100)];
-        let body = Value::Object(p.shape(&sparse, "messages")).to_string();
+        let body = json_of(&p.shape::<MessagesDay>(&sparse));
         assert!(
             body.ends_with(r#""period":{"count":4,"variation":-96},"yesterday":{"count":0,"variation":4}}"#),
             "{body}"
@@ -170,7 +194,7 @@ mod tests {
         );
         assert_eq!(p.days, 6);
         let rows: Vec<Document> = (1..=7).map(|d| row(&format!("2024-01-0{d}"), d)).collect();
-        let body = Value::Object(p.shape(&rows, "users")).to_string();
+        let body = json_of(&p.shape::<UsersDay>(&rows));
         assert!(
             body.starts_with(r#"{"days":[{"day":"2024-01-07T03:00:00.000Z","users":7},"#),
             "{body}"
@@ -185,7 +209,7 @@ mod tests {
     fn empty_and_inverted() {
         let p = periods("2024-01-07T00:00:00.000Z", "2024-01-01T00:00:00.000Z", "UTC");
         assert_eq!(p.days, -5);
-        let body = Value::Object(p.shape(&[row("2024-01-03", 9)], "messages")).to_string();
+        let body = json_of(&p.shape::<MessagesDay>(&[row("2024-01-03", 9)]));
         assert_eq!(
             body,
             r#"{"days":[],"period":{"count":0,"variation":0},"yesterday":{"count":0,"variation":0}}"#

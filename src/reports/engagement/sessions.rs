@@ -9,7 +9,8 @@
 
 use bson::{doc, Bson, Document};
 use chrono::{Datelike, NaiveDate};
-use serde_json::{json, Map, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use super::hour_of;
 use crate::params::window::{bson_bound, instant};
@@ -93,10 +94,21 @@ pub(crate) fn newest_first(prefix: &str) -> Document {
     doc! {"$sort": {format!("{prefix}year"): -1, format!("{prefix}month"): -1, format!("{prefix}day"): -1}}
 }
 
-/// `day`, `month`, `year` of a row (from `date`, a sub-document), as JSON numbers in that order.
-pub(crate) fn day_month_year(date: &Document, into: &mut Map<String, Value>) {
-    for key in ["day", "month", "year"] {
-        into.insert(key.into(), json!(count_of(date, key)));
+/// `day`, `month`, `year` of a grouped `_id` (the last keys of the session reports' entries).
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct DayMonthYear {
+    pub(crate) day: i64,
+    pub(crate) month: i64,
+    pub(crate) year: i64,
+}
+
+impl DayMonthYear {
+    pub(crate) fn of(date: &Document) -> Self {
+        Self {
+            day: count_of(date, "day"),
+            month: count_of(date, "month"),
+            year: count_of(date, "year"),
+        }
     }
 }
 

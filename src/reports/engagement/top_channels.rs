@@ -6,15 +6,15 @@
 //! breaks ties deterministically by room `_id` ascending (documented extension of an unspecified order).
 
 use bson::{doc, Document};
-use serde_json::{json, Map, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
-use super::{join_dashboard_room, list_body, messages_per_room, rolled, start_end_window, Engagement, START_END};
+use super::{join_dashboard_room, messages_per_room, rolled, start_end_window, Engagement, START_END};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::params::window::DayWindow;
-use crate::registry::{Json, Param};
-use crate::reports::count_of;
-use crate::reports::{aggregate, Report};
+use crate::registry::Param;
+use crate::reports::{aggregate, body_rows, count_of, Report};
 use crate::state::AppState;
 use crate::store::{coll, strings};
 
@@ -24,13 +24,31 @@ const ROOM_FIELDS: [&str; 4] = ["t", "name", "fname", "usernames"];
 
 pub(crate) struct TopChannels;
 
+/// `{"channels":[{messages, t, name?, usernames}…]}`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct Channels {
+    pub(crate) channels: Vec<TopChannel>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct TopChannel {
+    pub(crate) messages: i64,
+    pub(crate) t: String,
+    /// `fname`, else `name` (none for direct messages).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) name: Option<String>,
+    pub(crate) usernames: Vec<String>,
+}
+
+body_rows!(Channels, TopChannel, channels);
+
 impl Report for TopChannels {
     type Family = Engagement;
     const PATH: &'static str = "/messages/top-five-popular-channels";
     const SUMMARY: &'static str = "The five rooms with the most messages sent";
     const PARAMS: &'static [Param] = &START_END;
-    const BODY: &'static [(&'static str, Json)] = &[("channels", Json::Array)];
     type Request = DayWindow;
+    type Body = Channels;
 
     async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {
         start_end_window(query, state.settings.timezone)
@@ -41,7 +59,7 @@ impl Report for TopChannels {
     }
 
     /// From the rollup when it can answer, else the raw pipeline.
-    async fn compute(state: &AppState, request: &Self::Request) -> Result<Map<String, Value>, ApiError> {
+    async fn compute(state: &AppState, request: &Self::Request) -> Result<Channels, ApiError> {
         let (from, to) = request.bson_range();
         let (from, to) = (from.timestamp_millis(), to.timestamp_millis());
         if let Some(rows) = rolled::top(state, from, to, &ROOM_FIELDS, TOP as usize).await? {
@@ -62,23 +80,23 @@ pub(crate) fn pipeline(window: &DayWindow) -> Vec<Document> {
 }
 
 /// `{"channels":[{"messages","t","name"?,"usernames"}]}` (`name` = `fname || name`, absent for DMs).
-pub(crate) fn shape(rows: &[Document]) -> Map<String, Value> {
+pub(crate) fn shape(rows: &[Document]) -> Channels {
     let channels = rows.iter().filter_map(|row| {
         let room = row.get_document("room").ok()?;
-        let mut entry = Map::new();
-        entry.insert("messages".into(), json!(count_of(row, "messages")));
-        entry.insert("t".into(), json!(room.get_str("t").ok()?));
         let name = [room.get_str("fname"), room.get_str("name")]
             .into_iter()
             .flatten()
             .find(|n| !n.is_empty());
-        if let Some(name) = name {
-            entry.insert("name".into(), json!(name));
-        }
-        entry.insert("usernames".into(), json!(strings(room, "usernames")));
-        Some(Value::Object(entry))
+        Some(TopChannel {
+            messages: count_of(row, "messages"),
+            t: room.get_str("t").ok()?.to_string(),
+            name: name.map(str::to_string),
+            usernames: strings(room, "usernames").into_iter().map(str::to_string).collect(),
+        })
     });
-    list_body("channels", channels)
+    Channels {
+        channels: channels.collect(),
+    }
 }
 
 #[cfg(test)]
@@ -115,9 +133,9 @@ mod tests {
             doc! {"_id": "p1", "messages": 1.0, "room": {"t": "p", "name": "secret"}},
         ];
         assert_eq!(
-            Value::Object(shape(&rows)).to_string(),
+            crate::reports::json_of(&shape(&rows)),
             r#"{"channels":[{"messages":3,"t":"c","name":"General Chat","usernames":[]},{"messages":2,"t":"d","usernames":["a","b"]},{"messages":1,"t":"p","name":"secret","usernames":[]}]}"#
         );
-        assert_eq!(Value::Object(shape(&[])).to_string(), r#"{"channels":[]}"#);
+        assert_eq!(crate::reports::json_of(&shape(&[])), r#"{"channels":[]}"#);
     }
 }

@@ -7,33 +7,49 @@
 //! which agree with the default zone `UTC` on a server running in UTC.
 
 use bson::{doc, Document};
-use serde_json::{json, Map, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
-use super::sessions::{computed_sessions_match, day_month_year, session_hours, users_present};
-use super::{list_body, start_end, Engagement, StartEnd, START_END};
+use super::sessions::{computed_sessions_match, session_hours, users_present, DayMonthYear};
+use super::{start_end, Engagement, StartEnd, START_END};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::registry::{Json, Param};
-use crate::reports::count_of;
-use crate::reports::{aggregate, Report};
+use crate::registry::Param;
+use crate::reports::{aggregate, body_rows, count_of, Report};
 use crate::state::AppState;
 use crate::store::coll;
 
 pub(crate) struct UsersByTime;
+
+/// `{"week":[{users, hour, day, month, year}…]}`, newest day and hour first.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct Week {
+    pub(crate) week: Vec<HourOfDay>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct HourOfDay {
+    pub(crate) users: i64,
+    pub(crate) hour: i64,
+    #[serde(flatten)]
+    pub(crate) date: DayMonthYear,
+}
+
+body_rows!(Week, HourOfDay, week);
 
 impl Report for UsersByTime {
     type Family = Engagement;
     const PATH: &'static str = "/users/users-by-time-of-the-day-in-a-week";
     const SUMMARY: &'static str = "Users online per hour and day";
     const PARAMS: &'static [Param] = &START_END;
-    const BODY: &'static [(&'static str, Json)] = &[("week", Json::Array)];
     type Request = StartEnd;
+    type Body = Week;
 
     async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {
         start_end(query, state.settings.timezone)
     }
 
-    async fn compute(state: &AppState, request: &Self::Request) -> Result<Map<String, Value>, ApiError> {
+    async fn compute(state: &AppState, request: &Self::Request) -> Result<Week, ApiError> {
         aggregate(state, coll::SESSIONS, pipeline(request), shape).await
     }
 }
@@ -58,16 +74,16 @@ pub(crate) fn pipeline(request: &StartEnd) -> Vec<Document> {
 }
 
 /// `{"week":[{"users":n,"hour":h,"day","month","year"}]}`.
-pub(crate) fn shape(rows: &[Document]) -> Map<String, Value> {
+pub(crate) fn shape(rows: &[Document]) -> Week {
     let week = rows.iter().filter_map(|row| {
         let id = row.get_document("_id").ok()?;
-        let mut entry = Map::new();
-        entry.insert("users".into(), json!(count_of(row, "users")));
-        entry.insert("hour".into(), json!(count_of(id, "range")));
-        day_month_year(id, &mut entry);
-        Some(Value::Object(entry))
+        Some(HourOfDay {
+            users: count_of(row, "users"),
+            hour: count_of(id, "range"),
+            date: DayMonthYear::of(id),
+        })
     });
-    list_body("week", week)
+    Week { week: week.collect() }
 }
 
 #[cfg(test)]
@@ -102,7 +118,7 @@ mod tests {
         let rows =
             vec![doc! {"_id": {"range": 9, "day": 2, "month": 1, "year": 2024}, "usersList": ["a", "b"], "users": 2}];
         assert_eq!(
-            Value::Object(shape(&rows)).to_string(),
+            crate::reports::json_of(&shape(&rows)),
             r#"{"week":[{"users":2,"hour":9,"day":2,"month":1,"year":2024}]}"#
         );
     }

@@ -4,35 +4,50 @@
 
 use bson::{doc, Document};
 use chrono::NaiveDate;
-use serde_json::{json, Map, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
-use super::sessions::{day_month_year, newest_first, user_daily_match};
-use super::{list_body, start_only, Engagement, START_ONLY};
+use super::sessions::{newest_first, user_daily_match, DayMonthYear};
+use super::{start_only, Engagement, START_ONLY};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::params::window::{add_days, instant};
-use crate::registry::{Json, Param};
-use crate::reports::count_of;
-use crate::reports::{aggregate, Report};
+use crate::registry::Param;
+use crate::reports::{aggregate, body_rows, count_of, Report};
 use crate::state::AppState;
 use crate::store::coll;
 
 pub(crate) struct WeeklyData;
+
+/// `{"month":[{users, day, month, year}…]}`, newest day first.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct WeekDays {
+    pub(crate) month: Vec<DayUsers>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct DayUsers {
+    pub(crate) users: i64,
+    #[serde(flatten)]
+    pub(crate) date: DayMonthYear,
+}
+
+body_rows!(WeekDays, DayUsers, month);
 
 impl Report for WeeklyData {
     type Family = Engagement;
     const PATH: &'static str = "/users/chat-busier/weekly-data";
     const SUMMARY: &'static str = "Active users per day, from 7 days before start to start";
     const PARAMS: &'static [Param] = &START_ONLY;
-    const BODY: &'static [(&'static str, Json)] = &[("month", Json::Array)];
     type Request = NaiveDate;
+    type Body = WeekDays;
 
     async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<Self::Request, ApiError> {
         let (start_ms, zone) = start_only(query, state.settings.timezone)?;
         Ok(zone.date_of(instant(start_ms)))
     }
 
-    async fn compute(state: &AppState, request: &Self::Request) -> Result<Map<String, Value>, ApiError> {
+    async fn compute(state: &AppState, request: &Self::Request) -> Result<WeekDays, ApiError> {
         aggregate(state, coll::SESSIONS, pipeline(*request), shape).await
     }
 }
@@ -47,14 +62,14 @@ pub(crate) fn pipeline(day: NaiveDate) -> Vec<Document> {
 }
 
 /// `{"month":[{"users":n,"day","month","year"}]}`.
-pub(crate) fn shape(rows: &[Document]) -> Map<String, Value> {
+pub(crate) fn shape(rows: &[Document]) -> WeekDays {
     let days = rows.iter().filter_map(|row| {
-        let mut entry = Map::new();
-        entry.insert("users".into(), json!(count_of(row, "users")));
-        day_month_year(row.get_document("_id").ok()?, &mut entry);
-        Some(Value::Object(entry))
+        Some(DayUsers {
+            users: count_of(row, "users"),
+            date: DayMonthYear::of(row.get_document("_id").ok()?),
+        })
     });
-    list_body("month", days)
+    WeekDays { month: days.collect() }
 }
 
 #[cfg(test)]
@@ -69,7 +84,7 @@ mod tests {
         assert!(m.contains_key("$and"));
         let rows = vec![doc! {"_id": {"year": 2024, "month": 1, "day": 3}, "users": 4}];
         assert_eq!(
-            Value::Object(shape(&rows)).to_string(),
+            crate::reports::json_of(&shape(&rows)),
             r#"{"month":[{"users":4,"day":3,"month":1,"year":2024}]}"#
         );
     }

@@ -3,13 +3,14 @@
 //! `departmentId`. Default order `{total: 1}`, ties by name.
 
 use bson::{doc, Document};
-use serde_json::{Map, Value};
 
 use super::scope::Scope;
-use super::{conversations, report_with_unspecified, rooms_match, Conversations, Omnichannel, ReportRequest, PARAMS};
+use super::{
+    conversations, report_with_unspecified, rooms_match, Conversations, DataTotal, Omnichannel, ReportRequest, PARAMS,
+};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::registry::{Json, Param};
+use crate::registry::Param;
 use crate::reports::Report;
 use crate::state::AppState;
 use crate::store::coll;
@@ -21,15 +22,15 @@ impl Report for ByDepartment {
     const PATH: &'static str = "/conversations-by-department";
     const SUMMARY: &'static str = "Conversations per department (merged by name), unspecified = without department";
     const PARAMS: &'static [Param] = &PARAMS;
-    const BODY: &'static [(&'static str, Json)] = crate::reports::DATA_TOTAL_UNSPECIFIED;
     type Request = Conversations;
+    type Body = DataTotal;
 
     async fn request(state: &AppState, user: &AuthUser, query: &str) -> Result<Conversations, ApiError> {
         // Rocket.Chat reads `sort` here.
         conversations(state, user, query, true).await
     }
 
-    async fn compute(state: &AppState, c: &Conversations) -> Result<Map<String, Value>, ApiError> {
+    async fn compute(state: &AppState, c: &Conversations) -> Result<DataTotal, ApiError> {
         let (request, scope) = (&c.request, &c.scope);
         report_with_unspecified(
             state,

@@ -20,7 +20,10 @@ pub(crate) mod status;
 pub(crate) mod tags;
 
 use bson::{doc, Document};
-use serde_json::{Map, Value};
+use schemars::JsonSchema;
+use serde::ser::SerializeStruct;
+use serde::Serialize;
+use serde_json::Value;
 
 use self::scope::Scope;
 use super::ReportFamily;
@@ -34,7 +37,7 @@ use crate::params::sort::{sort_param, SortSpec};
 use crate::params::window::{bson_bound, instant};
 use crate::params::zone::{zone_param, ReportZone};
 use crate::registry::{Family, Param, ParamValue};
-use crate::reports::count_of;
+use crate::reports::{count_of, Body};
 use crate::state::AppState;
 use crate::store::coll;
 use crate::store::{cause_chain, StoreError};
@@ -101,8 +104,6 @@ impl ReportFamily for Omnichannel {
     const KIND: Family = Family::Omnichannel;
     const PREFIX: &'static str = PREFIX;
     const LABEL: &'static str = "omnichannel";
-    /// A request holds the caller's monitor scope, read from the database.
-    const BY_TARGET: bool = false;
     type Permission = ViewLivechatReports;
 }
 
@@ -192,42 +193,66 @@ pub(crate) fn rooms_match(request: &ReportRequest, scope: &Scope, extra: Documen
     filter
 }
 
-/// `{label, value}` entries from rows sorted by the pipeline, and their sum. Labels are shown as
-/// Rocket.Chat's JSON shows them (strings stay strings, null stays null).
-pub(crate) fn labelled(rows: &[Document], label: &str, value: &str) -> (Vec<Value>, i64) {
-    let mut total = 0;
-    let data = rows
-        .iter()
-        .map(|row| {
-            let n = count_of(row, value);
-            total += n;
-            let mut entry = Map::new();
-            // A label MongoDB computed as missing is left out of the entry, as in `$push` (null stays).
-            if let Some(l) = row.get(label) {
-                entry.insert("label".into(), l.clone().into_relaxed_extjson());
-            }
-            entry.insert("value".into(), Value::from(n));
-            Value::Object(entry)
-        })
-        .collect();
-    (data, total)
+/// The body of every report of the family: `{total, data[, unspecified]}`; with no data `{data: [], total:
+/// 0[, unspecified]}`, the key order of Rocket.Chat's default object.
+#[derive(Debug, JsonSchema)]
+pub(crate) struct DataTotal {
+    pub(crate) total: i64,
+    pub(crate) data: Vec<LabelValue>,
+    /// Conversations in none of the entries (department, tags, agent only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) unspecified: Option<u64>,
 }
 
-/// The body `{total, data[, unspecified]}`; with no data `{data: [], total: 0[, unspecified]}` — the key
-/// order of Rocket.Chat's default object.
-pub(crate) fn report_body(data: Vec<Value>, total: i64, unspecified: Option<u64>) -> Map<String, Value> {
-    let mut body = Map::new();
-    if data.is_empty() {
-        body.insert("data".into(), Value::Array(data));
-        body.insert("total".into(), Value::from(0));
-    } else {
-        body.insert("total".into(), Value::from(total));
-        body.insert("data".into(), Value::Array(data));
+/// An entry: its label as Rocket.Chat's JSON shows it (strings stay strings, null stays null, a label
+/// MongoDB computed as missing is left out, as in `$push`) and its count.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct LabelValue {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) label: Option<Value>,
+    pub(crate) value: i64,
+}
+
+impl Serialize for DataTotal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut body = serializer.serialize_struct("DataTotal", 3)?;
+        if self.data.is_empty() {
+            body.serialize_field("data", &self.data)?;
+            body.serialize_field("total", &0)?;
+        } else {
+            body.serialize_field("total", &self.total)?;
+            body.serialize_field("data", &self.data)?;
+        }
+        if let Some(n) = self.unspecified {
+            body.serialize_field("unspecified", &n)?;
+        }
+        body.end()
     }
-    if let Some(n) = unspecified {
-        body.insert("unspecified".into(), Value::from(n));
+}
+
+impl Body for DataTotal {
+    type Row = LabelValue;
+    fn rows(&self) -> &[LabelValue] {
+        &self.data
     }
-    body
+}
+
+impl DataTotal {
+    /// The body of rows sorted by the pipeline: each row's `label` and `value` fields, `total` their sum.
+    pub(crate) fn of(rows: &[Document], label: &str, value: &str, unspecified: Option<u64>) -> Self {
+        let data: Vec<LabelValue> = rows
+            .iter()
+            .map(|row| LabelValue {
+                label: row.get(label).map(|l| l.clone().into_relaxed_extjson()),
+                value: count_of(row, value),
+            })
+            .collect();
+        Self {
+            total: data.iter().map(|d| d.value).sum(),
+            data,
+            unspecified,
+        }
+    }
 }
 
 /// Runs a pipeline on `rocketchat_room`, with Rocket.Chat's `hint` when that index exists.
@@ -257,12 +282,11 @@ pub(crate) async fn report_with_unspecified(
     hint: &'static str,
     label: &str,
     unspecified: Document,
-) -> Result<Map<String, Value>, ApiError> {
+) -> Result<DataTotal, ApiError> {
     let (rows, unspecified) = futures::try_join!(aggregate_rooms(state, pipeline, hint), async {
         Ok(state.store.count(coll::ROOMS, unspecified, None).await?)
     },)?;
-    let (data, total) = labelled(&rows, label, "total");
-    Ok(report_body(data, total, Some(unspecified)))
+    Ok(DataTotal::of(&rows, label, "total", Some(unspecified)))
 }
 
 #[cfg(test)]
@@ -354,14 +378,20 @@ mod tests {
 
     #[test]
     fn bodies_keep_rocket_chats_key_order() {
-        let empty = Value::Object(report_body(vec![], 0, Some(4))).to_string();
-        assert_eq!(empty, r#"{"data":[],"total":0,"unspecified":4}"#);
-        let rows = vec![doc! {"_id": "A", "total": 2_i64}, doc! {"_id": "B", "total": 3.0}];
-        let (data, total) = labelled(&rows, "_id", "total");
-        let body = Value::Object(report_body(data, total, None)).to_string();
+        let json = crate::reports::json_of;
         assert_eq!(
-            body,
-            r#"{"total":5,"data":[{"label":"A","value":2},{"label":"B","value":3}]}"#
+            json(&DataTotal::of(&[], "_id", "total", Some(4))),
+            r#"{"data":[],"total":0,"unspecified":4}"#
+        );
+        let rows = vec![
+            doc! {"_id": "A", "total": 2_i64},
+            doc! {"_id": "B", "total": 3.0},
+            doc! {"_id": Bson::Null, "total": 1},
+            doc! {"total": 1},
+        ];
+        assert_eq!(
+            json(&DataTotal::of(&rows, "_id", "total", None)),
+            r#"{"total":7,"data":[{"label":"A","value":2},{"label":"B","value":3},{"label":null,"value":1},{"value":1}]}"#
         );
     }
 

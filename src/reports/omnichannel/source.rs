@@ -2,16 +2,14 @@
 //! its `type`; by count descending, ties by label then type and alias. No `sort`, no `unspecified`.
 
 use bson::{doc, Document};
-use serde_json::{Map, Value};
 
 use super::scope::Scope;
 use super::{
-    aggregate_rooms, conversations, labelled, report_body, rooms_match, Conversations, Omnichannel, ReportRequest,
-    PARAMS_UNSORTED,
+    aggregate_rooms, conversations, rooms_match, Conversations, DataTotal, Omnichannel, ReportRequest, PARAMS_UNSORTED,
 };
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::registry::{Json, Param};
+use crate::registry::Param;
 use crate::reports::Report;
 use crate::state::AppState;
 
@@ -22,19 +20,18 @@ impl Report for BySource {
     const PATH: &'static str = "/conversations-by-source";
     const SUMMARY: &'static str = "Conversations per source (alias, else type)";
     const PARAMS: &'static [Param] = &PARAMS_UNSORTED;
-    const BODY: &'static [(&'static str, Json)] = crate::reports::DATA_TOTAL;
     type Request = Conversations;
+    type Body = DataTotal;
 
     async fn request(state: &AppState, user: &AuthUser, query: &str) -> Result<Conversations, ApiError> {
         // Rocket.Chat reads `sort` here not.
         conversations(state, user, query, false).await
     }
 
-    async fn compute(state: &AppState, c: &Conversations) -> Result<Map<String, Value>, ApiError> {
+    async fn compute(state: &AppState, c: &Conversations) -> Result<DataTotal, ApiError> {
         let (request, scope) = (&c.request, &c.scope);
         let rows = aggregate_rooms(state, pipeline(request, scope), "source_1_ts_1").await?;
-        let (data, total) = labelled(&rows, "label", "value");
-        Ok(report_body(data, total, None))
+        Ok(DataTotal::of(&rows, "label", "value", None))
     }
 }
 
@@ -66,13 +63,13 @@ mod tests {
     #[test]
     fn shape() {
         let rows = vec![doc! {"label": "widget", "value": 3}, doc! {"label": "Foo", "value": 1}];
-        let (data, total) = labelled(&rows, "label", "value");
+        let json = crate::reports::json_of;
         assert_eq!(
-            Value::Object(report_body(data, total, None)).to_string(),
+            json(&DataTotal::of(&rows, "label", "value", None)),
             r#"{"total":4,"data":[{"label":"widget","value":3},{"label":"Foo","value":1}]}"#
         );
         assert_eq!(
-            Value::Object(report_body(vec![], 0, None)).to_string(),
+            json(&DataTotal::of(&[], "label", "value", None)),
             r#"{"data":[],"total":0}"#
         );
     }

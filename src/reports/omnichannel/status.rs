@@ -4,13 +4,14 @@
 //! may be in none or in two of the entries, as in Rocket.Chat). No `sort`, no `unspecified`.
 
 use bson::{doc, Document};
-use serde_json::{json, Map, Value};
 
 use super::scope::Scope;
-use super::{conversations, report_body, rooms_match, Conversations, Omnichannel, ReportRequest, PARAMS_UNSORTED};
+use super::{
+    conversations, rooms_match, Conversations, DataTotal, LabelValue, Omnichannel, ReportRequest, PARAMS_UNSORTED,
+};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::registry::{Json, Param};
+use crate::registry::Param;
 use crate::reports::count_of;
 use crate::reports::Report;
 use crate::state::AppState;
@@ -31,15 +32,15 @@ impl Report for ByStatus {
     const PATH: &'static str = "/conversations-by-status";
     const SUMMARY: &'static str = "Conversations open, closed, queued and on hold";
     const PARAMS: &'static [Param] = &PARAMS_UNSORTED;
-    const BODY: &'static [(&'static str, Json)] = crate::reports::DATA_TOTAL;
     type Request = Conversations;
+    type Body = DataTotal;
 
     async fn request(state: &AppState, user: &AuthUser, query: &str) -> Result<Conversations, ApiError> {
         // Rocket.Chat reads `sort` here not.
         conversations(state, user, query, false).await
     }
 
-    async fn compute(state: &AppState, c: &Conversations) -> Result<Map<String, Value>, ApiError> {
+    async fn compute(state: &AppState, c: &Conversations) -> Result<DataTotal, ApiError> {
         let (request, scope) = (&c.request, &c.scope);
         // Rocket.Chat sends no hint here.
         let rows = state
@@ -75,9 +76,9 @@ pub(crate) fn pipeline(request: &ReportRequest, scope: &Scope) -> Vec<Document> 
 
 /// `{total, data: [{label, value}…]}` by value descending (stable: ties keep Rocket.Chat's label order);
 /// no conversation at all → `{data: [], total: 0}`.
-pub(crate) fn shape(row: Option<&Document>) -> Map<String, Value> {
+pub(crate) fn shape(row: Option<&Document>) -> DataTotal {
     let Some(row) = row else {
-        return report_body(vec![], 0, None);
+        return DataTotal::of(&[], "", "", None);
     };
     let mut counts: Vec<(&str, i64)> = STATUSES
         .iter()
@@ -86,9 +87,16 @@ pub(crate) fn shape(row: Option<&Document>) -> Map<String, Value> {
     counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     let data = counts
         .into_iter()
-        .map(|(label, value)| json!({"label": label, "value": value}))
+        .map(|(label, value)| LabelValue {
+            label: Some(label.into()),
+            value,
+        })
         .collect();
-    report_body(data, count_of(row, "total"), None)
+    DataTotal {
+        total: count_of(row, "total"),
+        data,
+        unspecified: None,
+    }
 }
 
 #[cfg(test)]
@@ -110,9 +118,9 @@ mod tests {
     fn shape_sorts_by_value_keeping_label_order_for_ties() {
         let row = doc! {"_id": null, "total": 9, "open": 2, "closed": 5, "queued": 2, "onhold": 0};
         assert_eq!(
-            Value::Object(shape(Some(&row))).to_string(),
+            crate::reports::json_of(&shape(Some(&row))),
             r#"{"total":9,"data":[{"label":"Closed","value":5},{"label":"Open","value":2},{"label":"Queued","value":2},{"label":"On_Hold","value":0}]}"#
         );
-        assert_eq!(Value::Object(shape(None)).to_string(), r#"{"data":[],"total":0}"#);
+        assert_eq!(crate::reports::json_of(&shape(None)), r#"{"data":[],"total":0}"#);
     }
 }
