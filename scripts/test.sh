@@ -41,7 +41,7 @@ if [ -z "${MONGODB_URI:-}" ]; then
   export MONGODB_URI
 fi
 echo "tests: using $MONGODB_URI" >&2
-cargo test --all-targets --features test-seams "$@"
+cargo test --all-targets "$@"
 
 # The OpenAPI document against the running service (schemathesis from PyPI, into .venv): every check, positive
 # data acceptance included. Skipped when arguments filter the cargo tests.

@@ -18,6 +18,7 @@ use serde_json::json;
 use crate::auth::Authenticator;
 use crate::config::Settings;
 use crate::error::{json_response, ApiError};
+use crate::hooks::Hooks;
 use crate::metrics::Metrics;
 use crate::registry::{get, Endpoint, Family};
 use crate::state::AppState;
@@ -33,11 +34,16 @@ pub struct Application {
 impl Application {
     /// Binds `settings.bind` (port 0 picks a free port) and builds the server.
     pub async fn build(settings: Settings) -> std::io::Result<Self> {
+        Self::build_with(settings, Hooks::default()).await
+    }
+
+    /// [`Self::build`], with `hooks` where the service may be made to wait (the tests').
+    pub async fn build_with(settings: Settings, hooks: Hooks) -> std::io::Result<Self> {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
-        let auth = web::Data::new(Authenticator::from_settings(&settings));
+        let auth = web::Data::new(Authenticator::from_settings(&settings, &hooks));
         let state = web::Data::new(
-            AppState::new(settings, registry_metrics())
+            AppState::new(settings, registry_metrics(), &hooks)
                 .await
                 .map_err(std::io::Error::other)?,
         );

@@ -56,21 +56,6 @@ pub struct Settings {
     /// `RCA_ROLLUP_REFRESH_SECS` (default 30, at least 1): how often the rollup moves its watermark and
     /// compares its per-day totals with the database's.
     pub rollup_refresh: Duration,
-    /// Test seam (feature `test-seams`): the rollup's build waits until the test releases it.
-    #[cfg(feature = "test-seams")]
-    pub rollup_held: bool,
-    /// Test seam (feature `test-seams`, never in the service): a pause before each report computation,
-    /// so that tests can show identical concurrent requests sharing one computation.
-    #[cfg(feature = "test-seams")]
-    pub compute_hold: Duration,
-    /// Test seam (feature `test-seams`): the age from which a hit on a cached login or grant starts a
-    /// background refresh, instead of half the auth cache time.
-    #[cfg(feature = "test-seams")]
-    pub auth_refresh_after: Option<Duration>,
-    /// Test seam (feature `test-seams`): background refreshes of the auth caches wait until the test
-    /// releases them (`Authenticator::release_refreshes`).
-    #[cfg(feature = "test-seams")]
-    pub auth_refresh_held: bool,
 }
 
 /// A variable that stops start-up.
@@ -139,14 +124,6 @@ impl Settings {
             read_preference,
             rollup,
             rollup_refresh: number(&get, "RCA_ROLLUP_REFRESH_SECS", 30, 1).map(Duration::from_secs)?,
-            #[cfg(feature = "test-seams")]
-            rollup_held: false,
-            #[cfg(feature = "test-seams")]
-            compute_hold: Duration::ZERO,
-            #[cfg(feature = "test-seams")]
-            auth_refresh_after: None,
-            #[cfg(feature = "test-seams")]
-            auth_refresh_held: false,
         })
     }
 }

@@ -18,6 +18,7 @@ use mongodb::{Client, Database};
 
 use crate::config::{ReadPref, Settings};
 use crate::error::ApiError;
+use crate::hooks::Hook;
 
 /// Rocket.Chat's collection names.
 pub mod coll {
@@ -141,6 +142,9 @@ pub enum StoreError {
         source: mongodb::error::Error,
     },
     /// Any other driver or server error.
+    /// The client cannot be built from `MONGO_URL` (at start-up).
+    #[error("cannot use MONGO_URL")]
+    Client(#[source] mongodb::error::Error),
     #[error("MongoDB {what} failed")]
     Driver {
         what: String,
@@ -213,29 +217,27 @@ pub struct Store {
     query_timeout: Duration,
     selection: SelectionCriteria,
     aggregations: AtomicU64,
-    /// Test seam (feature `test-seams`): collections whose operations never answer (until the limit).
-    #[cfg(feature = "test-seams")]
-    stalled: std::sync::Mutex<BTreeSet<String>>,
+    /// Awaited before each operation, within its time limit.
+    before_operation: Option<Hook>,
 }
 
 impl Store {
     /// Builds the client without waiting for the server: a MongoDB that is down is found out per request.
-    pub(crate) async fn new(settings: &Settings) -> Result<Self, String> {
+    pub(crate) async fn new(settings: &Settings, before_operation: Option<Hook>) -> Result<Self, StoreError> {
         let mut options = ClientOptions::parse(&settings.mongo_url)
             .await
-            .map_err(|e| format!("cannot parse: {e}"))?;
+            .map_err(StoreError::Client)?;
         options.app_name = Some("rc-analytics".into());
         options.server_selection_timeout = Some(settings.connect_timeout);
         options.connect_timeout = Some(settings.connect_timeout);
-        let client = Client::with_options(options).map_err(|e| e.to_string())?;
+        let client = Client::with_options(options).map_err(StoreError::Client)?;
         let db = client.database(&settings.database);
         Ok(Self {
             db,
             query_timeout: settings.query_timeout,
             selection: SelectionCriteria::ReadPreference(read_preference(settings.read_preference)),
             aggregations: AtomicU64::new(0),
-            #[cfg(feature = "test-seams")]
-            stalled: Default::default(),
+            before_operation,
         })
     }
 
@@ -244,18 +246,6 @@ impl Store {
         Limit {
             time: self.query_timeout,
             name: "RCA_QUERY_TIMEOUT_MS",
-        }
-    }
-
-    /// Test seam: from now on, operations on `collection` never answer; each ends at its time limit, as
-    /// when the database is too slow to serve it. `false` lifts it.
-    #[cfg(feature = "test-seams")]
-    pub fn stall(&self, collection: &str, stalled: bool) {
-        let mut set = self.stalled.lock().unwrap_or_else(|e| e.into_inner());
-        if stalled {
-            set.insert(collection.to_string());
-        } else {
-            set.remove(collection);
         }
     }
 
@@ -443,15 +433,9 @@ impl Store {
         limit: Limit,
         op: impl Future<Output = mongodb::error::Result<T>>,
     ) -> Result<T, StoreError> {
-        #[cfg(feature = "test-seams")]
-        let op = {
-            let stalled = self.stalled.lock().unwrap_or_else(|e| e.into_inner()).contains(what);
-            async move {
-                if stalled {
-                    std::future::pending::<()>().await;
-                }
-                op.await
-            }
+        let op = async move {
+            crate::hooks::run(&self.before_operation, what).await;
+            op.await
         };
         let started = Instant::now();
         let result = within(what, hint, limit, op).await;

@@ -14,6 +14,7 @@ use super::cache::{Entry, RefreshingCache};
 use super::{Fallback, Rule};
 use crate::config::Settings;
 use crate::error::ApiError;
+use crate::hooks::Hooks;
 use crate::state::AppState;
 use crate::store::{coll, strings, Limit};
 
@@ -69,14 +70,17 @@ impl Authenticator {
     /// Caches kept `ttl` (zero disables them), refreshed by hits from half of it on; each look-up
     /// bounded by `timeout` (and by `RCA_QUERY_TIMEOUT_MS`, which the store applies to everything).
     pub fn new(ttl: Duration, timeout: Duration) -> Self {
-        Self::with_refresh_after(ttl, ttl / 2, timeout)
+        Self::with_hooks(ttl, timeout, &Hooks::default())
     }
 
-    fn with_refresh_after(ttl: Duration, refresh_after: Duration, timeout: Duration) -> Self {
+    /// [`Self::new`] with the hooks' `auth_refresh_after` and `before_auth_refresh`.
+    pub(crate) fn with_hooks(ttl: Duration, timeout: Duration, hooks: &Hooks) -> Self {
         let enabled = !ttl.is_zero();
+        let refresh_after = hooks.auth_refresh_after.unwrap_or(ttl / 2);
+        let hook = || hooks.before_auth_refresh.clone();
         Self {
-            users: enabled.then(|| RefreshingCache::new(10_000, ttl, refresh_after)),
-            grants: enabled.then(|| RefreshingCache::new(1_000, ttl, refresh_after)),
+            users: enabled.then(|| RefreshingCache::new("user", 10_000, ttl, refresh_after, hook())),
+            grants: enabled.then(|| RefreshingCache::new("permission", 1_000, ttl, refresh_after, hook())),
             limit: Limit {
                 time: timeout,
                 name: "RCA_AUTH_TIMEOUT_MS",
@@ -85,39 +89,18 @@ impl Authenticator {
         }
     }
 
-    /// From the settings: `RCA_AUTH_CACHE_TTL_SECS`, `RCA_AUTH_TIMEOUT_MS` (and the test seams).
-    pub(crate) fn from_settings(settings: &Settings) -> Self {
-        #[cfg(not(feature = "test-seams"))]
-        let auth = Self::new(settings.auth_cache_ttl, settings.auth_timeout);
-        #[cfg(feature = "test-seams")]
-        let auth = {
-            let ttl = settings.auth_cache_ttl;
-            let refresh_after = settings.auth_refresh_after.unwrap_or(ttl / 2);
-            let mut auth = Self::with_refresh_after(ttl, refresh_after, settings.auth_timeout);
-            if settings.auth_refresh_held {
-                auth.users.iter_mut().for_each(RefreshingCache::hold_refreshes);
-                auth.grants.iter_mut().for_each(RefreshingCache::hold_refreshes);
-            }
-            auth
-        };
-        auth
+    /// From the settings: `RCA_AUTH_CACHE_TTL_SECS`, `RCA_AUTH_TIMEOUT_MS`.
+    pub(crate) fn from_settings(settings: &Settings, hooks: &Hooks) -> Self {
+        Self::with_hooks(settings.auth_cache_ttl, settings.auth_timeout, hooks)
     }
 
     /// How many user look-ups (token → user) have been started: in the foreground, and background refreshes
-    /// (counted when they are spawned, even while a test seam holds them).
+    /// (counted when they are spawned, even while a hook holds them).
     pub fn user_lookups(&self) -> u64 {
         self.user_lookups.load(Ordering::SeqCst)
     }
 
-    /// Test seam: lets `n` held background refreshes of each cache run (`Settings::auth_refresh_held`).
-    #[cfg(feature = "test-seams")]
-    pub fn release_refreshes(&self, n: usize) {
-        self.users.iter().for_each(|c| c.release(n));
-        self.grants.iter().for_each(|c| c.release(n));
-    }
-
-    /// Test seam: returns once no background refresh is running.
-    #[cfg(feature = "test-seams")]
+    /// Returns once no background refresh of either cache is running.
     pub async fn refreshes_settled(&self) {
         if let Some(c) = &self.users {
             c.settled().await;

@@ -19,6 +19,7 @@ use moka::future::Cache;
 use moka::Expiry;
 
 use crate::error::ApiError;
+use crate::hooks::Hook;
 
 /// What one look-up read, and when it was sent.
 pub(crate) struct Entry<V> {
@@ -70,11 +71,11 @@ pub(crate) struct RefreshingCache<K, V> {
     refresh_after: Duration,
     /// Keys whose background refresh is running (one at a time per key).
     refreshing: Arc<Mutex<HashSet<K>>>,
-    /// Test seam (feature `test-seams`): background refreshes wait for a permit.
-    #[cfg(feature = "test-seams")]
-    gate: Option<Arc<tokio::sync::Semaphore>>,
-    /// Test seam (feature `test-seams`): how many background refreshes are running.
-    #[cfg(feature = "test-seams")]
+    /// Awaited before each background refresh, with `name`.
+    before_refresh: Option<Hook>,
+    /// What the hook is told: `user` or `permission`.
+    name: &'static str,
+    /// How many background refreshes are running.
     running: Arc<tokio::sync::watch::Sender<usize>>,
 }
 
@@ -83,7 +84,13 @@ where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Send + Sync + 'static,
 {
-    pub(crate) fn new(capacity: u64, ttl: Duration, refresh_after: Duration) -> Self {
+    pub(crate) fn new(
+        name: &'static str,
+        capacity: u64,
+        ttl: Duration,
+        refresh_after: Duration,
+        before_refresh: Option<Hook>,
+    ) -> Self {
         Self {
             entries: Cache::builder()
                 .max_capacity(capacity)
@@ -92,9 +99,8 @@ where
             ttl,
             refresh_after,
             refreshing: Default::default(),
-            #[cfg(feature = "test-seams")]
-            gate: None,
-            #[cfg(feature = "test-seams")]
+            before_refresh,
+            name,
             running: Arc::new(tokio::sync::watch::channel(0).0),
         }
     }
@@ -140,17 +146,10 @@ where
         let lookup = load();
         let entries = self.entries.clone();
         let refreshing = Arc::clone(&self.refreshing);
-        #[cfg(feature = "test-seams")]
-        let (gate, running) = (self.gate.clone(), Arc::clone(&self.running));
-        #[cfg(feature = "test-seams")]
+        let (hook, name, running) = (self.before_refresh.clone(), self.name, Arc::clone(&self.running));
         running.send_modify(|n| *n += 1);
         tokio::spawn(async move {
-            #[cfg(feature = "test-seams")]
-            if let Some(gate) = gate {
-                if let Ok(permit) = gate.acquire().await {
-                    permit.forget();
-                }
-            }
+            crate::hooks::run(&hook, name).await;
             let read_at = Instant::now();
             match lookup.await {
                 Ok(value) => entries.insert(key.clone(), Entry { value, read_at }).await,
@@ -160,27 +159,11 @@ where
                 Err(e) => log::debug!("auth cache refresh failed, the entry serves until it expires: {e}"),
             }
             lock(&refreshing).remove(&key);
-            #[cfg(feature = "test-seams")]
             running.send_modify(|n| *n -= 1);
         });
     }
 
-    /// Test seam: background refreshes wait until [`Self::release`] lets them run.
-    #[cfg(feature = "test-seams")]
-    pub(crate) fn hold_refreshes(&mut self) {
-        self.gate = Some(Arc::new(tokio::sync::Semaphore::new(0)));
-    }
-
-    /// Test seam: lets `n` held background refreshes run.
-    #[cfg(feature = "test-seams")]
-    pub(crate) fn release(&self, n: usize) {
-        if let Some(gate) = &self.gate {
-            gate.add_permits(n);
-        }
-    }
-
-    /// Test seam: returns once no background refresh is running.
-    #[cfg(feature = "test-seams")]
+    /// Returns once no background refresh is running.
     pub(crate) async fn settled(&self) {
         let mut running = self.running.subscribe();
         let _ = running.wait_for(|n| *n == 0).await;
@@ -209,7 +192,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_young_hit_reads_nothing() {
-        let cache = RefreshingCache::new(10, Duration::from_secs(300), Duration::from_secs(150));
+        let cache = RefreshingCache::new("k", 10, Duration::from_secs(300), Duration::from_secs(150), None);
         let calls = Arc::new(AtomicU64::new(0));
         assert_eq!(*cache.get("k", counted(&calls, Ok(1))).await.unwrap().value, 1);
         assert_eq!(*cache.get("k", counted(&calls, Ok(2))).await.unwrap().value, 1);
@@ -218,7 +201,7 @@ mod tests {
 
     #[tokio::test]
     async fn failures_are_not_kept() {
-        let cache = RefreshingCache::new(10, Duration::from_secs(300), Duration::from_secs(150));
+        let cache = RefreshingCache::new("k", 10, Duration::from_secs(300), Duration::from_secs(150), None);
         let calls = Arc::new(AtomicU64::new(0));
         assert!(matches!(
             cache.get("k", counted(&calls, Err(ApiError::Unauthorized))).await,
@@ -231,18 +214,17 @@ mod tests {
     #[tokio::test]
     async fn an_entry_is_never_served_past_its_ttl() {
         // A zero TTL: every entry is already too old when it is stored.
-        let cache = RefreshingCache::new(10, Duration::ZERO, Duration::ZERO);
+        let cache = RefreshingCache::new("k", 10, Duration::ZERO, Duration::ZERO, None);
         let calls = Arc::new(AtomicU64::new(0));
         assert_eq!(*cache.get("k", counted(&calls, Ok(1))).await.unwrap().value, 1);
         assert_eq!(*cache.get("k", counted(&calls, Ok(2))).await.unwrap().value, 2);
         assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
-    #[cfg(feature = "test-seams")]
     #[tokio::test]
     async fn an_old_hit_answers_at_once_and_refreshes_once_in_the_background() {
-        let mut cache = RefreshingCache::new(10, Duration::from_secs(300), Duration::ZERO);
-        cache.hold_refreshes();
+        let gate = crate::hooks::Gate::closed();
+        let cache = RefreshingCache::new("k", 10, Duration::from_secs(300), Duration::ZERO, Some(gate.hook()));
         let calls = Arc::new(AtomicU64::new(0));
         assert_eq!(*cache.get("k", counted(&calls, Ok(1))).await.unwrap().value, 1);
         // Three hits while the refresh is held: all answer from the entry, one refresh is started.
@@ -250,7 +232,7 @@ mod tests {
             assert_eq!(*cache.get("k", counted(&calls, Ok(2))).await.unwrap().value, 1);
         }
         assert_eq!(calls.load(Ordering::SeqCst), 2);
-        cache.release(10);
+        gate.open(10);
         cache.settled().await;
         assert_eq!(calls.load(Ordering::SeqCst), 2);
         // The refreshed value; this hit starts the next refresh (of a login now revoked).

@@ -28,6 +28,7 @@ use chrono::{NaiveDate, Utc};
 
 use self::rooms::Rooms;
 use self::table::{DayTotal, Scanned, Table, DAY_MS, SLOT_MS};
+use crate::hooks::Hook;
 use crate::metrics::Metrics;
 use crate::params::window::{bson_bound, instant};
 use crate::store::{coll, Scan, Store, StoreError};
@@ -57,21 +58,19 @@ pub struct Rollup {
     rooms: RwLock<Option<Arc<Rooms>>>,
     /// One build or refresh at a time (the background loop, and the test seam).
     busy: tokio::sync::Mutex<()>,
-    /// Test seam: the build waits for a permit (none when the settings hold it).
-    #[cfg(feature = "test-seams")]
-    gate: tokio::sync::Semaphore,
+    /// Awaited before the first build.
+    before_build: Option<Hook>,
 }
 
 impl Rollup {
-    pub(crate) fn new(settings: &crate::config::Settings) -> Self {
+    pub(crate) fn new(settings: &crate::config::Settings, before_build: Option<Hook>) -> Self {
         Self {
             enabled: settings.rollup,
             refresh: settings.rollup_refresh,
             table: RwLock::new(None),
             rooms: RwLock::new(None),
             busy: tokio::sync::Mutex::new(()),
-            #[cfg(feature = "test-seams")]
-            gate: tokio::sync::Semaphore::new(usize::from(!settings.rollup_held)),
+            before_build,
         }
     }
 
@@ -94,12 +93,6 @@ impl Rollup {
         self.read(|_| ()).is_some()
     }
 
-    /// Test seam: lets a held build start.
-    #[cfg(feature = "test-seams")]
-    pub fn release(&self) {
-        self.gate.add_permits(1);
-    }
-
     /// The background task: builds (retrying after failures), then refreshes forever.
     pub(crate) async fn run(&self, store: &Store, metrics: &Metrics) {
         if !self.enabled {
@@ -107,8 +100,7 @@ impl Rollup {
             return;
         }
         metrics.rollup_state(1);
-        #[cfg(feature = "test-seams")]
-        let _permit = self.gate.acquire().await;
+        crate::hooks::run(&self.before_build, "rollup").await;
         let mut reason = "start";
         loop {
             match self.build(store, metrics, reason).await {

@@ -13,6 +13,7 @@ use moka::future::Cache;
 use serde::Serialize;
 
 use crate::error::{success_bytes, ApiError};
+use crate::hooks::Hook;
 use crate::metrics::Metrics;
 
 /// A computed report: its typed body (for reports that answer a part of it, such as a page, and for CSV),
@@ -66,15 +67,13 @@ pub(crate) struct ReportCache {
     /// `RCA_CACHE_TTL_SECS`; zero keeps no answer: it is dropped as soon as it is handed out, so only
     /// requests that arrive while it is being computed share it.
     ttl: Duration,
-    /// Test seam (feature `test-seams`): a pause before each computation starts, so that a test can show
-    /// concurrent requests joining one computation regardless of how fast the database is.
-    #[cfg(feature = "test-seams")]
-    hold: Duration,
+    /// Awaited before each computation starts (inside its single flight).
+    before_compute: Option<Hook>,
 }
 
 impl ReportCache {
     /// `ttl` zero keeps no answers (identical concurrent requests still share one computation).
-    pub(crate) fn new(ttl: Duration, max_bytes: u64, #[cfg(feature = "test-seams")] hold: Duration) -> Self {
+    pub(crate) fn new(ttl: Duration, max_bytes: u64, before_compute: Option<Hook>) -> Self {
         let builder = Cache::builder()
             .max_capacity(max_bytes)
             .weigher(|key: &String, value: &Arc<Cached>| weight(key, value));
@@ -86,8 +85,7 @@ impl ReportCache {
         Self {
             cache,
             ttl,
-            #[cfg(feature = "test-seams")]
-            hold,
+            before_compute,
         }
     }
 
@@ -117,10 +115,7 @@ impl ReportCache {
         // Boxed, so that the callers' futures do not carry a computation that a hit never starts.
         let compute = compute();
         let timed: Pin<Box<dyn Future<Output = _> + 'a>> = Box::pin(async move {
-            #[cfg(feature = "test-seams")]
-            if !self.hold.is_zero() {
-                tokio::time::sleep(self.hold).await;
-            }
+            crate::hooks::run(&self.before_compute, report).await;
             let started = Instant::now();
             let answer = compute.await;
             metrics.query(report, started.elapsed().as_secs_f64());
@@ -185,12 +180,7 @@ mod tests {
     }
 
     fn cache(ttl: Duration, max_bytes: u64) -> ReportCache {
-        ReportCache::new(
-            ttl,
-            max_bytes,
-            #[cfg(feature = "test-seams")]
-            Duration::ZERO,
-        )
+        ReportCache::new(ttl, max_bytes, None)
     }
 
     #[tokio::test]

@@ -59,8 +59,7 @@ impl RoomHints {
         self.fresh()?.iter().any(|n| n == index).then_some(index)
     }
 
-    /// Whether `index` is currently known to exist (test seam, feature `test-seams`).
-    #[cfg(feature = "test-seams")]
+    /// Whether `index` is currently known to exist.
     pub fn knows(&self, index: &str) -> bool {
         self.fresh().is_some_and(|names| names.iter().any(|n| n == index))
     }

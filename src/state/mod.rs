@@ -7,9 +7,10 @@ pub(crate) mod hints;
 
 use crate::config::Settings;
 use crate::error::ApiError;
+use crate::hooks::Hooks;
 use crate::metrics::Metrics;
 use crate::rollup::Rollup;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 use self::cache::ReportCache;
 use self::hints::RoomHints;
@@ -34,18 +35,17 @@ impl AppState {
             .ok_or_else(|| ApiError::internal("application state missing"))
     }
 
-    pub(crate) async fn new(settings: Settings, metrics: Metrics) -> Result<Self, String> {
-        let store = Store::new(&settings).await?;
+    pub(crate) async fn new(settings: Settings, metrics: Metrics, hooks: &Hooks) -> Result<Self, StoreError> {
+        let store = Store::new(&settings, hooks.before_operation.clone()).await?;
         Ok(Self {
             reports: ReportCache::new(
                 settings.cache_ttl,
                 settings.cache_max_bytes,
-                #[cfg(feature = "test-seams")]
-                settings.compute_hold,
+                hooks.before_compute.clone(),
             ),
             metrics,
             room_hints: RoomHints::new(),
-            rollup: Rollup::new(&settings),
+            rollup: Rollup::new(&settings, hooks.before_rollup_build.clone()),
             store,
             settings,
         })
@@ -56,12 +56,8 @@ impl AppState {
         self.rollup.run(&self.store, &self.metrics).await;
     }
 
-    /// Test seam: runs one rollup refresh now; returns the UTC days rebuilt.
-    #[cfg(feature = "test-seams")]
-    pub async fn refresh_rollup_now(&self) -> Result<usize, String> {
-        self.rollup
-            .refresh(&self.store, &self.metrics)
-            .await
-            .map_err(|e| crate::store::cause_chain(&e))
+    /// Runs one rollup refresh now (besides the background ones); returns the UTC days rebuilt.
+    pub async fn refresh_rollup_now(&self) -> Result<usize, StoreError> {
+        self.rollup.refresh(&self.store, &self.metrics).await
     }
 }

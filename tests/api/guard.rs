@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use bson::doc;
+use rc_analytics::hooks::{Gate, Hooks};
 use rc_analytics::seed::docs;
 
 use crate::helpers::*;
@@ -206,12 +207,18 @@ async fn revoke_tokens(app: &TestApp, user_id: &str) {
 /// background look-up (one per key, however many hits arrive meanwhile); that look-up sees the revocation.
 #[tokio::test]
 async fn a_hit_in_the_refresh_window_answers_from_the_cache_and_refreshes_once_in_the_background() {
-    let app = spawn_app_with(|s| {
-        s.auth_cache_ttl = Duration::from_secs(300);
-        // Every hit is in the refresh window; background refreshes wait for the test.
-        s.auth_refresh_after = Some(Duration::ZERO);
-        s.auth_refresh_held = true;
-    })
+    // Every hit is in the refresh window; background refreshes wait for the test.
+    let gate = Gate::closed();
+    let hooks = Hooks {
+        auth_refresh_after: Some(Duration::ZERO),
+        before_auth_refresh: Some(gate.hook()),
+        ..Hooks::default()
+    };
+    let app = spawn_app_hooked(
+        &unique_db_name(),
+        |s| s.auth_cache_ttl = Duration::from_secs(300),
+        hooks,
+    )
     .await;
     let admin = app.admin().await;
     assert_json(&app.get(ORIGIN, Some(&admin)).await, 200, EMPTY_ORIGINS);
@@ -222,7 +229,7 @@ async fn a_hit_in_the_refresh_window_answers_from_the_cache_and_refreshes_once_i
         assert_json(&app.get(ORIGIN, Some(&admin)).await, 200, EMPTY_ORIGINS);
     }
     assert_eq!(app.auth.user_lookups(), 2);
-    app.auth.release_refreshes(10);
+    gate.open(10);
     app.auth.refreshes_settled().await;
     // Exactly one background look-up ran; it found the token gone and dropped the entry.
     assert_eq!(app.auth.user_lookups(), 2);
@@ -241,12 +248,12 @@ async fn an_auth_lookup_over_its_limit_is_504_quickly() {
     .await;
     let admin = app.admin().await;
     for stalled in ["users", "rocketchat_permissions"] {
-        app.state.store.stall(stalled, true);
+        app.stall(stalled, true);
         let started = Instant::now();
         assert_json(&app.get(ORIGIN, Some(&admin)).await, 504, TIMED_OUT);
         // 0.2 s limit; the query limit is 60 s.
         assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
-        app.state.store.stall(stalled, false);
+        app.stall(stalled, false);
     }
     assert_json(&app.get(ORIGIN, Some(&admin)).await, 200, EMPTY_ORIGINS);
 }
@@ -255,13 +262,20 @@ async fn an_auth_lookup_over_its_limit_is_504_quickly() {
 /// and the grant are served from their entries while their refreshes wait in the background.
 #[tokio::test]
 async fn a_cached_login_answers_while_the_database_stalls() {
-    let app = spawn_app_with(|s| {
-        s.auth_cache_ttl = Duration::from_secs(300);
-        s.auth_refresh_after = Some(Duration::ZERO);
-        // A refresh that waited for the database would hold the request for a minute.
-        s.auth_timeout = Duration::from_secs(60);
-        s.query_timeout = Duration::from_secs(120);
-    })
+    let hooks = Hooks {
+        auth_refresh_after: Some(Duration::ZERO),
+        ..Hooks::default()
+    };
+    let app = spawn_app_hooked(
+        &unique_db_name(),
+        |s| {
+            s.auth_cache_ttl = Duration::from_secs(300);
+            // A refresh that waited for the database would hold the request for a minute.
+            s.auth_timeout = Duration::from_secs(60);
+            s.query_timeout = Duration::from_secs(120);
+        },
+        hooks,
+    )
     .await;
     let admin = app.admin().await;
     assert_json(&app.get(ORIGIN, Some(&admin)).await, 200, EMPTY_ORIGINS);
@@ -271,7 +285,7 @@ async fn a_cached_login_answers_while_the_database_stalls() {
         "rocketchat_message",
         "rocketchat_room",
     ] {
-        app.state.store.stall(stalled, true);
+        app.stall(stalled, true);
     }
     for _ in 0..3 {
         let started = Instant::now();

@@ -2,7 +2,10 @@
 //! validation, dates, guard, monitor scope, cache, hints).
 
 use bson::{doc, Document};
+use std::sync::Arc;
+
 use futures::future::join_all;
+use rc_analytics::hooks::Hooks;
 use rc_analytics::seed::docs;
 
 use crate::helpers::*;
@@ -422,11 +425,13 @@ async fn monitors_see_everything_when_there_are_no_units() {
 async fn twenty_identical_cold_requests_run_one_aggregation() {
     // No result cache, and each computation held 300 ms before it starts: all twenty requests are in
     // flight together, so only single flight can make them share one aggregation.
-    let app = spawn_app_with(|s| {
-        s.cache_ttl = std::time::Duration::ZERO;
-        s.compute_hold = std::time::Duration::from_millis(300);
-    })
-    .await;
+    let hooks = Hooks {
+        before_compute: Some(Arc::new(|_| {
+            Box::pin(tokio::time::sleep(std::time::Duration::from_millis(300)))
+        })),
+        ..Hooks::default()
+    };
+    let app = spawn_app_hooked(&unique_db_name(), |s| s.cache_ttl = std::time::Duration::ZERO, hooks).await;
     let admin = app.admin().await;
     example_data(&app).await;
     let before = app.state.store.aggregations_run();

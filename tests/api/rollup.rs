@@ -8,6 +8,8 @@ use bson::{doc, Document};
 use rand::{Rng, SeedableRng};
 use rc_analytics::seed::docs;
 
+use rc_analytics::hooks::{Gate, Hooks};
+
 use crate::helpers::*;
 
 const PATHS: [&str; 4] = [
@@ -27,6 +29,8 @@ struct Pair {
     admin: Creds,
     /// Messages sent among the seeded ones.
     counted: u64,
+    /// Holds the rolled service's build until [`Pair::build`].
+    gate: Gate,
 }
 
 fn iso(ms: i64) -> String {
@@ -85,22 +89,39 @@ async fn pair() -> Pair {
     let raw = spawn_app_with(|s| s.cache_ttl = std::time::Duration::ZERO).await;
     let admin = raw.admin().await;
     let counted = seed(&raw).await;
-    let rolled = spawn_app_on(raw.db.name(), |s| {
-        s.cache_ttl = std::time::Duration::ZERO;
-        s.rollup = true;
-        s.rollup_held = true;
-    })
+    let gate = Gate::closed();
+    let hooks = Hooks {
+        before_rollup_build: Some(gate.hook()),
+        ..Hooks::default()
+    };
+    let rolled = spawn_app_hooked(
+        raw.db.name(),
+        |s| {
+            s.cache_ttl = std::time::Duration::ZERO;
+            s.rollup = true;
+        },
+        hooks,
+    )
     .await;
     Pair {
         raw,
         rolled,
         admin,
         counted,
+        gate,
     }
 }
 
+impl Pair {
+    /// Lets the rolled service's rollup build, and waits until it is built.
+    async fn build(&self) {
+        self.gate.open(1);
+        build(&self.rolled).await;
+    }
+}
+
+/// Waits until `app`'s rollup is built.
 async fn build(app: &TestApp) {
-    app.state.rollup.release();
     for _ in 0..3000 {
         if app.state.rollup.is_built() {
             return;
@@ -181,7 +202,7 @@ async fn answers_while_building_then_from_the_rollup_identically() {
     assert_eq!(metric(&p.rolled, "rca_rollup_state").await, "rca_rollup_state 1");
     assert!(!p.rolled.state.rollup.is_built());
     p.same(&windows(1, 1)).await;
-    build(&p.rolled).await;
+    p.build().await;
     assert_eq!(metric(&p.rolled, "rca_rollup_state").await, "rca_rollup_state 2");
     // The seeded counts, by hand: sent (no t, e2e, rm) in c/p/d rooms.
     let raw = p.raw.get(&format!("{}?{ALL}", PATHS[0]), Some(&p.admin)).await;
@@ -201,7 +222,7 @@ async fn answers_while_building_then_from_the_rollup_identically() {
 #[tokio::test]
 async fn new_messages_count_at_once_room_changes_within_one_refresh() {
     let p = pair().await;
-    build(&p.rolled).await;
+    p.build().await;
     let now = chrono::Utc::now().timestamp_millis();
     let recent = [
         format!("start={}&end={}", iso(now - 3 * DAY), iso(now)),
@@ -272,7 +293,7 @@ async fn new_messages_count_at_once_room_changes_within_one_refresh() {
 #[tokio::test]
 async fn deletions_prunes_and_old_imports_within_one_refresh() {
     let p = pair().await;
-    build(&p.rolled).await;
+    p.build().await;
     let messages = p.raw.db.collection::<Document>("rocketchat_message");
     let zones = [
         ALL.to_string(),

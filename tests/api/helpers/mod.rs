@@ -3,7 +3,9 @@
 
 pub mod routing;
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 
 use actix_web::web::Data;
 use bson::{doc, DateTime, Document};
@@ -11,6 +13,7 @@ use mongodb::{Client, Database};
 use rc_analytics::app::Application;
 use rc_analytics::auth::Authenticator;
 use rc_analytics::config::Settings;
+use rc_analytics::hooks::Hooks;
 use rc_analytics::seed::{docs, Credential, SeedSummary};
 use rc_analytics::state::AppState;
 
@@ -30,6 +33,8 @@ pub struct TestApp {
     /// The guard's state (its caches and their test seams).
     pub auth: Data<Authenticator>,
     pub http: reqwest::Client,
+    /// Collections whose operations never answer (until their time limit): see [`TestApp::stall`].
+    stalled: Arc<Mutex<HashSet<String>>>,
 }
 
 /// Credentials of a user the fixtures created.
@@ -69,7 +74,7 @@ pub struct Response {
     pub body: String,
 }
 
-fn unique_db_name() -> String {
+pub fn unique_db_name() -> String {
     static N: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -113,11 +118,26 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
 
 /// The app on database `name` (two apps may share one: tests/api/rollup.rs compares them).
 pub async fn spawn_app_on(name: &str, customise: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_hooked(name, customise, Hooks::default()).await
+}
+
+/// The app on database `name`, with `hooks` (its `before_operation` is the harness's: [`TestApp::stall`]).
+pub async fn spawn_app_hooked(name: &str, customise: impl FnOnce(&mut Settings), mut hooks: Hooks) -> TestApp {
     let mut settings = test_settings(name);
     customise(&mut settings);
     let client = Client::with_uri_str(mongodb_uri()).await.expect("test client");
     let db = client.database(&settings.database);
-    let app = Application::build(settings).await.expect("app builds");
+    let stalled: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let stalls = Arc::clone(&stalled);
+    hooks.before_operation = Some(Arc::new(move |collection| {
+        let stalled = stalls.lock().unwrap().contains(collection);
+        Box::pin(async move {
+            if stalled {
+                std::future::pending::<()>().await;
+            }
+        })
+    }));
+    let app = Application::build_with(settings, hooks).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
     let auth = app.auth();
@@ -128,6 +148,7 @@ pub async fn spawn_app_on(name: &str, customise: impl FnOnce(&mut Settings)) -> 
         state,
         auth,
         http: reqwest::Client::new(),
+        stalled,
     }
 }
 
@@ -136,6 +157,17 @@ pub fn date(iso: &str) -> DateTime {
 }
 
 impl TestApp {
+    /// From now on, operations on `collection` never answer; each ends at its time limit, as when the
+    /// database is too slow to serve it. `false` lifts it.
+    pub fn stall(&self, collection: &str, stalled: bool) {
+        let mut set = self.stalled.lock().unwrap();
+        if stalled {
+            set.insert(collection.to_string());
+        } else {
+            set.remove(collection);
+        }
+    }
+
     pub async fn get(&self, path_and_query: &str, creds: Option<&Creds>) -> Response {
         let mut req = self.http.get(format!("{}{path_and_query}", self.address));
         if let Some(c) = creds {
