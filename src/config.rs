@@ -84,7 +84,7 @@ impl Settings {
         let mongo_url = get("MONGO_URL")
             .filter(|v| !v.trim().is_empty())
             .ok_or_else(|| err("MONGO_URL", "is required (the MongoDB URL Rocket.Chat uses)"))?;
-        let database = database_from_url(&mongo_url).map_err(|r| err("MONGO_URL", r))?;
+        let database = database_from_url(&mongo_url)?;
         let bind = get("RCA_BIND").unwrap_or_else(|| "0.0.0.0:3100".into());
         if bind.parse::<std::net::SocketAddr>().is_err() {
             return Err(err("RCA_BIND", format!("'{bind}' is not an address:port")));
@@ -144,11 +144,16 @@ fn number(
 }
 
 /// The database named in the URL's path (`mongodb://h/db?x`), `rocketchat` when there is none.
-pub(crate) fn database_from_url(url: &str) -> Result<String, String> {
+pub fn database_from_url(url: &str) -> Result<String, ConfigError> {
     let rest = url
         .strip_prefix("mongodb://")
         .or_else(|| url.strip_prefix("mongodb+srv://"))
-        .ok_or_else(|| format!("'{}' does not start with mongodb:// or mongodb+srv://", redact(url)))?;
+        .ok_or_else(|| {
+            err(
+                "MONGO_URL",
+                format!("'{}' does not start with mongodb:// or mongodb+srv://", redact(url)),
+            )
+        })?;
     let after_hosts = rest.split_once('/').map(|(_, p)| p).unwrap_or("");
     let name = after_hosts.split('?').next().unwrap_or("");
     if name.is_empty() {
@@ -159,7 +164,7 @@ pub(crate) fn database_from_url(url: &str) -> Result<String, String> {
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
     if name.contains(['/', '\\', '.', ' ', '"', '$']) {
-        return Err(format!("'{name}' is not a valid database name"));
+        return Err(err("MONGO_URL", format!("'{name}' is not a valid database name")));
     }
     Ok(name)
 }

@@ -1,4 +1,4 @@
-//! Points where a caller of [`crate::app::Application::build_with`] may make the service wait: the tests
+//! Points where a caller of `Application::build_with` (src/app.rs) may make the service wait: the tests
 //! use them to hold a computation, a build or a refresh at a known point, or to make the database seem to
 //! stall. The service itself sets none; each is one `Option` check where it stands.
 

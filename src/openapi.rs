@@ -3,10 +3,8 @@
 //! `ApiError::body()` itself.
 //!
 //! The document is written with `serde_json` from the registry (path, family, summary, permission,
-//! parameters); each report's body schema is derived from its body type by `schemars`.
+//! parameters); each report's body schema is derived from its body type (`registry::schema_of`).
 
-use schemars::generate::SchemaSettings;
-use schemars::JsonSchema;
 use serde_json::{json, Map, Value};
 
 use crate::auth::Fallback;
@@ -198,27 +196,6 @@ fn sort_schema() -> Value {
         "propertyNames": {"pattern": "^[^.$\\u0000][^.\\u0000]*(?:\\.[^.$\\u0000][^.\\u0000]*)*$"},
         "maxProperties": MAX_KEYS,
     })
-}
-
-/// The schema of a success body of type `B` (derived from the type: its fields in order, then
-/// `success: true`), every subschema inlined so that it stands anywhere in this document.
-pub(crate) fn schema_of<B: JsonSchema>() -> Value {
-    let generator = SchemaSettings::draft2020_12()
-        .with(|s| s.inline_subschemas = true)
-        .into_generator();
-    let mut schema = generator.into_root_schema_for::<B>().to_value();
-    if let Some(object) = schema.as_object_mut() {
-        object.remove("$schema");
-        object.remove("title");
-        object.insert("additionalProperties".into(), Value::Bool(false));
-        if let Some(Value::Object(properties)) = object.get_mut("properties") {
-            properties.insert("success".into(), json!({"type": "boolean", "enum": [true]}));
-        }
-        if let Some(Value::Array(required)) = object.get_mut("required") {
-            required.push(json!("success"));
-        }
-    }
-    schema
 }
 
 /// `x-rc-permission-fallback`: `{"rolesOf": permission}` or `{"role": role}`.

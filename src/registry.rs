@@ -3,6 +3,9 @@
 //! resource builders every route uses (GET and HEAD, a JSON 405 with `Allow` for other methods).
 
 use actix_web::{web, Handler, HttpResponse, Resource, Responder, ResponseError};
+use schemars::generate::SchemaSettings;
+use schemars::JsonSchema;
+use serde_json::{json, Value};
 
 use crate::error::ApiError;
 
@@ -124,4 +127,25 @@ pub(crate) fn get_or_head() -> actix_web::Route {
 /// The answer to any other method: JSON 405 with `Allow: GET, HEAD`.
 pub(crate) async fn method_not_allowed() -> HttpResponse {
     ApiError::MethodNotAllowed.error_response()
+}
+
+/// The schema of a success body of type `B` (derived from the type: its fields in order, then
+/// `success: true`), every subschema inlined so that it stands anywhere in this document.
+pub(crate) fn schema_of<B: JsonSchema>() -> Value {
+    let generator = SchemaSettings::draft2020_12()
+        .with(|s| s.inline_subschemas = true)
+        .into_generator();
+    let mut schema = generator.into_root_schema_for::<B>().to_value();
+    if let Some(object) = schema.as_object_mut() {
+        object.remove("$schema");
+        object.remove("title");
+        object.insert("additionalProperties".into(), Value::Bool(false));
+        if let Some(Value::Object(properties)) = object.get_mut("properties") {
+            properties.insert("success".into(), json!({"type": "boolean", "enum": [true]}));
+        }
+        if let Some(Value::Array(required)) = object.get_mut("required") {
+            required.push(json!("success"));
+        }
+    }
+    schema
 }

@@ -55,17 +55,17 @@ pub mod coll {
     pub(crate) const LIST_INDEXES: &str = "listIndexes";
 
     /// Ok when `GRANTS` allows `action` on `collection`.
-    pub(crate) fn check_grant(collection: &str, action: &str) -> Result<(), String> {
+    pub(crate) fn check_grant(collection: &str, action: &str) -> Result<(), super::StoreError> {
         if GRANTS
             .iter()
             .any(|(c, actions)| *c == collection && actions.contains(&action))
         {
             Ok(())
         } else {
-            Err(format!(
+            Err(super::StoreError::NotGranted(format!(
                 "'{action}' on '{collection}' is not granted to rc-analytics' read-only role: add it to \
                  store::coll::GRANTS and deploy/mongo/create-readonly-user.js"
-            ))
+            )))
         }
     }
 }
@@ -110,7 +110,7 @@ pub(crate) fn collections_read(collection: &str, pipeline: &[Document]) -> BTree
 /// Refuses a read the read-only role does not grant (a 500 with the reason in the log).
 fn granted(collections: impl IntoIterator<Item = impl AsRef<str>>, action: &str) -> Result<(), StoreError> {
     for c in collections {
-        coll::check_grant(c.as_ref(), action).map_err(StoreError::NotGranted)?;
+        coll::check_grant(c.as_ref(), action)?;
     }
     Ok(())
 }
@@ -549,7 +549,9 @@ mod tests {
     fn only_granted_reads_pass() {
         assert!(coll::check_grant(coll::MESSAGES, coll::FIND).is_ok());
         assert!(coll::check_grant(coll::ROOMS, coll::LIST_INDEXES).is_ok());
-        let e = coll::check_grant(coll::MESSAGES, coll::LIST_INDEXES).unwrap_err();
+        let e = coll::check_grant(coll::MESSAGES, coll::LIST_INDEXES)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("'listIndexes' on 'rocketchat_message'"), "{e}");
         assert!(coll::check_grant("rocketchat_settings", coll::FIND).is_err());
         let join = [doc! {"$lookup": {"from": coll::ROOMS, "localField": "rid", "foreignField": "_id", "as": "room"}}];

@@ -27,6 +27,7 @@ pub(crate) fn hash_login_token(token: &str) -> String {
 }
 
 /// The caller's `X-User-Id` and the hash of their `X-Auth-Token` (the token itself is not kept).
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
 pub(crate) struct Credentials {
     user_id: String,
     hashed: String,
@@ -56,7 +57,7 @@ impl AuthUser {
 
 pub struct Authenticator {
     /// (user id, hashed token) → user; only hits are cached, so a new login works at once.
-    users: Option<RefreshingCache<(String, String), AuthUser>>,
+    users: Option<RefreshingCache<Credentials, AuthUser>>,
     /// permission → roles of its document, `None` when the document is absent (cached alike, so a
     /// document created later takes effect within the TTL).
     grants: Option<RefreshingCache<String, Option<Vec<String>>>>,
@@ -141,17 +142,13 @@ impl Authenticator {
         state: &web::Data<AppState>,
         credentials: &Credentials,
     ) -> Result<Entry<AuthUser>, ApiError> {
-        let (state, limit, lookups) = (state.clone(), self.limit, Arc::clone(&self.user_lookups));
-        let Credentials { user_id, hashed } = credentials;
-        let load = {
-            let (user_id, hashed) = (user_id.clone(), hashed.clone());
-            move || {
-                lookups.fetch_add(1, Ordering::SeqCst);
-                load_user(state, user_id, hashed, limit)
-            }
+        let load = || {
+            self.user_lookups.fetch_add(1, Ordering::SeqCst);
+            let Credentials { user_id, hashed } = credentials.clone();
+            load_user(state.clone(), user_id, hashed, self.limit)
         };
         match &self.users {
-            Some(cache) => cache.get((user_id.clone(), hashed.clone()), load).await,
+            Some(cache) => cache.get(credentials, load).await,
             None => load().await.map(Entry::now),
         }
     }
@@ -161,13 +158,9 @@ impl Authenticator {
         state: &web::Data<AppState>,
         permission: &str,
     ) -> Result<Entry<Option<Vec<String>>>, ApiError> {
-        let (state, limit) = (state.clone(), self.limit);
-        let load = {
-            let permission = permission.to_string();
-            move || load_grant(state, permission, limit)
-        };
+        let load = || load_grant(state.clone(), permission.to_string(), self.limit);
         match &self.grants {
-            Some(cache) => cache.get(permission.to_string(), load).await,
+            Some(cache) => cache.get(permission, load).await,
             None => load().await.map(Entry::now),
         }
     }

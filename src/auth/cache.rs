@@ -9,6 +9,7 @@
 //! longer valid. Only a key that nobody asked for during its last `ttl − refresh_after` expires, and its
 //! next request looks it up in the foreground (one look-up for all concurrent requests of the key).
 
+use std::borrow::Borrow;
 use std::collections::HashSet;
 use std::future::Future;
 use std::hash::Hash;
@@ -109,25 +110,29 @@ where
     /// older than `refresh_after`), else from `load` now, one look-up for all concurrent callers. Failed
     /// look-ups are not kept. `load` starts the look-up; it is called at most once, and only when this
     /// call sends a look-up (a foreground one it waits for, or the key's one background refresh).
-    pub(crate) async fn get<F, Fut>(&self, key: K, load: F) -> Result<Entry<V>, ApiError>
+    /// A hit copies nothing: the key is borrowed, and `load` (which owns what its look-up needs) is built
+    /// only for a look-up.
+    pub(crate) async fn get<Q, F, Fut>(&self, key: &Q, load: F) -> Result<Entry<V>, ApiError>
     where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Arc<V>, ApiError>> + Send + 'static,
     {
-        match self.entries.get(&key).await {
+        match self.entries.get(key).await {
             Some(entry) if entry.age() < self.ttl => {
                 if entry.age() >= self.refresh_after {
-                    self.refresh(key, load);
+                    self.refresh(key.to_owned(), load);
                 }
                 return Ok(entry);
             }
             // Past its time but not yet evicted: never served.
-            Some(_) => self.entries.invalidate(&key).await,
+            Some(_) => self.entries.invalidate(key).await,
             None => {}
         }
         // Only the caller whose future runs sends the look-up; concurrent callers wait for its answer.
         self.entries
-            .try_get_with(key, async move {
+            .try_get_with(key.to_owned(), async move {
                 let read_at = Instant::now();
                 load().await.map(|value| Entry { value, read_at })
             })

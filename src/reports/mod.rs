@@ -125,7 +125,7 @@ pub fn endpoint<R: Report>() -> Endpoint {
         summary: R::SUMMARY,
         permission: Some(<R::Family as ReportFamily>::Permission::RULE),
         params: R::PARAMS.to_vec(),
-        body: Some(crate::openapi::schema_of::<R::Body>),
+        body: Some(crate::registry::schema_of::<R::Body>),
         report: Some(label::<R>()),
         register: |path| get(path, handler::<R>),
     }

@@ -144,7 +144,7 @@ async fn channels_list_pagination_checks() {
     );
 }
 
-/// Issue 10 item 4: `offset` is read as JavaScript's `parseInt` reads it (the nearest double) and written
+/// `offset` is read as JavaScript's `parseInt` reads it (the nearest double) and written
 /// as `JSON.stringify` writes it, byte for byte what Rocket.Chat answers.
 #[tokio::test]
 async fn channels_list_echoes_offset_as_javascript_writes_it() {

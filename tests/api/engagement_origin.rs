@@ -159,9 +159,8 @@ async fn counts_what_rocket_chat_counts() {
     assert_eq!(app.state.store.aggregations_run(), 1);
 }
 
-/// Issue 9 item 5: repeated requests are answered from one cache entry (each worker answers a target it
-/// already sent from that entry without parsing it again): the same bytes each time, counted as cache
-/// hits; a `format=csv` target of it is still CSV.
+/// Repeated requests are answered from one cache entry: the same bytes each time, counted as cache hits;
+/// a `format=csv` request of it is CSV from the same entry.
 #[tokio::test]
 async fn repeated_requests_are_answered_from_one_entry() {
     let app = spawn_app().await;

@@ -131,7 +131,7 @@ async fn active_users_select_stored_days() {
     );
 }
 
-/// Issue 10 item 6: `tz` values that select the same stored days read them once and are cached once.
+/// `tz` values that select the same stored days read them once and are cached once.
 #[tokio::test]
 async fn active_users_are_cached_on_the_stored_days_not_the_zone() {
     let app = spawn_app().await;

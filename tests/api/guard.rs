@@ -203,7 +203,7 @@ async fn revoke_tokens(app: &TestApp, user_id: &str) {
         .unwrap();
 }
 
-/// Issue 10 item 7: a hit in the last part of an entry's time answers from the entry and starts one
+/// A hit in the last part of an entry's time answers from the entry and starts one
 /// background look-up (one per key, however many hits arrive meanwhile); that look-up sees the revocation.
 #[tokio::test]
 async fn a_hit_in_the_refresh_window_answers_from_the_cache_and_refreshes_once_in_the_background() {
@@ -237,7 +237,7 @@ async fn a_hit_in_the_refresh_window_answers_from_the_cache_and_refreshes_once_i
     assert_eq!(app.auth.user_lookups(), 3);
 }
 
-/// Issue 10 item 7: the guard's look-ups have their own short limit (`RCA_AUTH_TIMEOUT_MS`); over it the
+/// The guard's look-ups have their own short limit (`RCA_AUTH_TIMEOUT_MS`); over it the
 /// answer is the store's 504, long before `RCA_QUERY_TIMEOUT_MS`.
 #[tokio::test]
 async fn an_auth_lookup_over_its_limit_is_504_quickly() {
@@ -258,7 +258,7 @@ async fn an_auth_lookup_over_its_limit_is_504_quickly() {
     assert_json(&app.get(ORIGIN, Some(&admin)).await, 200, EMPTY_ORIGINS);
 }
 
-/// Issue 10 item 7: a cached answer does not wait for a database that has stopped answering: the login
+/// A cached answer does not wait for a database that has stopped answering: the login
 /// and the grant are served from their entries while their refreshes wait in the background.
 #[tokio::test]
 async fn a_cached_login_answers_while_the_database_stalls() {

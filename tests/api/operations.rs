@@ -338,7 +338,7 @@ fn logs_one_start_up_line() {
     );
 }
 
-/// Issue 10 item 3: every parameter is described with the values it takes, `format` on every report, and
+/// Every parameter is described with the values it takes, `format` on every report, and
 /// `start=&end=` (answered 400) is outside the schema.
 #[tokio::test]
 async fn openapi_types_every_parameter() {

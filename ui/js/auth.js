@@ -1,4 +1,4 @@
-// Finding the Rocket.Chat session this browser already has (same origin), as the issue describes:
+// Finding the Rocket.Chat session this browser already has (same origin), in this order:
 // 1. credentials given to this page: the #userId=…&token=… fragment (moved here at once) or the sign-in
 //    form, kept in sessionStorage only;
 // 2. Rocket.Chat's web client keys Meteor.userId / Meteor.loginToken in localStorage, then sessionStorage
