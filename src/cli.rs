@@ -6,7 +6,6 @@ use std::time::Duration;
 
 pub const USAGE: &str = "usage:
   rc-analytics                 serve the API (configured by environment: MONGO_URL, RCA_*)
-  rc-analytics seed [options]  write demo data (rc-analytics seed --help)
   rc-analytics healthcheck     exit 0 when the local service answers /health (for Docker's HEALTHCHECK)
   rc-analytics pipeline URL    print the raw pipeline a message report runs without the rollup, as
                                extended JSON (URL: /api/v1/engagement-dashboard/messages/origin?start=…)";

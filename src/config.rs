@@ -63,7 +63,8 @@ pub struct Settings {
 #[error("{var}: {reason}")]
 pub struct ConfigError {
     pub(crate) var: &'static str,
-    pub(crate) reason: String,
+    /// What is wrong with the variable's value (it is quoted, a password redacted).
+    pub reason: String,
 }
 
 fn err(var: &'static str, reason: impl Into<String>) -> ConfigError {
@@ -170,7 +171,7 @@ pub fn database_from_url(url: &str) -> Result<String, ConfigError> {
 }
 
 /// The URL without its password, for messages.
-pub(crate) fn redact(url: &str) -> String {
+pub fn redact(url: &str) -> String {
     match (url.find("://"), url.find('@')) {
         (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
         _ => url.to_string(),

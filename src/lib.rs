@@ -5,8 +5,8 @@
 //! `main` → `app` → `reports`, `auth`, `openapi`, `ui`, `protocol` → `registry`, `state` → `rollup` → `store`, `params`,
 //! `metrics` → `error`, `config` → `js` (JavaScript's number rules, below everything).
 //!
-//! `seed` (the demo-data generator), `cli` and `logging` stand beside that chain: `main` calls them, nothing
-//! in the service imports them.
+//! `cli` and `logging` stand beside that chain: `main` calls them, nothing in the service imports them. The
+//! demo-data generator is a crate of its own (seed/, `rc-analytics-seed`); nothing in this crate writes to MongoDB.
 
 pub mod app;
 pub mod auth;
@@ -21,7 +21,6 @@ pub mod params;
 pub mod registry;
 pub mod reports;
 pub mod rollup;
-pub mod seed;
 pub mod state;
 pub mod store;
 pub mod ui;

@@ -1,5 +1,4 @@
-//! `rc-analytics` (serve), `rc-analytics seed …` (demo data), `rc-analytics healthcheck`,
-//! `rc-analytics pipeline <url>`.
+//! `rc-analytics` (serve), `rc-analytics healthcheck`, `rc-analytics pipeline <url>`.
 
 use rc_analytics::app::Application;
 use rc_analytics::config::Settings;
@@ -8,7 +7,6 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match args.first().map(String::as_str) {
         None | Some("serve") => serve(),
-        Some("seed") => rc_analytics::seed::cli::main(&args[1..]),
         Some("healthcheck") => rc_analytics::cli::healthcheck(&args[1..]),
         Some("pipeline") => rc_analytics::cli::pipeline(&args[1..]),
         Some("-h" | "--help" | "help") => {

@@ -22,15 +22,21 @@ use crate::hooks::Hook;
 
 /// Rocket.Chat's collection names.
 pub mod coll {
-    pub(crate) const USERS: &str = "users";
-    pub(crate) const MESSAGES: &str = "rocketchat_message";
+    /// Users, their roles and login tokens.
+    pub const USERS: &str = "users";
+    /// Messages.
+    pub const MESSAGES: &str = "rocketchat_message";
     pub const ROOMS: &str = "rocketchat_room";
-    pub(crate) const PERMISSIONS: &str = "rocketchat_permissions";
-    pub(crate) const ROLES: &str = "rocketchat_roles";
-    pub(crate) const SESSIONS: &str = "rocketchat_sessions";
-    pub(crate) const DEPARTMENTS: &str = "rocketchat_livechat_department";
-    pub(crate) const DEPARTMENT_AGENTS: &str = "rocketchat_livechat_department_agents";
-    pub(crate) const UNIT_MONITORS: &str = "rocketchat_livechat_unit_monitors";
+    /// Which roles hold each permission.
+    pub const PERMISSIONS: &str = "rocketchat_permissions";
+    /// Sessions and their daily roll-ups.
+    pub const SESSIONS: &str = "rocketchat_sessions";
+    /// Omnichannel departments and business units.
+    pub const DEPARTMENTS: &str = "rocketchat_livechat_department";
+    /// Omnichannel agents per department.
+    pub const DEPARTMENT_AGENTS: &str = "rocketchat_livechat_department_agents";
+    /// Omnichannel monitors per business unit.
+    pub const UNIT_MONITORS: &str = "rocketchat_livechat_unit_monitors";
     pub const SETTINGS: &str = "rocketchat_settings";
 
     /// What rc-analytics may do on which collection: exactly what its read-only MongoDB role grants

@@ -7,7 +7,7 @@ use mongodb::options::ClientOptions;
 use mongodb::Client;
 
 use super::{generate, Edition, SeedError, SeedOptions};
-use crate::config::{database_from_url, redact};
+use rc_analytics::config::{database_from_url, redact};
 
 pub(crate) const USAGE: &str = "usage: rc-analytics seed [options]
 
@@ -120,7 +120,7 @@ pub fn main(args: &[String]) -> i32 {
     let database = match database_from_url(&url) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("seed: --mongo-url: {e}");
+            eprintln!("seed: --mongo-url: {}", e.reason);
             return 2;
         }
     };

@@ -3,7 +3,7 @@
 
 use bson::{doc, Bson, DateTime, Document};
 
-use crate::auth::hash_login_token;
+use rc_analytics::auth::hash_login_token;
 
 /// A user with login tokens (`tokens`, each stored hashed with a `when`) and personal access tokens
 /// (`pats`, stored hashed with `type: 'personalAccessToken'`).

@@ -1,4 +1,6 @@
-//! Demo data: Rocket.Chat-shaped documents, for the demo and for the tests.
+//! `rc-analytics-seed`: demo data, Rocket.Chat-shaped documents, for the demo and for the tests. The
+//! service (the `rc-analytics` crate) never writes to MongoDB; this crate, the only code that does, is a
+//! separate binary that the service's Docker image does not contain.
 //!
 //! [`generate`] writes a whole workspace's worth of analytics-relevant data: roles and permissions,
 //! users with hashed login tokens, rooms of every type, messages with daily and hourly variation,
@@ -30,13 +32,17 @@ use std::collections::BTreeMap;
 use chrono::{Days, NaiveDate, NaiveTime};
 use mongodb::Database;
 
-use crate::params::iso::format_canonical;
-use crate::store::coll;
+use rc_analytics::params::format_canonical;
+use rc_analytics::registry::Family;
+use rc_analytics::store::coll;
 
 pub(crate) use messages::Origin;
 pub(crate) use omni::Example;
 
 pub(crate) const DAY_MS: i64 = 86_400_000;
+
+/// Roles (no report reads them; written so the users' roles exist).
+pub(crate) const ROLES: &str = "rocketchat_roles";
 
 /// Omnichannel visitors (not read by any report yet; written so conversations point at real visitors).
 pub(crate) const VISITORS: &str = "rocketchat_livechat_visitor";
@@ -47,7 +53,7 @@ pub const ANALYTICS: &str = "rocketchat_analytics";
 
 /// Every collection the generator writes; `--force` drops exactly these.
 pub const WRITTEN: [&str; 11] = [
-    coll::ROLES,
+    ROLES,
     coll::PERMISSIONS,
     coll::USERS,
     coll::ROOMS,
@@ -272,19 +278,14 @@ impl SeedSummary {
     /// last millisecond of `--until`), the department report with the example's sort.
     pub fn report_paths(&self) -> Vec<String> {
         let (start, end) = self.span.last_week();
-        crate::app::endpoints()
+        rc_analytics::app::endpoints()
             .into_iter()
-            .filter(|e| {
-                matches!(
-                    e.family,
-                    crate::registry::Family::Engagement | crate::registry::Family::Omnichannel
-                )
-            })
+            .filter(|e| matches!(e.family, Family::Engagement | Family::Omnichannel))
             .map(|e| {
                 let has_end = e.params.iter().any(|p| p.name == "end");
                 let query = match (e.family, has_end) {
                     (_, false) => format!("start={}", format_canonical(end - 1)),
-                    (crate::registry::Family::Engagement, true) => {
+                    (Family::Engagement, true) => {
                         format!("start={}&end={}", format_canonical(start), format_canonical(end - 1))
                     }
                     _ => format!("start={}&end={}", format_canonical(start), format_canonical(end)),
@@ -390,7 +391,7 @@ pub async fn generate(db: &Database, opts: &SeedOptions) -> Result<SeedSummary, 
 
     let progress = opts.progress.then_some((coll::MESSAGES, opts.messages));
     let mut w = write::Writer::new(db, progress);
-    w.extend(coll::ROLES, people::roles(opts.edition)).await?;
+    w.extend(ROLES, people::roles(opts.edition)).await?;
     w.extend(coll::PERMISSIONS, people::permissions(opts.edition)).await?;
     w.extend(coll::USERS, people.docs.iter().cloned()).await?;
     w.extend(coll::DEPARTMENTS, omni.departments).await?;

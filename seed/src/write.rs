@@ -9,7 +9,7 @@ use mongodb::options::{IndexOptions, InsertManyOptions};
 use mongodb::{Database, IndexModel};
 
 use super::{SeedError, WRITTEN};
-use crate::store::coll;
+use rc_analytics::store::coll;
 
 /// Documents per `insert_many`.
 pub(crate) const BATCH: usize = 5_000;

@@ -22,7 +22,7 @@ use crate::store::{coll, strings, Limit};
 const GUEST_ROLE: &str = "guest";
 
 /// Meteor's `Accounts._hashLoginToken`: standard, padded base64 of the SHA-256 of the token.
-pub(crate) fn hash_login_token(token: &str) -> String {
+pub fn hash_login_token(token: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(Sha256::digest(token.as_bytes()))
 }
 

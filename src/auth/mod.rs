@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use actix_web::{web, FromRequest, HttpRequest};
 
-pub(crate) use authenticator::hash_login_token;
+pub use authenticator::hash_login_token;
 use authenticator::Credentials;
 pub use authenticator::{AuthUser, Authenticator};
 use cache::Entry;

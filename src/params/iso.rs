@@ -60,7 +60,7 @@ pub(crate) fn parse_canonical(s: &str) -> Option<i64> {
 }
 
 /// `Date.prototype.toISOString` of milliseconds since the epoch.
-pub(crate) fn format_canonical(ms: i64) -> String {
+pub fn format_canonical(ms: i64) -> String {
     let days = ms.div_euclid(86_400_000);
     let in_day = ms.rem_euclid(86_400_000);
     let (y, m, d) = civil_from_days(days);

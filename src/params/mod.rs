@@ -24,3 +24,5 @@ pub(crate) mod query;
 pub(crate) mod sort;
 pub(crate) mod window;
 pub mod zone;
+
+pub use iso::format_canonical;

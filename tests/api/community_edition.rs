@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bson::doc;
 use chrono::NaiveDate;
-use rc_analytics::seed::{docs, generate, Edition, SeedOptions, SeedSummary};
+use rc_analytics_seed::{docs, generate, Edition, SeedOptions, SeedSummary};
 
 use crate::helpers::*;
 

@@ -3,8 +3,8 @@
 //! browser is tested by tests/ui/ (node + Chromium).
 
 use chrono::NaiveDate;
-use rc_analytics::seed::{docs, generate, Edition, SeedOptions};
 use rc_analytics::ui::{self, bundle, CSP};
+use rc_analytics_seed::{docs, generate, Edition, SeedOptions};
 use reqwest::header::HeaderMap;
 
 use crate::helpers::*;

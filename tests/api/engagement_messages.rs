@@ -2,7 +2,7 @@
 //! what counts, periods, zones (DST, half-hour offsets), ordering and pagination.
 
 use bson::{doc, Document};
-use rc_analytics::seed::docs;
+use rc_analytics_seed::docs;
 
 use crate::helpers::*;
 

@@ -1,7 +1,7 @@
 //! `GET /api/v1/engagement-dashboard/messages/origin`: validation, counting, day windows and zones.
 
 use bson::doc;
-use rc_analytics::seed::docs;
+use rc_analytics_seed::docs;
 
 use crate::helpers::*;
 

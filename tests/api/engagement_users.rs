@@ -3,7 +3,7 @@
 //! sessions), in UTC, a DST zone and a half-hour zone.
 
 use bson::{doc, Document};
-use rc_analytics::seed::docs;
+use rc_analytics_seed::docs;
 
 use crate::helpers::*;
 

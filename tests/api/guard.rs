@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use bson::doc;
 use rc_analytics::hooks::{Gate, Hooks};
-use rc_analytics::seed::docs;
+use rc_analytics_seed::docs;
 
 use crate::helpers::*;
 

@@ -136,7 +136,7 @@ async fn query_over_the_time_limit_is_504() {
     let admin = app.admin().await;
     app.insert(
         "rocketchat_room",
-        vec![rc_analytics::seed::docs::room(
+        vec![rc_analytics_seed::docs::room(
             "c1",
             "c",
             "general",

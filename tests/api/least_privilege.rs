@@ -18,8 +18,8 @@ use bson::{doc, Document};
 use mongodb::Client;
 use rc_analytics::app::endpoints;
 use rc_analytics::registry::Family;
-use rc_analytics::seed::docs;
 use rc_analytics::store::{coll, StoreError};
+use rc_analytics_seed::docs;
 use serde_json::Value;
 
 use crate::helpers::routing::repo_file;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use futures::future::join_all;
 use rc_analytics::hooks::Hooks;
-use rc_analytics::seed::docs;
+use rc_analytics_seed::docs;
 
 use crate::helpers::*;
 

@@ -1,7 +1,7 @@
 //! The sibling reports: conversations by source, status, tags and agent, each on data built for it.
 
 use bson::doc;
-use rc_analytics::seed::docs;
+use rc_analytics_seed::docs;
 
 use crate::helpers::*;
 

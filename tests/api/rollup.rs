@@ -6,7 +6,7 @@
 
 use bson::{doc, Document};
 use rand::{Rng, SeedableRng};
-use rc_analytics::seed::docs;
+use rc_analytics_seed::docs;
 
 use rc_analytics::hooks::{Gate, Hooks};
 

@@ -14,8 +14,8 @@ use rc_analytics::app::Application;
 use rc_analytics::auth::Authenticator;
 use rc_analytics::config::Settings;
 use rc_analytics::hooks::Hooks;
-use rc_analytics::seed::{docs, Credential, SeedSummary};
 use rc_analytics::state::AppState;
+use rc_analytics_seed::{docs, Credential, SeedSummary};
 
 pub const ENGAGEMENT: &str = "view-engagement-dashboard";
 pub const LIVECHAT_REPORTS: &str = "view-livechat-reports";
