@@ -13,6 +13,7 @@ use rc_analytics::config::Settings;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::helpers::routing::{assert_routes_registry, nginx_routing, repo_file, Routing, NGINX_CONF};
+use crate::helpers::rust_files;
 
 fn load(relative: &str) -> Yaml {
     let text = std::fs::read_to_string(repo_file(relative)).unwrap();
@@ -284,14 +285,42 @@ fn dockerfile_builds_a_small_non_root_image_checked_by_the_binary() {
     // Dependencies are built from the manifests alone, before the sources are copied.
     let at = |prefix: &str| lines.iter().position(|l| l.starts_with(prefix)).unwrap();
     assert!(at("COPY Cargo.toml Cargo.lock") < at("COPY src"));
-    assert_eq!(text.matches("cargo build --release --locked").count(), 2);
+    assert!(at("COPY seed/Cargo.toml") < at("COPY src"));
+    // Both builds build the service's binary alone, never the workspace's demo-data generator (seed/, which
+    // writes to MongoDB): only the seed's manifest enters the build (cargo needs it to load the workspace),
+    // its sources are ignored, and the image receives the one binary.
+    assert_eq!(text.matches("cargo build").count(), 2);
+    assert_eq!(
+        text.matches("cargo build --release --locked -p rc-analytics --bin rc-analytics")
+            .count(),
+        2
+    );
+    let copied: BTreeSet<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("COPY "))
+        .filter(|l| !l.starts_with("--from="))
+        .flat_map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            words[..words.len() - 1].to_vec()
+        })
+        .collect();
+    assert_eq!(
+        copied,
+        BTreeSet::from(["Cargo.toml", "Cargo.lock", "seed/Cargo.toml", "src", "ui"])
+    );
+    let into_image: Vec<&&str> = lines.iter().filter(|l| l.starts_with("COPY --from=")).collect();
+    assert_eq!(
+        into_image,
+        [&"COPY --from=build /src/target/release/rc-analytics /usr/local/bin/rc-analytics"]
+    );
+    assert!(!lines.iter().any(|l| l.contains("rc-analytics-seed")));
     assert!(lines.contains(&"EXPOSE 3100"));
     assert!(lines.contains(&"USER 10001:10001"));
     let health = lines.iter().find(|l| l.starts_with("HEALTHCHECK")).unwrap();
     assert!(health.ends_with(r#"CMD ["rc-analytics", "healthcheck"]"#), "{health}");
     assert!(lines.contains(&r#"ENTRYPOINT ["rc-analytics"]"#));
     let ignore = std::fs::read_to_string(repo_file(".dockerignore")).unwrap();
-    for entry in ["target", ".venv", ".git"] {
+    for entry in ["target", ".venv", ".git", "seed/src", "seed/tests"] {
         assert!(ignore.lines().any(|l| l == entry), "{entry} not in .dockerignore");
     }
     // Every folder outside src/ that the crate embeds at compile time (the dashboard page, ui/) is copied
@@ -318,40 +347,29 @@ fn dockerfile_builds_a_small_non_root_image_checked_by_the_binary() {
 
 /// The top-level folders (other than src/) named by `include_bytes!`/`include_str!` in src/.
 fn embedded_folders() -> BTreeSet<String> {
-    fn walk(dir: &std::path::Path, out: &mut BTreeSet<String>) {
-        let root = repo_file("");
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, out);
-                continue;
-            }
-            if path.extension().is_none_or(|e| e != "rs") {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).unwrap();
-            for macro_call in ["include_bytes!(\"", "include_str!(\""] {
-                for piece in text.split(macro_call).skip(1) {
-                    let relative = piece.split('"').next().unwrap();
-                    let target = path.parent().unwrap().join(relative);
-                    let mut inside = Vec::new();
-                    for part in target.strip_prefix(&root).unwrap().components() {
-                        match part {
-                            std::path::Component::ParentDir => {
-                                inside.pop();
-                            }
-                            std::path::Component::Normal(p) => inside.push(p.to_string_lossy().to_string()),
-                            _ => {}
+    let root = repo_file("");
+    let mut out = BTreeSet::new();
+    for path in rust_files(&repo_file("src")) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for macro_call in ["include_bytes!(\"", "include_str!(\""] {
+            for piece in text.split(macro_call).skip(1) {
+                let relative = piece.split('"').next().unwrap();
+                let target = path.parent().unwrap().join(relative);
+                let mut inside = Vec::new();
+                for part in target.strip_prefix(&root).unwrap().components() {
+                    match part {
+                        std::path::Component::ParentDir => {
+                            inside.pop();
                         }
+                        std::path::Component::Normal(p) => inside.push(p.to_string_lossy().to_string()),
+                        _ => {}
                     }
-                    if inside.first().is_some_and(|top| top != "src") {
-                        out.insert(inside[0].clone());
-                    }
+                }
+                if inside.first().is_some_and(|top| top != "src") {
+                    out.insert(inside[0].clone());
                 }
             }
         }
     }
-    let mut out = BTreeSet::new();
-    walk(&repo_file("src"), &mut out);
     out
 }

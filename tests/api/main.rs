@@ -14,6 +14,7 @@ mod helpers;
 mod json_everywhere;
 mod least_privilege;
 mod nginx_proxy;
+mod no_writes;
 mod omnichannel_department;
 mod omnichannel_reports;
 mod operations;

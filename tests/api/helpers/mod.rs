@@ -4,6 +4,7 @@
 pub mod routing;
 
 use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -150,6 +151,24 @@ pub async fn spawn_app_hooked(name: &str, customise: impl FnOnce(&mut Settings),
         http: reqwest::Client::new(),
         stalled,
     }
+}
+
+/// Every `.rs` file under `dir`, at any depth, in name order.
+pub fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            out.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out
 }
 
 pub fn date(iso: &str) -> DateTime {
