@@ -1,22 +1,58 @@
-//! Small subcommands of the binary besides serving.
+//! The binary's command line (clap): serve (the default), `healthcheck`, `pipeline <url>`.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-pub const USAGE: &str = "usage:
-  rc-analytics                 serve the API (configured by environment: MONGO_URL, RCA_*)
-  rc-analytics healthcheck     exit 0 when the local service answers /health (for Docker's HEALTHCHECK)
-  rc-analytics pipeline URL    print the raw pipeline a message report runs without the rollup, as
-                               extended JSON (URL: /api/v1/engagement-dashboard/messages/origin?start=…)";
+use clap::{Parser, Subcommand};
 
-/// `rc-analytics pipeline <path?query>`: `{"collection":…,"pipeline":[…]}` in relaxed extended JSON (for
-/// `db.collection.aggregate(…)` in mongosh, or `explain`); exit 2 for another route or a bad query.
-pub fn pipeline(args: &[String]) -> i32 {
-    let [url] = args else {
-        eprintln!("pipeline: takes one argument, the report's path and query\n{USAGE}");
-        return 2;
-    };
+/// What `--help` says of serving: the environment, each variable with its default (README.md
+/// "Configuration" explains each).
+const ENVIRONMENT: &str = "\
+Serving is configured by the environment only; a bad or missing value stops start-up (exit 2, one line).
+  Variable                Default             Meaning
+  MONGO_URL               (required)          the MongoDB URL Rocket.Chat uses; the database is its path (rocketchat if none)
+  RCA_BIND                0.0.0.0:3100        address:port to listen on
+  RCA_TIMEZONE            UTC                 report zone when a request has no tz: an IANA name or ±HH:MM
+  RCA_CACHE_TTL_SECS      60                  how long report results are cached (0: off)
+  RCA_CACHE_MAX_MB        64                  bound of the result cache, MiB
+  RCA_AUTH_CACHE_TTL_SECS 5                   how long users and permission grants are cached (0: off)
+  RCA_AUTH_TIMEOUT_MS     3000                bound of each of the guard's look-ups
+  RCA_QUERY_TIMEOUT_MS    30000               bound of every database operation
+  RCA_CONNECT_TIMEOUT_MS  2000                how long a request waits for an unreachable MongoDB
+  RCA_READ_PREFERENCE     secondaryPreferred  or primary, primaryPreferred, secondary, nearest
+  RCA_ROLLUP              on                  off: the message reports from the raw pipeline only
+  RCA_ROLLUP_REFRESH_SECS 30                  how often the message rollup catches up with the database
+  RUST_LOG                info                log filter";
+
+/// rc-analytics: Rocket.Chat's analytics REST API, served from Rocket.Chat's own MongoDB (read-only).
+#[derive(Debug, Parser)]
+#[command(name = "rc-analytics", version, after_help = ENVIRONMENT)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default when no command is given)
+    Serve,
+    /// Exit 0 when the local service answers GET /health, 1 otherwise (Docker's HEALTHCHECK)
+    ///
+    /// Asks 127.0.0.1 at the port of RCA_BIND (default 3100) within 3 s; needs no MONGO_URL.
+    Healthcheck,
+    /// Print the raw pipeline a message report runs without the rollup
+    ///
+    /// As relaxed extended JSON, {"collection":…,"pipeline":[…]}, for mongosh's aggregate or explain. Exit 2
+    /// for another route or a bad query.
+    Pipeline {
+        /// The report's path and query, e.g. /api/v1/engagement-dashboard/messages/origin?start=…&end=…
+        url: String,
+    },
+}
+
+/// `rc-analytics pipeline <path?query>`: `{"collection":…,"pipeline":[…]}` in relaxed extended JSON.
+pub fn pipeline(url: &str) -> i32 {
     match crate::reports::engagement::raw_message_pipeline(url) {
         Some(Ok(stages)) => {
             let stages = bson::Bson::Array(stages.into_iter().map(bson::Bson::Document).collect());
@@ -44,11 +80,7 @@ pub(crate) const HEALTHCHECK_TIMEOUT: Duration = Duration::from_secs(3);
 /// `rc-analytics healthcheck`: `GET /health` on 127.0.0.1 at the port of `RCA_BIND` (default 3100);
 /// exit code 0 on a 200, 1 otherwise. Needs no `MONGO_URL` (Docker runs it with the container's
 /// environment, but `/health` does no I/O and the check must not depend on the database).
-pub fn healthcheck(args: &[String]) -> i32 {
-    if !args.is_empty() {
-        eprintln!("healthcheck: takes no arguments\n{USAGE}");
-        return 2;
-    }
+pub fn healthcheck() -> i32 {
     let addr = match health_address(std::env::var("RCA_BIND").ok().as_deref()) {
         Ok(a) => a,
         Err(e) => {
@@ -110,6 +142,67 @@ pub fn check_health(addr: SocketAddr, timeout: Duration) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Option<Command>, clap::Error> {
+        Cli::try_parse_from(std::iter::once("rc-analytics").chain(args.iter().copied())).map(|c| c.command)
+    }
+
+    #[test]
+    fn commands_and_usage_errors() {
+        Cli::command().debug_assert();
+        assert!(parse(&[]).unwrap().is_none());
+        assert!(matches!(parse(&["serve"]), Ok(Some(Command::Serve))));
+        assert!(matches!(parse(&["healthcheck"]), Ok(Some(Command::Healthcheck))));
+        assert!(matches!(parse(&["pipeline", "/x?a=1"]), Ok(Some(Command::Pipeline { url })) if url == "/x?a=1"));
+        for bad in [
+            &["seed"][..],
+            &["healthcheck", "x"],
+            &["pipeline"],
+            &["pipeline", "a", "b"],
+            &["--port=1"],
+        ] {
+            assert_eq!(parse(bad).unwrap_err().exit_code(), 2, "{bad:?}");
+        }
+        assert_eq!(parse(&["--help"]).unwrap_err().exit_code(), 0);
+    }
+
+    /// The variables `--help` lists are those `Settings` reads (and `RUST_LOG`), with `Settings`' defaults.
+    #[test]
+    fn help_lists_every_variable_with_its_default() {
+        let listed: Vec<(&str, &str)> = ENVIRONMENT
+            .lines()
+            .skip(2)
+            .map(|line| {
+                let mut words = line.split_whitespace();
+                (words.next().unwrap(), words.next().unwrap())
+            })
+            .collect();
+        let url = || Some("mongodb://h/rocketchat".to_string());
+        let asked = std::cell::RefCell::new(std::collections::BTreeSet::new());
+        let defaults = crate::config::Settings::from_lookup(|k| {
+            asked.borrow_mut().insert(k.to_string());
+            if k == "MONGO_URL" {
+                url()
+            } else {
+                None
+            }
+        })
+        .unwrap();
+        let mut names: Vec<String> = listed.iter().map(|(n, _)| n.to_string()).collect();
+        let mut expected: Vec<String> = asked.into_inner().into_iter().chain(["RUST_LOG".into()]).collect();
+        names.sort();
+        expected.sort();
+        assert_eq!(names, expected);
+        let given = crate::config::Settings::from_lookup(|k| match k {
+            "MONGO_URL" => url(),
+            _ => listed.iter().find(|(n, _)| *n == k).map(|(_, d)| d.to_string()),
+        })
+        .unwrap();
+        assert_eq!(format!("{given:?}"), format!("{defaults:?}"));
+        let help = Cli::command().render_help().to_string();
+        assert!(help.contains(ENVIRONMENT), "{help}");
+    }
 
     #[test]
     fn port_from_bind() {

@@ -1,22 +1,16 @@
 //! `rc-analytics` (serve), `rc-analytics healthcheck`, `rc-analytics pipeline <url>`.
 
+use clap::Parser;
 use rc_analytics::app::Application;
+use rc_analytics::cli::{Cli, Command};
 use rc_analytics::config::Settings;
 
+/// Exit codes: 0 done, 1 failed (start-up, health check), 2 bad usage or configuration.
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = match args.first().map(String::as_str) {
-        None | Some("serve") => serve(),
-        Some("healthcheck") => rc_analytics::cli::healthcheck(&args[1..]),
-        Some("pipeline") => rc_analytics::cli::pipeline(&args[1..]),
-        Some("-h" | "--help" | "help") => {
-            println!("{}", rc_analytics::cli::USAGE);
-            0
-        }
-        Some(other) => {
-            eprintln!("rc-analytics: unknown command '{other}'\n{}", rc_analytics::cli::USAGE);
-            2
-        }
+    let code = match Cli::parse().command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(),
+        Command::Healthcheck => rc_analytics::cli::healthcheck(),
+        Command::Pipeline { url } => rc_analytics::cli::pipeline(&url),
     };
     std::process::exit(code);
 }

@@ -1,128 +1,105 @@
-//! `rc-analytics seed`: the demo data generator's command line.
+//! `rc-analytics-seed`: the demo data generator's command line (clap).
 
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
+use clap::{CommandFactory, Parser};
 use mongodb::options::ClientOptions;
 use mongodb::Client;
-
-use super::{generate, Edition, SeedError, SeedOptions};
 use rc_analytics::config::{database_from_url, redact};
 
-pub(crate) const USAGE: &str = "usage: rc-analytics seed [options]
+use super::{generate, Edition, SeedError, SeedOptions};
 
-Writes Rocket.Chat-shaped demo data (users, rooms, messages, omnichannel, sessions) into a database
-and prints credentials and ready-to-paste curl lines. Same --seed and --until give identical data.
-
-options:
-  --mongo-url URL      MongoDB URL, database from its path (default: $MONGO_URL; 'rocketchat' if no path)
-  --seed N             random seed (default 1)
-  --messages N         number of rocketchat_message documents (default 50000)
-  --until YYYY-MM-DD   last day of data, UTC (default: today)
-  --days N             number of days, --until included (default 42, at least 7)
-  --edition E          community (default: a never-licensed workspace, core permissions only, no
-                       units or monitors) or enterprise (what a licensed workspace also holds)
-  --json               print one JSON object (credentials, example requests, counts) instead of text
-  --force              replace the generator's collections even if the database holds Rocket.Chat data
-  -h, --help           this text
-
-Safety: a database with any document in users, rocketchat_room, rocketchat_message or
-rocketchat_settings is refused unless --force is given; --force drops only the collections the
-generator writes, then writes them.";
+const SAFETY: &str = "\
+Safety: a database with any document in users, rocketchat_room, rocketchat_message or rocketchat_settings is
+refused (exit 1) unless --force is given; --force drops only the collections the generator writes, then writes
+them. Never point it at a real workspace.";
 
 /// Where the printed curl lines point (the service's default bind, locally).
 pub(crate) const BASE_URL: &str = "http://127.0.0.1:3100";
 
-#[derive(Debug)]
+/// Writes Rocket.Chat-shaped demo data into a MongoDB database
+///
+/// Users, rooms, messages, omnichannel data and sessions; prints credentials and ready-to-paste curl lines
+/// (or, with --json, one JSON object). Same --seed and --until give identical data.
+#[derive(Debug, Parser)]
+#[command(name = "rc-analytics-seed", version, after_help = SAFETY)]
 struct Args {
-    mongo_url: Option<String>,
+    /// MongoDB URL, required; the database is its path ('rocketchat' if none)
+    #[arg(long, value_name = "URL", env = "MONGO_URL", hide_env_values = true)]
+    mongo_url: String,
+    /// Random seed
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    seed: u64,
+    /// Number of rocketchat_message documents
+    #[arg(long, value_name = "N", default_value_t = SeedOptions::DEFAULT_MESSAGES,
+          value_parser = clap::value_parser!(u64).range(..=SeedOptions::MAX_MESSAGES))]
+    messages: u64,
+    /// Last day of data, UTC [default: today]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = date)]
+    until: Option<NaiveDate>,
+    /// Number of days, --until included (at least 7: the omnichannel example needs the last 7 days)
+    #[arg(long, value_name = "N", default_value_t = SeedOptions::DEFAULT_DAYS,
+          value_parser = clap::value_parser!(u32).range(i64::from(SeedOptions::MIN_DAYS)..=i64::from(SeedOptions::MAX_DAYS)))]
+    days: u32,
+    /// Which workspace the data imitates
+    #[arg(long, value_name = "E", value_enum, default_value_t = Edition::Community)]
+    edition: Edition,
+    /// Print one JSON object (credentials, example requests, counts) instead of text [default: off]
+    #[arg(long)]
     json: bool,
-    options: SeedOptions,
+    /// Replace the generator's collections even if the database holds Rocket.Chat data [default: off]
+    #[arg(long)]
+    force: bool,
 }
 
-/// `Ok(None)` for `--help`.
-fn parse(args: &[String], today: NaiveDate) -> Result<Option<Args>, String> {
-    let mut out = Args {
-        mongo_url: None,
-        json: false,
-        options: SeedOptions::new(today),
-    };
-    out.options.progress = true;
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = |name: &str| {
-            inline
-                .clone()
-                .or_else(|| it.next().cloned())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        let number = |name: &str, v: String| {
-            v.parse::<u64>()
-                .map_err(|_| format!("{name} '{v}' is not a whole number"))
-        };
-        match flag {
-            "-h" | "--help" => return Ok(None),
-            "--force" if inline.is_none() => out.options.force = true,
-            "--json" if inline.is_none() => out.json = true,
-            "--edition" => {
-                out.options.edition = match value(flag)?.as_str() {
-                    "community" => Edition::Community,
-                    "enterprise" => Edition::Enterprise,
-                    v => return Err(format!("--edition '{v}' is not community or enterprise")),
-                }
-            }
-            "--mongo-url" => out.mongo_url = Some(value(flag)?),
-            "--seed" => out.options.seed = number(flag, value(flag)?)?,
-            "--messages" => out.options.messages = number(flag, value(flag)?)?,
-            "--days" => {
-                let v = number(flag, value(flag)?)?;
-                out.options.days = u32::try_from(v).map_err(|_| format!("--days '{v}' is too large"))?;
-            }
-            "--until" => {
-                let v = value(flag)?;
-                out.options.until = NaiveDate::parse_from_str(&v, "%Y-%m-%d")
-                    .map_err(|_| format!("--until '{v}' is not a date YYYY-MM-DD"))?;
-            }
-            other => return Err(format!("unknown option '{other}' (rc-analytics seed --help)")),
+fn date(v: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| "not a date YYYY-MM-DD".into())
+}
+
+/// A usage error found after parsing, in clap's words and with its exit code (2).
+fn usage_error(message: String) -> i32 {
+    let e = Args::command().error(clap::error::ErrorKind::ValueValidation, message);
+    let _ = e.print();
+    e.exit_code()
+}
+
+impl Args {
+    /// The generator's options; `--until` defaults to `today`.
+    fn options(&self, today: NaiveDate) -> SeedOptions {
+        SeedOptions {
+            seed: self.seed,
+            messages: self.messages,
+            days: self.days,
+            force: self.force,
+            edition: self.edition,
+            progress: true,
+            ..SeedOptions::new(self.until.unwrap_or(today))
         }
     }
-    Ok(Some(out))
 }
 
-/// Exit codes: 0 written, 1 refused (Rocket.Chat data without `--force`) or failed, 2 bad usage.
-pub fn main(args: &[String]) -> i32 {
-    let now = Utc::now();
-    let mut args = match parse(args, now.date_naive()) {
-        Ok(Some(a)) => a,
-        Ok(None) => {
-            println!("{USAGE}");
-            return 0;
-        }
+/// Exit codes: 0 written (or `--help`), 1 refused (Rocket.Chat data without `--force`) or failed, 2 bad usage.
+pub fn main(args: impl IntoIterator<Item = String>) -> i32 {
+    let args = match Args::try_parse_from(std::iter::once("rc-analytics-seed".to_string()).chain(args)) {
+        Ok(a) => a,
         Err(e) => {
-            eprintln!("seed: {e}");
-            return 2;
+            let _ = e.print();
+            return e.exit_code();
         }
     };
+    let now = Utc::now();
+    let mut options = args.options(now.date_naive());
     // A live workspace: data of the current day ends now, not at midnight.
-    args.options.now = Some(now.timestamp_millis());
-    let Some(url) = args
-        .mongo_url
-        .or_else(|| std::env::var("MONGO_URL").ok())
-        .filter(|u| !u.is_empty())
-    else {
-        eprintln!("seed: no database given: pass --mongo-url URL or set MONGO_URL");
-        return 2;
-    };
+    options.now = Some(now.timestamp_millis());
+    let url = args.mongo_url;
+    if url.trim().is_empty() {
+        return usage_error("no database given: pass --mongo-url URL or set MONGO_URL".into());
+    }
+    // Checked here rather than by clap, whose message would quote the URL with its password.
     let database = match database_from_url(&url) {
         Ok(d) => d,
-        Err(e) => {
-            eprintln!("seed: --mongo-url: {}", e.reason);
-            return 2;
-        }
+        Err(e) => return usage_error(format!("--mongo-url: {}", e.reason)),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
@@ -134,11 +111,11 @@ pub fn main(args: &[String]) -> i32 {
     runtime.block_on(async {
         let started = Instant::now();
         let result = async {
-            let mut options = ClientOptions::parse(&url).await?;
-            options.app_name = Some("rc-analytics-seed".into());
-            options.server_selection_timeout = Some(Duration::from_secs(5));
-            let client = Client::with_options(options)?;
-            generate(&client.database(&database), &args.options).await
+            let mut client_options = ClientOptions::parse(&url).await?;
+            client_options.app_name = Some("rc-analytics-seed".into());
+            client_options.server_selection_timeout = Some(Duration::from_secs(5));
+            let client = Client::with_options(client_options)?;
+            generate(&client.database(&database), &options).await
         }
         .await;
         match result {
@@ -172,20 +149,34 @@ pub fn main(args: &[String]) -> i32 {
 mod tests {
     use super::*;
 
-    fn args(list: &[&str]) -> Result<Option<Args>, String> {
-        let v: Vec<String> = list.iter().map(|s| s.to_string()).collect();
-        parse(&v, NaiveDate::from_ymd_opt(2026, 11, 22).unwrap())
+    fn args(list: &[&str]) -> Result<Args, clap::Error> {
+        Args::try_parse_from(
+            ["rc-analytics-seed", "--mongo-url", "mongodb://h/demo"]
+                .iter()
+                .chain(list),
+        )
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
     }
 
     #[test]
     fn defaults_and_every_option() {
-        let a = args(&[]).unwrap().unwrap();
-        assert_eq!(a.mongo_url, None);
-        let o = a.options;
-        assert_eq!((o.seed, o.messages, o.days, o.force), (1, 50_000, 42, false));
-        assert_eq!(o.until.to_string(), "2026-11-22");
+        Args::command().debug_assert();
+        let a = args(&[]).unwrap();
+        assert_eq!(a.mongo_url, "mongodb://h/demo");
+        assert!(!a.json);
+        let o = a.options(today());
+        assert_eq!(
+            (o.seed, o.messages, o.days, o.force, o.progress),
+            (1, 50_000, 42, false, true)
+        );
+        assert_eq!(
+            (o.until.to_string(), o.edition),
+            ("2026-11-22".into(), Edition::Community)
+        );
         let a = args(&[
-            "--mongo-url=mongodb://h/demo",
             "--seed",
             "7",
             "--messages",
@@ -194,39 +185,57 @@ mod tests {
             "2024-01-07",
             "--days=10",
             "--force",
+            "--json",
+            "--edition",
+            "enterprise",
         ])
-        .unwrap()
         .unwrap();
-        assert_eq!(a.mongo_url.as_deref(), Some("mongodb://h/demo"));
-        let o = a.options;
+        assert!(a.json);
+        let o = a.options(today());
         assert_eq!((o.seed, o.messages, o.days, o.force), (7, 1000, 10, true));
-        assert_eq!((a.json, o.edition), (false, Edition::Community));
-        let a = args(&["--json", "--edition", "enterprise"]).unwrap().unwrap();
-        assert_eq!((a.json, a.options.edition), (true, Edition::Enterprise));
-        assert_eq!(o.until.to_string(), "2024-01-07");
-        assert!(args(&["--help"]).unwrap().is_none());
+        assert_eq!(
+            (o.until.to_string(), o.edition),
+            ("2024-01-07".into(), Edition::Enterprise)
+        );
     }
 
     #[test]
-    fn bad_usage_is_one_line() {
+    fn help_gives_every_option_a_default() {
+        let command = Args::command();
+        for arg in command.get_arguments() {
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            let id = arg.get_id().as_str();
+            assert!(
+                ["help", "version"].contains(&id)
+                    || !arg.get_default_values().is_empty()
+                    || help.contains("[default: ")
+                    || arg.get_env().is_some(),
+                "--{id} has no default in --help"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_usage_exits_2() {
         for (list, text) in [
-            (&["--seed"][..], "--seed needs a value"),
-            (&["--seed", "x"][..], "--seed 'x' is not a whole number"),
+            (&["--seed"][..], "a value is required for '--seed <N>'"),
+            (&["--seed", "x"][..], "invalid value 'x' for '--seed <N>'"),
             (
                 &["--until", "2024-13-01"][..],
-                "--until '2024-13-01' is not a date YYYY-MM-DD",
+                "'2024-13-01' for '--until <YYYY-MM-DD>': not a date YYYY-MM-DD",
             ),
             (
-                &["--force=yes"][..],
-                "unknown option '--force' (rc-analytics seed --help)",
+                &["--days", "6"][..],
+                "invalid value '6' for '--days <N>': 6 is not in 7..=3660",
             ),
-            (&["--bogus"][..], "unknown option '--bogus' (rc-analytics seed --help)"),
-            (
-                &["--edition", "pro"][..],
-                "--edition 'pro' is not community or enterprise",
-            ),
+            (&["--messages", "1000000001"][..], "1000000001 is not in 0..=1000000000"),
+            (&["--force=yes"][..], "unexpected value 'yes' for '--force'"),
+            (&["--bogus"][..], "unexpected argument '--bogus'"),
+            (&["--edition", "pro"][..], "invalid value 'pro' for '--edition <E>'"),
         ] {
-            assert_eq!(args(list).unwrap_err(), text);
+            let e = args(list).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{list:?}");
+            assert!(e.to_string().contains(text), "{list:?}: {e}");
         }
     }
 }

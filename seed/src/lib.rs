@@ -67,7 +67,7 @@ pub const WRITTEN: [&str; 11] = [
 ];
 
 /// Which kind of workspace the data imitates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Edition {
     /// A never-licensed workspace: core permissions only (no `view-livechat-reports`), no
     /// `livechat-monitor` role or users, no business units or unit monitors, an empty
@@ -111,7 +111,11 @@ pub struct SeedOptions {
 
 impl SeedOptions {
     pub(crate) const DEFAULT_MESSAGES: u64 = 50_000;
+    pub(crate) const MAX_MESSAGES: u64 = 1_000_000_000;
     pub(crate) const DEFAULT_DAYS: u32 = 42;
+    /// The omnichannel example needs the last 7 days.
+    pub(crate) const MIN_DAYS: u32 = 7;
+    pub(crate) const MAX_DAYS: u32 = 3660;
 
     pub fn new(until: NaiveDate) -> Self {
         Self {
@@ -127,16 +131,19 @@ impl SeedOptions {
     }
 
     fn check(&self) -> Result<(), SeedError> {
-        if !(7..=3660).contains(&self.days) {
+        if !(Self::MIN_DAYS..=Self::MAX_DAYS).contains(&self.days) {
             return Err(SeedError::Invalid(format!(
-                "--days {} is out of range: 7 (the example needs the last 7 days) to 3660",
-                self.days
+                "--days {} is out of range: {} (the example needs the last 7 days) to {}",
+                self.days,
+                Self::MIN_DAYS,
+                Self::MAX_DAYS
             )));
         }
-        if self.messages > 1_000_000_000 {
+        if self.messages > Self::MAX_MESSAGES {
             return Err(SeedError::Invalid(format!(
-                "--messages {} is more than 1000000000",
-                self.messages
+                "--messages {} is more than {}",
+                self.messages,
+                Self::MAX_MESSAGES
             )));
         }
         Ok(())

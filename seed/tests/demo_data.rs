@@ -75,11 +75,7 @@ fn url_for(db: &str) -> String {
 }
 
 fn seed_binary(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_rc-analytics-seed"))
-        .args(args)
-        .env_remove("MONGO_URL")
-        .output()
-        .expect("runs")
+    seed_binary_env(args, None)
 }
 
 #[tokio::test]
@@ -162,26 +158,86 @@ async fn refuses_a_database_with_rocket_chat_data_and_force_replaces_it() {
     assert_eq!(count(&db, "users", doc! {"username": "demo.admin"}).await, 1);
     assert_eq!(count(&db, "rocketchat_message", doc! {}).await, 800);
     assert_eq!(count(&db, "rocketchat_settings", doc! {}).await, 1);
+}
 
-    // Bad usage: exit 2, one line.
-    let out = seed_binary(&["--messages", "many"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
-        "seed: --messages 'many' is not a whole number\n"
-    );
-    let out = seed_binary(&["--mongo-url", &url, "--days", "6"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
-        "seed: --days 6 is out of range: 7 (the example needs the last 7 days) to 3660\n"
-    );
-    let out = seed_binary(&["--until", UNTIL]);
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
-        "seed: no database given: pass --mongo-url URL or set MONGO_URL\n"
-    );
+/// The binary run with `args` and `MONGO_URL` set to `mongo_url` (unset when `None`).
+fn seed_binary_env(args: &[&str], mongo_url: Option<&str>) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rc-analytics-seed"));
+    command.args(args).env_remove("MONGO_URL");
+    if let Some(url) = mongo_url {
+        command.env("MONGO_URL", url);
+    }
+    command.output().expect("runs")
+}
+
+#[test]
+fn usage_errors_exit_2_before_connecting_and_help_lists_every_option() {
+    let usage = "Usage: rc-analytics-seed [OPTIONS] --mongo-url <URL>\n\nFor more information, try '--help'.\n";
+    // Port 9 (discard): nothing answers there, so an attempt to connect would not exit 2 at once.
+    let nowhere = "mongodb://127.0.0.1:9/demo";
+    for (args, mongo_url, stderr) in [
+        (
+            &["--messages", "many"][..],
+            Some(nowhere),
+            "error: invalid value 'many' for '--messages <N>': invalid digit found in string\n\n\
+             For more information, try '--help'.\n"
+                .to_string(),
+        ),
+        (
+            &["--mongo-url", nowhere, "--days", "6"][..],
+            None,
+            "error: invalid value '6' for '--days <N>': 6 is not in 7..=3660\n\n\
+             For more information, try '--help'.\n"
+                .to_string(),
+        ),
+        (
+            &["--until", UNTIL][..],
+            None,
+            "error: the following required arguments were not provided:\n  --mongo-url <URL>\n\n\
+             Usage: rc-analytics-seed --mongo-url <URL> --until <YYYY-MM-DD>\n\n\
+             For more information, try '--help'.\n"
+                .to_string(),
+        ),
+        (
+            &["--until", UNTIL][..],
+            Some(""),
+            format!("error: no database given: pass --mongo-url URL or set MONGO_URL\n\n{usage}"),
+        ),
+        (
+            &[][..],
+            Some("mongodb://user:secret@127.0.0.1:9/a.b"),
+            format!("error: --mongo-url: 'a.b' is not a valid database name\n\n{usage}"),
+        ),
+    ] {
+        let out = seed_binary_env(args, mongo_url);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), stderr, "{args:?}");
+        assert_eq!(out.stdout, b"", "{args:?}");
+    }
+    let out = seed_binary_env(&["--help"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        "--mongo-url <URL>",
+        "[env: MONGO_URL]",
+        "--seed <N>",
+        "[default: 1]",
+        "--messages <N>",
+        "[default: 50000]",
+        "--until <YYYY-MM-DD>",
+        "[default: today]",
+        "--days <N>",
+        "[default: 42]",
+        "--edition <E>",
+        "- enterprise: ",
+        "[default: community]",
+        "--json",
+        "--force",
+        "[default: off]",
+        "Safety: ",
+    ] {
+        assert!(help.contains(line), "{line} not in {help}");
+    }
 }
 
 #[tokio::test]
