@@ -43,14 +43,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ "$profile" = release ]; then cargo build --release --bin rc-analytics; bin=target/release/rc-analytics
-else cargo build --bin rc-analytics; bin=target/debug/rc-analytics; fi
+# The service and the demo-data generator (seed/), both of the same profile.
+if [ "$profile" = release ]; then cargo build --release --workspace --bin rc-analytics --bin rc-analytics-seed; out=target/release
+else cargo build --workspace --bin rc-analytics --bin rc-analytics-seed; out=target/debug; fi
+bin=$out/rc-analytics
 
 scripts/testdb.sh start "$port" >/dev/null
 mongo_url="mongodb://127.0.0.1:$port/rocketchat?directConnection=true"
 echo "database: SecantusDB's $RCA_TESTDB_SERVER server on 127.0.0.1:$port; rc-analytics $profile build"
 started=$(date +%s.%N)
-"$bin" seed --json --mongo-url "$mongo_url" --messages "$messages" --days "$days" --force >"$dir/seed.json"
+"$out/rc-analytics-seed" --json --mongo-url "$mongo_url" --messages "$messages" --days "$days" --force >"$dir/seed.json"
 printf 'seeded %s messages over %s days in %.1f s\n' "$messages" "$days" "$(echo "$(date +%s.%N) - $started" | bc)"
 read -r uid tok < <(python3 -c '
 import json, sys

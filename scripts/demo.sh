@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The demo on a fresh machine: starts its own database (SecantusDB, in memory), builds rc-analytics,
-# seeds demo data, starts the service on 127.0.0.1:3100, shows real numbers and the URL of the dashboard
-# page signed in as the demo admin, and keeps running until Ctrl-C, which stops the service and the database.
+# The demo on a fresh machine: starts its own database (SecantusDB, in memory), builds rc-analytics and the
+# demo-data generator (rc-analytics-seed), seeds demo data, starts the service on 127.0.0.1:3100, shows real
+# numbers and the URL of the dashboard page signed in as the demo admin, and keeps running until Ctrl-C, which
+# stops the service and the database.
 #   DEMO_MESSAGES   messages to generate (default 200000)
 #   DEMO_SEED       seed of the generator (default 1)
 #   DEMO_DB_PORT    port of the demo database (default 27019)
@@ -48,14 +49,15 @@ mongo_url="mongodb://127.0.0.1:$port/rocketchat?directConnection=true"
 # crates already downloaded (add their download on a fresh machine); after a source change 8 s; unchanged 0.5 s.
 echo "demo: building rc-analytics (cargo build: 7 to 10 min the first time on a 2-CPU machine, seconds after)" >&2
 started=$(date +%s)
-cargo build --quiet --bin rc-analytics
+cargo build --quiet --workspace --bin rc-analytics --bin rc-analytics-seed
 echo "demo: built in $(($(date +%s) - started)) s" >&2
 bin=target/debug/rc-analytics
+seed_bin=target/debug/rc-analytics-seed
 
 echo "demo: seeding $messages messages (seed $seed)" >&2
 started=$(date +%s)
 # The demo database is the demo's own, so --force is fine.
-"$bin" seed --json --mongo-url "$mongo_url" --seed "$seed" --messages "$messages" --force >"$dir/seed.json"
+"$seed_bin" --json --mongo-url "$mongo_url" --seed "$seed" --messages "$messages" --force >"$dir/seed.json"
 echo "demo: seeded in $(($(date +%s) - started)) s" >&2
 
 # Reads the seed's one JSON object: `summary` (what was written, the users), `admin` (the admin's id and

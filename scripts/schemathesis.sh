@@ -4,8 +4,8 @@
 # response_schema_conformance included), and fails on any failure. Called by scripts/test.sh after cargo test;
 # runs on its own too:
 #   MONGODB_URI=$(scripts/testdb.sh start 27051) scripts/schemathesis.sh
-# Uses the binary at target/debug/rc-analytics (cargo build), a database of its own on MONGODB_URI, a free
-# port on 127.0.0.1, and stops the service it started.
+# Uses the binaries at target/debug/rc-analytics and target/debug/rc-analytics-seed (the demo data; cargo build
+# --workspace), a database of its own on MONGODB_URI, a free port on 127.0.0.1, and stops the service it started.
 #   SCHEMATHESIS_MAX_EXAMPLES   generated cases per operation (default 25)
 #   SCHEMATHESIS_PHASES         phases (default examples,fuzzing; the coverage phase's boundary cases take minutes
 #                               on the in-memory test database, so it runs only on request)
@@ -20,7 +20,8 @@ if ! "$venv/bin/pip" show schemathesis 2>/dev/null | grep "^Version: $version\$"
   "$venv/bin/pip" install --quiet "schemathesis==$version" >&2
 fi
 bin=target/debug/rc-analytics
-[ -x "$bin" ] || cargo build --quiet --bin rc-analytics
+seed=target/debug/rc-analytics-seed
+[ -x "$bin" ] && [ -x "$seed" ] || cargo build --quiet --workspace --bin rc-analytics --bin rc-analytics-seed
 
 work=$(mktemp -d)
 service_pid=
@@ -36,7 +37,7 @@ trap cleanup EXIT
 # The test database's URI with a database of this run in its path.
 database="rca_schemathesis_$$"
 mongo_url=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$MONGODB_URI" "$database")
-"$bin" seed --json --mongo-url "$mongo_url" --seed 1 --messages 300 --force >"$work/seed.json"
+"$seed" --json --mongo-url "$mongo_url" --seed 1 --messages 300 --force >"$work/seed.json"
 read -r user_id token < <(python3 -c '
 import json, sys
 admin = next(c for c in json.load(open(sys.argv[1]))["credentials"] if c["role"] == "admin")

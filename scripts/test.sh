@@ -41,12 +41,13 @@ if [ -z "${MONGODB_URI:-}" ]; then
   export MONGODB_URI
 fi
 echo "tests: using $MONGODB_URI" >&2
-cargo test --all-targets "$@"
+# --workspace: the service's tests (tests/api and its unit tests) and the demo-data generator's (seed/).
+cargo test --workspace --all-targets "$@"
 
 # The OpenAPI document against the running service (schemathesis from PyPI, into .venv): every check, positive
 # data acceptance included. Skipped when arguments filter the cargo tests.
 if [ $# -eq 0 ]; then
-  cargo build --quiet --bin rc-analytics
+  cargo build --quiet --workspace --bin rc-analytics --bin rc-analytics-seed
   scripts/schemathesis.sh
 fi
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { REPO, api, connect, csv, ensureBinary, hashToken, launch, seed, startService } from './harness.mjs';
+import { REPO, api, connect, csv, ensureBinaries, hashToken, launch, seed, startService } from './harness.mjs';
 
 const SHOTS = resolve(REPO, 'tests/ui/screenshots');
 const E = '/api/v1/engagement-dashboard';
@@ -38,7 +38,7 @@ let mongo;
 const dbName = `rca_ui_${process.pid}_${Date.now() % 1e9}`;
 
 before(async () => {
-  ensureBinary();
+  ensureBinaries();
   data = seed(dbName);
   admin = data.credentials.find((c) => c.role === 'admin');
   mongo = await connect(dbName);

@@ -16,6 +16,8 @@ import { chromium } from 'playwright-core';
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TARGET = process.env.CARGO_TARGET_DIR ? resolve(REPO, process.env.CARGO_TARGET_DIR) : resolve(REPO, 'target');
 export const BIN = resolve(TARGET, 'debug/rc-analytics');
+/** The demo-data generator (the workspace's seed/ crate). */
+export const SEED_BIN = resolve(TARGET, 'debug/rc-analytics-seed');
 
 export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
@@ -28,7 +30,7 @@ export function serverUri() {
   return uri;
 }
 
-/** The server URI with `db` as its path (how rc-analytics and `seed --mongo-url` name the database). */
+/** The server URI with `db` as its path (how rc-analytics and `rc-analytics-seed --mongo-url` name the database). */
 export function uriFor(db) {
   const u = new URL(serverUri());
   u.pathname = `/${db}`;
@@ -47,15 +49,20 @@ export function freePort() {
   });
 }
 
-export function ensureBinary() {
-  if (existsSync(BIN)) return;
-  const built = spawnSync('cargo', ['build', '--quiet'], { cwd: REPO, stdio: 'inherit' });
-  if (built.status !== 0 || !existsSync(BIN)) throw new Error(`cargo build failed; ${BIN} is missing`);
+/** Builds the service and the demo-data generator unless both are there. */
+export function ensureBinaries() {
+  if (existsSync(BIN) && existsSync(SEED_BIN)) return;
+  const built = spawnSync('cargo', ['build', '--quiet', '--workspace', '--bin', 'rc-analytics', '--bin', 'rc-analytics-seed'], {
+    cwd: REPO, stdio: 'inherit',
+  });
+  if (built.status !== 0 || !existsSync(BIN) || !existsSync(SEED_BIN)) {
+    throw new Error(`cargo build failed; ${BIN} or ${SEED_BIN} is missing`);
+  }
 }
 
 /** Seeds `db` with rc-analytics' own demo generator (Community Edition shape) and returns its JSON summary. */
 export function seed(db, messages = 3000) {
-  const out = spawnSync(BIN, ['seed', '--mongo-url', uriFor(db), '--force', '--messages', String(messages), '--json'], {
+  const out = spawnSync(SEED_BIN, ['--mongo-url', uriFor(db), '--force', '--messages', String(messages), '--json'], {
     cwd: REPO, encoding: 'utf8', maxBuffer: 16 << 20,
   });
   if (out.status !== 0) throw new Error(`seed failed (${out.status}): ${out.stderr}`);

@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  NGINX_CONF, REPO, api, connect, ensureBinary, launch, seed, standInRocketChat, startNginx, startService,
+  NGINX_CONF, REPO, api, connect, ensureBinaries, launch, seed, standInRocketChat, startNginx, startService,
 } from './harness.mjs';
 
 const SHOTS = resolve(REPO, 'tests/ui/screenshots');
@@ -25,7 +25,7 @@ let proxy; // the nginx origin
 let browser;
 
 before(async () => {
-  ensureBinary();
+  ensureBinaries();
   admin = seed(dbName, 1000).credentials.find((c) => c.role === 'admin');
   const mongo = await connect(dbName);
   cleanup.push(async () => {
