@@ -5,8 +5,8 @@
 //! `main` → `app` → `reports`, `auth`, `openapi`, `ui`, `protocol` → `registry`, `state` → `rollup` → `store`, `params`,
 //! `metrics` → `error`, `config` → `js` (JavaScript's number rules, below everything).
 //!
-//! `cli` and `logging` stand beside that chain: `main` calls them, nothing in the service imports them. The
-//! demo-data generator is a crate of its own (seed/, `rc-analytics-seed`); nothing in this crate writes to MongoDB.
+//! `cli` stands beside that chain: `main` calls it, nothing in the service imports it. The demo-data generator
+//! is a crate of its own (seed/, `rc-analytics-seed`); nothing in this crate writes to MongoDB.
 
 pub mod app;
 pub mod auth;
