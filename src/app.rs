@@ -81,7 +81,7 @@ impl Application {
 }
 
 /// The server: actix-web's `HttpServer` (keep-alive 5 s, graceful shutdown draining in-flight requests for
-/// at most 8 s). Malformed HTTP is answered by actix-http itself (README "Endpoints").
+/// at most 8 s). Malformed HTTP is answered by actix-http itself (docs/operations.md, "Malformed HTTP").
 fn run(listener: TcpListener, state: web::Data<AppState>, auth: web::Data<Authenticator>) -> std::io::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()

@@ -1,12 +1,18 @@
-//! rc-analytics: Rocket.Chat's analytics REST API served from Rocket.Chat's own MongoDB.
+//! rc-analytics: Rocket.Chat's analytics (the Engagement Dashboard and the Omnichannel reports, with the same
+//! routes, permissions and bodies) served from Rocket.Chat's own MongoDB, read-only, and its dashboard page.
 //!
-//! Imports flow one way (no module imports one above it):
+//! Where things go:
+//! - a report: a module under `reports/` with a [`reports::Report`] impl (typed request, typed body, pure
+//!   pipeline builder) and one line in `reports::endpoints()`; the route, guard, cache, metrics, CSV and
+//!   OpenAPI entry follow from it;
+//! - another route: `app::endpoints()` (operations) or `ui::endpoints()` (the page's);
+//! - a test: `tests/api/` with `helpers::spawn_app()` (exact status and body); the page's in `tests/ui/`.
 //!
-//! `main` → `app` → `reports`, `auth`, `openapi`, `ui`, `protocol` → `registry`, `state` → `rollup` → `store`, `params`,
-//! `metrics` → `error`, `config` → `js` (JavaScript's number rules, below everything).
-//!
-//! `cli` stands beside that chain: `main` calls it, nothing in the service imports it. The demo-data generator
-//! is a crate of its own (seed/, `rc-analytics-seed`); nothing in this crate writes to MongoDB.
+//! Imports flow one way (scripts/module-deps.sh checks it in CI): `main` → `app` → `reports`, `auth`,
+//! `openapi` → `ui` → `registry`, `state` → `rollup` → `store`, `metrics` → `config` → `params` → `error` →
+//! `js` (JavaScript's number rules); `hooks` (the points where tests make the service wait) is below all that
+//! use it. `cli` stands beside: `main` calls it. The demo-data generator is a crate of its own (seed/,
+//! `rc-analytics-seed`); nothing in this crate writes to MongoDB (tests/api/no_writes.rs).
 
 pub mod app;
 pub mod auth;

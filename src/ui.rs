@@ -1,4 +1,4 @@
-//! The dashboard page (README "Dashboard"): Rocket.Chat's Engagement Dashboard and Omnichannel reports in the browser,
+//! The dashboard page (docs/dashboard.md): Rocket.Chat's Engagement Dashboard and Omnichannel reports in the browser,
 //! served under `/rc-analytics/` so that a proxy puts it on Rocket.Chat's origin, signed in with the
 //! Rocket.Chat session the browser already has (the page reads it and sends the usual `X-User-Id` /
 //! `X-Auth-Token` headers; the guard stays header-based).

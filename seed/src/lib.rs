@@ -8,7 +8,7 @@
 //! `conversations-by-department` example), and
 //! engagement-dashboard sessions. Same `seed` and `until` ⇒ the same documents, byte for byte.
 //!
-//! Decisions (the README's "Demo data" section says the same):
+//! Decisions (docs/demo.md says the same):
 //! - Every day of the span has computed sessions and `user_daily` roll-ups, the last day (`until`)
 //!   included, as if the nightly job had run; `_computedAt` is the next day at 02:00 UTC.
 //! - No `rocketchat_subscription`, `rocketchat_analytics` or `rocketchat_settings` documents are

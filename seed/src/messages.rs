@@ -2,7 +2,7 @@
 //! system messages, edit-history copies, end-to-end encrypted and deleted (`rm`) messages, bot
 //! messages, messages in rooms that no longer exist and a few in the VoIP room. While writing it
 //! counts, independently of the service, what `messages/origin` must answer for the last 7 days
-//! (the definition of "messages sent" in the README's "How it differs from Rocket.Chat").
+//! (the definition of "messages sent" in docs/api.md, "How it differs from Rocket.Chat").
 
 use std::collections::VecDeque;
 

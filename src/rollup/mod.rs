@@ -1,4 +1,4 @@
-//! rc-analytics' own rollup of messages sent per room per 15-minute slot (README "Message rollup"), kept in memory,
+//! rc-analytics' own rollup of messages sent per room per 15-minute slot (docs/rollup.md), kept in memory,
 //! never written to the database. [`table`] is the pure data structure and its arithmetic; this module
 //! builds it at start-up (one projected scan of `rocketchat_message` in natural order, the cheapest read
 //! of every document, in the background) and keeps it fresh every `RCA_ROLLUP_REFRESH_SECS`:

@@ -33,7 +33,7 @@ pub fn utc_day_of(ms: i64) -> i64 {
     ms.div_euclid(DAY_MS)
 }
 
-/// What one scanned message document is (README, "Messages sent"): every message counts in the per-day
+/// What one scanned message document is (docs/api.md, "How it differs from Rocket.Chat"): every message counts in the per-day
 /// totals; a message *sent* (`t` absent, `e2e` or `rm`, no `parent`) also counts for its room.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Scanned<'a> {

@@ -70,7 +70,7 @@ async fn session_tells_who_and_what_with_rocket_chat_bodies() {
         200,
         r#"{"user":{"_id":"plain1","username":"plain1"},"can":{"engagement":false,"omnichannel":false},"timezone":"Europe/Berlin","success":true}"#,
     );
-    // A guest holds none of the analytics permissions, whatever other roles it has (README, "Community Edition").
+    // A guest holds none of the analytics permissions, whatever other roles it has (docs/community-edition.md).
     let res = app.get(ui::SESSION, Some(&guest)).await;
     assert_json(
         &res,

@@ -1,4 +1,4 @@
-//! Malformed HTTP is answered by actix-http itself (README "Endpoints"): a status line and an empty body,
+//! Malformed HTTP is answered by actix-http itself (docs/operations.md, "Malformed HTTP"): a status line and an empty body,
 //! then the connection closes; the real binary logs nothing above INFO for it (src/main.rs turns actix-http's
 //! dispatcher target off).
 

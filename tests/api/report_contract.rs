@@ -1,4 +1,4 @@
-//! The report contract: a new report written by the README's checklist ("Adding a report": one module
+//! The report contract: a new report written as the README says ("Where a change goes": one module
 //! with a `Report` impl, one registry line) gets its route, the guard, the cache, the metric label and its
 //! OpenAPI entry from the contract alone. The report here counts users; its "registry line" is
 //! `endpoint::<UserCount>()`, served in an actix app built around the real application state.

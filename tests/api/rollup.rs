@@ -2,7 +2,7 @@
 //! database, one with `RCA_ROLLUP=off` (raw), one with the rollup (its build held until the data is
 //! written); both without a result cache. Their answers must be byte-identical for windows in UTC,
 //! America/Sao_Paulo (across the 2018/2019 DST changes), +05:30, Asia/Kathmandu and an off-grid zone,
-//! while the rollup builds, once built, and after each kind of change the README's "Message rollup" bounds.
+//! while the rollup builds, once built, and after each kind of change docs/rollup.md bounds.
 
 use bson::{doc, Document};
 use rand::{Rng, SeedableRng};
@@ -280,7 +280,7 @@ async fn new_messages_count_at_once_room_changes_within_one_refresh() {
     assert_eq!(p.refresh().await, 0);
     p.same(&[ALL.to_string()]).await;
     p.same(&windows(3, 1)).await;
-    // A message turned into `rm` still counts (README, "Messages sent"): nothing to rebuild.
+    // A message turned into `rm` still counts (docs/api.md, "How it differs from Rocket.Chat"): nothing to rebuild.
     let messages = p.raw.db.collection::<Document>("rocketchat_message");
     messages
         .update_many(doc! {"t": {"$exists": false}, "rid": "c2"}, doc! {"$set": {"t": "rm"}})
