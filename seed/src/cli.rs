@@ -115,7 +115,11 @@ pub fn main(args: impl IntoIterator<Item = String>) -> i32 {
             client_options.app_name = Some("rc-analytics-seed".into());
             client_options.server_selection_timeout = Some(Duration::from_secs(5));
             let client = Client::with_options(client_options)?;
-            generate(&client.database(&database), &options).await
+            let written = generate(&client.database(&database), &options).await;
+            // Closed here, inside the runtime: a client dropped as the runtime stops panics in the driver's
+            // background task (and prints that panic after our last line).
+            client.shutdown().await;
+            written
         }
         .await;
         match result {
