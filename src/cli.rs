@@ -97,13 +97,28 @@ pub fn healthcheck() -> i32 {
     }
 }
 
+/// Why the health check failed.
+#[derive(Debug, thiserror::Error)]
+pub enum HealthError {
+    #[error("RCA_BIND: '{0}' is not an address:port")]
+    Bind(String),
+    #[error("{addr}: {source}")]
+    Io {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{addr}: /health answered '{line}'")]
+    Status { addr: SocketAddr, line: String },
+}
+
 /// Where the local service answers: `RCA_BIND` (`0.0.0.0:3100` when unset), with a wildcard address
 /// (`0.0.0.0`, `::`) replaced by the loopback address of its family.
-pub(crate) fn health_address(bind: Option<&str>) -> Result<SocketAddr, String> {
+pub(crate) fn health_address(bind: Option<&str>) -> Result<SocketAddr, HealthError> {
     let bind = bind.unwrap_or("0.0.0.0:3100");
     let mut addr = bind
         .parse::<SocketAddr>()
-        .map_err(|_| format!("RCA_BIND: '{bind}' is not an address:port"))?;
+        .map_err(|_| HealthError::Bind(bind.to_string()))?;
     if addr.ip().is_unspecified() {
         addr.set_ip(match addr {
             SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
@@ -114,13 +129,14 @@ pub(crate) fn health_address(bind: Option<&str>) -> Result<SocketAddr, String> {
 }
 
 /// One HTTP/1.1 `GET /health` with a total time limit; Ok when the status line says 200.
-pub fn check_health(addr: SocketAddr, timeout: Duration) -> Result<(), String> {
-    let mut stream = TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("{addr}: {e}"))?;
-    stream.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
-    stream.set_write_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+pub fn check_health(addr: SocketAddr, timeout: Duration) -> Result<(), HealthError> {
+    let io = |source| HealthError::Io { addr, source };
+    let mut stream = TcpStream::connect_timeout(&addr, timeout).map_err(io)?;
+    stream.set_read_timeout(Some(timeout)).map_err(io)?;
+    stream.set_write_timeout(Some(timeout)).map_err(io)?;
     stream
         .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nUser-Agent: rc-analytics-healthcheck\r\n\r\n")
-        .map_err(|e| format!("{addr}: {e}"))?;
+        .map_err(io)?;
     // The status line is all we need; read at most 1 KiB of it.
     let mut head = Vec::with_capacity(128);
     let mut buf = [0u8; 128];
@@ -128,14 +144,17 @@ pub fn check_health(addr: SocketAddr, timeout: Duration) -> Result<(), String> {
         match stream.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => head.extend_from_slice(&buf[..n]),
-            Err(e) => return Err(format!("{addr}: {e}")),
+            Err(e) => return Err(io(e)),
         }
     }
     let line = String::from_utf8_lossy(&head);
     let line = line.lines().next().unwrap_or("");
     match line.split(' ').nth(1) {
         Some("200") => Ok(()),
-        _ => Err(format!("{addr}: /health answered '{line}'")),
+        _ => Err(HealthError::Status {
+            addr,
+            line: line.to_string(),
+        }),
     }
 }
 
@@ -207,11 +226,15 @@ mod tests {
     #[test]
     fn port_from_bind() {
         let addr = |s: &str| s.parse::<SocketAddr>().unwrap();
-        assert_eq!(health_address(None), Ok(addr("127.0.0.1:3100")));
-        assert_eq!(health_address(Some("127.0.0.1:8080")), Ok(addr("127.0.0.1:8080")));
-        assert_eq!(health_address(Some("10.0.0.5:3100")), Ok(addr("10.0.0.5:3100")));
-        assert_eq!(health_address(Some("[::]:3200")), Ok(addr("[::1]:3200")));
-        assert!(health_address(Some("nowhere")).is_err());
+        let of = |bind| health_address(bind).unwrap();
+        assert_eq!(of(None), addr("127.0.0.1:3100"));
+        assert_eq!(of(Some("127.0.0.1:8080")), addr("127.0.0.1:8080"));
+        assert_eq!(of(Some("10.0.0.5:3100")), addr("10.0.0.5:3100"));
+        assert_eq!(of(Some("[::]:3200")), addr("[::1]:3200"));
+        assert_eq!(
+            health_address(Some("nowhere")).unwrap_err().to_string(),
+            "RCA_BIND: 'nowhere' is not an address:port"
+        );
     }
 
     #[test]
@@ -226,8 +249,11 @@ mod tests {
             s.write_all(b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n")
                 .unwrap();
         });
-        let err = check_health(addr, HEALTHCHECK_TIMEOUT).unwrap_err();
-        assert!(err.contains("503"), "{err}");
+        let err = check_health(addr, HEALTHCHECK_TIMEOUT).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!("{addr}: /health answered 'HTTP/1.1 503 Service Unavailable'")
+        );
         server.join().unwrap();
         // The listener is gone: connection refused.
         assert!(check_health(addr, HEALTHCHECK_TIMEOUT).is_err());
