@@ -153,6 +153,7 @@ async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
 }
 
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    state.metrics.cache_bytes(state.reports.weighed_bytes().await);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))

@@ -38,7 +38,7 @@ pub struct Settings {
     pub timezone: ReportZone,
     /// How long report results are kept (0 disables the result cache; single flight stays).
     pub cache_ttl: Duration,
-    /// Upper bound of the result cache in bytes (`RCA_CACHE_MAX_MB`): entries weigh their serialized size.
+    /// Upper bound of the result cache in bytes (`RCA_CACHE_MAX_MB`): what its entries hold, measured.
     pub cache_max_bytes: u64,
     /// How long resolved users and permission grants are kept (0 disables).
     pub auth_cache_ttl: Duration,

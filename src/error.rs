@@ -151,6 +151,8 @@ pub(crate) fn success_bytes(body: &impl Serialize) -> actix_web::web::Bytes {
     } else {
         r#""success":true}"#
     });
+    // No spare capacity: a kept answer holds exactly its length (the result cache weighs it so).
+    json.shrink_to_fit();
     json.into()
 }
 

@@ -1,4 +1,4 @@
-//! Prometheus metrics: requests per route and status, latency, MongoDB time per report, cache use,
+//! Prometheus metrics: requests per route and status, latency, MongoDB time per report, cache use and size,
 //! authentication failures, the rollup's state. The series of each route and report (static labels) are
 //! resolved once, when the routes are registered (`Metrics::new`); a request looks its own up in a map that
 //! never changes.
@@ -23,6 +23,7 @@ pub(crate) struct Metrics {
     latency: HistogramVec,
     queries: HistogramVec,
     cache: IntCounterVec,
+    cache_bytes: IntGauge,
     auth_failures: IntCounterVec,
     rollup_state: IntGauge,
     rollup_messages: IntGauge,
@@ -65,6 +66,11 @@ impl Metrics {
             &["report", "result"],
         )
         .expect("valid metric");
+        let cache_bytes = IntGauge::new(
+            "report_cache_bytes",
+            "Bytes the report cache holds (its entries' weights and its own structures), at most RCA_CACHE_MAX_MB",
+        )
+        .expect("valid metric");
         let auth_failures = IntCounterVec::new(
             Opts::new("auth_failures_total", "Refused requests by reason"),
             &["reason"],
@@ -102,6 +108,7 @@ impl Metrics {
             Box::new(latency.clone()),
             Box::new(queries.clone()),
             Box::new(cache.clone()),
+            Box::new(cache_bytes.clone()),
             Box::new(auth_failures.clone()),
         ] {
             registry.register(m).expect("unique metric");
@@ -127,6 +134,7 @@ impl Metrics {
             latency,
             queries,
             cache,
+            cache_bytes,
             auth_failures,
             rollup_state,
             rollup_messages,
@@ -178,6 +186,10 @@ impl Metrics {
                 self.cache.with_label_values(&[report, result]).inc();
             }
         }
+    }
+
+    pub(crate) fn cache_bytes(&self, bytes: u64) {
+        self.cache_bytes.set(i64::try_from(bytes).unwrap_or(i64::MAX));
     }
 
     pub(crate) fn auth_failure(&self, reason: &str) {

@@ -1,7 +1,8 @@
 //! Every report, one shape: a type that implements [`Report`] — its path, summary and parameters, the
 //! family that gives its prefix and permission, a typed request that parses and validates itself (and
 //! whose `Debug` form is its cache key), the query it runs, and a typed body (`#[derive(Serialize,
-//! JsonSchema)]`: serde keeps field order, which is Rocket.Chat's key order). One generic `handler` serves
+//! JsonSchema, GetSize)]`: serde keeps field order, which is Rocket.Chat's key order; `GetSize` weighs it in
+//! the result cache, its string fields through `state::cache::held`). One generic `handler` serves
 //! them all, and `endpoints` lists them: the router, the guard, the OpenAPI document (the body's schema
 //! is derived from its type), the metric labels and the proxy checks all derive from that list.
 //!
@@ -17,6 +18,7 @@ use std::future::Future;
 
 use actix_web::{HttpRequest, HttpResponse};
 use bson::{Bson, Document};
+use get_size2::GetSize;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -36,8 +38,9 @@ pub trait ReportFamily: 'static {
 }
 
 /// A report's answer (without `success`, which is added last when it is sent): a JSON object whose
-/// fields are in Rocket.Chat's order, and whose row array is what `format=csv` writes.
-pub trait Body: Serialize + JsonSchema + Send + Sync + 'static {
+/// fields are in Rocket.Chat's order, and whose row array is what `format=csv` writes. `GetSize` (derived)
+/// measures what it holds on the heap, for the result cache's weights.
+pub trait Body: Serialize + JsonSchema + GetSize + Send + Sync + 'static {
     type Row: Serialize;
     /// The rows (`origins`, `days`, `channels`, `data`, …).
     fn rows(&self) -> &[Self::Row];
@@ -197,4 +200,52 @@ pub(crate) fn stage_names(pipeline: &[Document]) -> Vec<&str> {
 #[cfg(test)]
 pub(crate) fn json_of(body: &impl Serialize) -> String {
     crate::js::to_json(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use bson::{doc, DateTime, Document};
+
+    use super::engagement::{active_users, channels_list, origin};
+    use super::omnichannel::DataTotal;
+    use crate::state::cache::measure::held_and_weighed;
+
+    /// A result cache of each kind of body (three rows, many rooms, many short user names, labels) holds
+    /// about what it weighs, and no more: every string field of the body types is weighed as the
+    /// allocator holds it (`state::cache::held`).
+    #[tokio::test]
+    async fn each_body_holds_what_it_weighs() {
+        let within = |(held, weighed): (isize, u64), what: &str| {
+            let ratio = weighed as f64 / held as f64;
+            assert!((1.0..1.15).contains(&ratio), "{what}: held {held}, weighed {weighed}");
+        };
+        let origins = || origin::shape(&[doc! {"_id": "c", "messages": 7}]);
+        within(held_and_weighed(5_000, 1 << 30, origins).await, "origins");
+        // 500 rooms: channels with a name, direct messages with two usernames.
+        let ts = DateTime::from_millis(1_700_000_000_000);
+        let rooms: Vec<Document> = (0..500)
+            .map(|i| match i % 2 {
+                0 => doc! {"_id": format!("{i:017}"), "messages": i, "lastWeekMessages": 1, "room": {"t": "c", "name": format!("room-{i}"), "ts": ts, "_updatedAt": ts}},
+                _ => doc! {"_id": format!("{i:034}"), "messages": i, "lastWeekMessages": 1, "room": {"t": "d", "ts": ts, "_updatedAt": ts, "usernames": ["ana.lyst", format!("user.{i}")]}},
+            })
+            .collect();
+        within(
+            held_and_weighed(50, 1 << 30, || channels_list::shape(&rooms)).await,
+            "channels",
+        );
+        // 30 days of 200 active users each: many short strings.
+        let users: Vec<String> = (0..200).map(|i| format!("user.{i}")).collect();
+        let days: Vec<Document> = (1..=30)
+            .map(|d| doc! {"_id": {"day": d, "month": 1, "year": 2025}, "users": 200, "usersList": users.clone()})
+            .collect();
+        within(
+            held_and_weighed(50, 1 << 30, || active_users::shape(&days)).await,
+            "active users",
+        );
+        let departments: Vec<Document> = (0..50)
+            .map(|i| doc! {"label": format!("Department {i}"), "value": i})
+            .collect();
+        let data = || DataTotal::of(&departments, "label", "value", Some(3));
+        within(held_and_weighed(1_000, 1 << 30, data).await, "departments");
+    }
 }

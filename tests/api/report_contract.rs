@@ -5,6 +5,7 @@
 
 use actix_web::{test, web, App};
 use bson::doc;
+use get_size2::GetSize;
 use rc_analytics::auth::{AuthUser, Authenticator};
 use rc_analytics::error::ApiError;
 use rc_analytics::registry::Param;
@@ -19,8 +20,8 @@ use crate::helpers::*;
 /// The whole new report.
 struct UserCount;
 
-/// Its body, `{"users":n}`: one row, itself.
-#[derive(Serialize, JsonSchema)]
+/// Its body, `{"users":n}`: one row, itself (`GetSize`: the result cache weighs it).
+#[derive(Serialize, JsonSchema, GetSize)]
 struct Users {
     users: i32,
 }

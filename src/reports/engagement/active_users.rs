@@ -4,6 +4,7 @@
 //! (Rocket.Chat's `$addToSet` order is unspecified).
 
 use bson::{doc, Document};
+use get_size2::GetSize;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -13,6 +14,7 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::registry::Param;
 use crate::reports::{aggregate, body_rows, count_of, Report};
+use crate::state::cache::held;
 use crate::state::AppState;
 use crate::store::{coll, strings};
 use chrono::NaiveDate;
@@ -20,14 +22,15 @@ use chrono::NaiveDate;
 pub(crate) struct ActiveUsers;
 
 /// `{"month":[{usersList, users, day, month, year}…]}`, newest day first.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, JsonSchema, GetSize)]
 pub(crate) struct ActiveDays {
     pub(crate) month: Vec<ActiveDay>,
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, JsonSchema, GetSize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ActiveDay {
+    #[get_size(size_fn = held)]
     pub(crate) users_list: Vec<String>,
     pub(crate) users: i64,
     #[serde(flatten)]

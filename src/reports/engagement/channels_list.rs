@@ -18,6 +18,7 @@
 //!   The full sorted list is computed (and cached) once per window; pages are cut from it.
 
 use bson::{doc, Document};
+use get_size2::GetSize;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -29,6 +30,7 @@ use crate::params::iso::format_canonical;
 use crate::params::page::Page;
 use crate::registry::Param;
 use crate::reports::{aggregate, body_rows, count_of, Report};
+use crate::state::cache::held;
 use crate::state::AppState;
 use crate::store::{coll, strings};
 
@@ -36,7 +38,7 @@ pub(crate) struct ChannelsList;
 
 /// `{"channels":[…],"total","offset","count"}`: a page of the listed rooms (computed and kept whole, with
 /// `total` = `count` = all of them and `offset` 0; each answer is a page cut from it).
-#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema, GetSize)]
 pub(crate) struct ChannelsPage {
     pub(crate) channels: Vec<ChannelRow>,
     pub(crate) total: usize,
@@ -45,7 +47,7 @@ pub(crate) struct ChannelsPage {
     pub(crate) count: usize,
 }
 
-#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema, GetSize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ChannelRow {
     pub(crate) room: ShownRoom,
@@ -55,19 +57,25 @@ pub(crate) struct ChannelRow {
 }
 
 /// The room fields Rocket.Chat shows, dates as ISO strings.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema, GetSize)]
 pub(crate) struct ShownRoom {
     #[serde(rename = "_id")]
+    #[get_size(size_fn = held)]
     pub(crate) id: String,
     /// `name`, else `fname`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[get_size(size_fn = held)]
     pub(crate) name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[get_size(size_fn = held)]
     pub(crate) ts: Option<String>,
+    #[get_size(size_fn = held)]
     pub(crate) t: String,
     #[serde(rename = "_updatedAt", skip_serializing_if = "Option::is_none")]
+    #[get_size(size_fn = held)]
     pub(crate) updated_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[get_size(size_fn = held)]
     pub(crate) usernames: Option<Vec<String>>,
 }
 

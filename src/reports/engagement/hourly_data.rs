@@ -4,6 +4,7 @@
 //! otherwise — newest hour first (Rocket.Chat's `getBusiestTimeWithinHoursPeriod`, `groupSize` 2).
 
 use bson::{doc, Document};
+use get_size2::GetSize;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -22,12 +23,12 @@ const DAY_MS: i64 = 24 * 3_600_000;
 pub(crate) struct HourlyData;
 
 /// `{"hours":[{users, hour}…]}`, latest two-hour slot first.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, JsonSchema, GetSize)]
 pub(crate) struct Hours {
     pub(crate) hours: Vec<HourUsers>,
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, JsonSchema, GetSize)]
 pub(crate) struct HourUsers {
     pub(crate) users: i64,
     pub(crate) hour: i64,

@@ -3,6 +3,7 @@
 //! hook counts — with the period and yesterday arithmetic of [`super::period`].
 
 use bson::{doc, Document};
+use get_size2::GetSize;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -12,14 +13,16 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::registry::Param;
 use crate::reports::{aggregate, Report};
+use crate::state::cache::held;
 use crate::state::AppState;
 use crate::store::coll;
 
 pub(crate) struct NewUsers;
 
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, JsonSchema, GetSize)]
 pub(crate) struct UsersDay {
     /// The day's midnight in the report zone, as an ISO instant.
+    #[get_size(size_fn = held)]
     pub(crate) day: String,
     pub(crate) users: i64,
 }

@@ -1,6 +1,7 @@
 //! `GET /api/v1/engagement-dashboard/messages/origin`: messages sent per room type.
 
 use bson::{doc, Document};
+use get_size2::GetSize;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -12,21 +13,23 @@ use crate::error::ApiError;
 use crate::params::window::DayWindow;
 use crate::registry::Param;
 use crate::reports::{aggregate, body_rows, count_of, Report};
+use crate::state::cache::held;
 use crate::state::AppState;
 use crate::store::coll;
 
 pub(crate) struct Origin;
 
 /// `{"origins":[{"messages":n,"t":"c"},…]}`.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, JsonSchema, GetSize)]
 pub(crate) struct Origins {
     pub(crate) origins: Vec<OriginRow>,
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, JsonSchema, GetSize)]
 pub(crate) struct OriginRow {
     pub(crate) messages: i64,
     /// The room type: `c`, `p` or `d`.
+    #[get_size(size_fn = held)]
     pub(crate) t: String,
 }
 

@@ -15,6 +15,7 @@
 
 use bson::{doc, Document};
 use chrono::NaiveDate;
+use get_size2::GetSize;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -23,20 +24,20 @@ use crate::params::window::{add_days, days_between_inclusive, DayWindow};
 use crate::reports::{count_of, Body};
 
 /// `{"days":[…],"period":{count,variation},"yesterday":{count,variation}}`; `D` is the day entry.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, JsonSchema, GetSize)]
 pub(crate) struct PeriodBody<D> {
     pub(crate) days: Vec<D>,
     pub(crate) period: Variation,
     pub(crate) yesterday: Variation,
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, JsonSchema, GetSize)]
 pub(crate) struct Variation {
     pub(crate) count: i64,
     pub(crate) variation: i64,
 }
 
-impl<D: Serialize + JsonSchema + Send + Sync + 'static> Body for PeriodBody<D> {
+impl<D: Serialize + JsonSchema + GetSize + Send + Sync + 'static> Body for PeriodBody<D> {
     type Row = D;
     fn rows(&self) -> &[D] {
         &self.days

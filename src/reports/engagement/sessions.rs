@@ -9,6 +9,7 @@
 
 use bson::{doc, Bson, Document};
 use chrono::{Datelike, NaiveDate};
+use get_size2::GetSize;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -95,7 +96,7 @@ pub(crate) fn newest_first(prefix: &str) -> Document {
 }
 
 /// `day`, `month`, `year` of a grouped `_id` (the last keys of the session reports' entries).
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, JsonSchema, GetSize)]
 pub(crate) struct DayMonthYear {
     pub(crate) day: i64,
     pub(crate) month: i64,

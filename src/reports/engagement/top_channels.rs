@@ -6,6 +6,7 @@
 //! breaks ties deterministically by room `_id` ascending (documented extension of an unspecified order).
 
 use bson::{doc, Document};
+use get_size2::GetSize;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -15,6 +16,7 @@ use crate::error::ApiError;
 use crate::params::window::DayWindow;
 use crate::registry::Param;
 use crate::reports::{aggregate, body_rows, count_of, Report};
+use crate::state::cache::held;
 use crate::state::AppState;
 use crate::store::{coll, strings};
 
@@ -25,18 +27,21 @@ const ROOM_FIELDS: [&str; 4] = ["t", "name", "fname", "usernames"];
 pub(crate) struct TopChannels;
 
 /// `{"channels":[{messages, t, name?, usernames}…]}`.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, JsonSchema, GetSize)]
 pub(crate) struct Channels {
     pub(crate) channels: Vec<TopChannel>,
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, JsonSchema, GetSize)]
 pub(crate) struct TopChannel {
     pub(crate) messages: i64,
+    #[get_size(size_fn = held)]
     pub(crate) t: String,
     /// `fname`, else `name` (none for direct messages).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[get_size(size_fn = held)]
     pub(crate) name: Option<String>,
+    #[get_size(size_fn = held)]
     pub(crate) usernames: Vec<String>,
 }
 

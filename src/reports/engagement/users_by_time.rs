@@ -7,6 +7,7 @@
 //! which agree with the default zone `UTC` on a server running in UTC.
 
 use bson::{doc, Document};
+use get_size2::GetSize;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -22,12 +23,12 @@ use crate::store::coll;
 pub(crate) struct UsersByTime;
 
 /// `{"week":[{users, hour, day, month, year}…]}`, newest day and hour first.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, JsonSchema, GetSize)]
 pub(crate) struct Week {
     pub(crate) week: Vec<HourOfDay>,
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, JsonSchema, GetSize)]
 pub(crate) struct HourOfDay {
     pub(crate) users: i64,
     pub(crate) hour: i64,

@@ -4,6 +4,7 @@
 
 use bson::{doc, Document};
 use chrono::NaiveDate;
+use get_size2::GetSize;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -20,12 +21,12 @@ use crate::store::coll;
 pub(crate) struct WeeklyData;
 
 /// `{"month":[{users, day, month, year}…]}`, newest day first.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, JsonSchema, GetSize)]
 pub(crate) struct WeekDays {
     pub(crate) month: Vec<DayUsers>,
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, JsonSchema, GetSize)]
 pub(crate) struct DayUsers {
     pub(crate) users: i64,
     #[serde(flatten)]

@@ -20,6 +20,7 @@ pub(crate) mod status;
 pub(crate) mod tags;
 
 use bson::{doc, Document};
+use get_size2::GetSize;
 use schemars::JsonSchema;
 use serde::ser::SerializeStruct;
 use serde::Serialize;
@@ -38,6 +39,7 @@ use crate::params::window::{bson_bound, instant};
 use crate::params::zone::{zone_param, ReportZone};
 use crate::registry::{Family, Param, ParamValue};
 use crate::reports::{count_of, Body};
+use crate::state::cache::held;
 use crate::state::AppState;
 use crate::store::coll;
 use crate::store::{cause_chain, StoreError};
@@ -195,7 +197,7 @@ pub(crate) fn rooms_match(request: &ReportRequest, scope: &Scope, extra: Documen
 
 /// The body of every report of the family: `{total, data[, unspecified]}`; with no data `{data: [], total:
 /// 0[, unspecified]}`, the key order of Rocket.Chat's default object.
-#[derive(Debug, JsonSchema)]
+#[derive(Debug, JsonSchema, GetSize)]
 pub(crate) struct DataTotal {
     pub(crate) total: i64,
     pub(crate) data: Vec<LabelValue>,
@@ -206,9 +208,10 @@ pub(crate) struct DataTotal {
 
 /// An entry: its label as Rocket.Chat's JSON shows it (strings stay strings, null stays null, a label
 /// MongoDB computed as missing is left out, as in `$push`) and its count.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, JsonSchema, GetSize)]
 pub(crate) struct LabelValue {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[get_size(size_fn = held)]
     pub(crate) label: Option<Value>,
     pub(crate) value: i64,
 }
