@@ -81,8 +81,9 @@ pub trait Report: 'static {
         format!("{request:?}")
     }
 
-    /// Whether this answer reads data newer than a cached answer would show (the message reports' part
-    /// after the rollup's watermark): it is then computed for every request, never kept (identical
+    /// Whether this answer reads data newer than a cached answer would show (the message reports: a window
+    /// that reaches past the rollup's watermark, or, computed raw, past a few seconds ago; see
+    /// `engagement::rolled::live`): it is then computed for every request, never kept (identical
     /// concurrent requests still share one computation).
     fn live(_state: &AppState, _request: &Self::Request) -> bool {
         false

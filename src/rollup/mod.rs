@@ -264,9 +264,15 @@ async fn read_rooms(store: &Store) -> Option<Rooms> {
     }
 }
 
-/// The watermark for now: `MARGIN_MS` ago, rounded down to a slot boundary.
+/// The instant before which the messages are settled: `MARGIN_MS` ago (a message being saved now may
+/// carry a `ts` up to that much older).
+pub(crate) fn settled_before() -> i64 {
+    Utc::now().timestamp_millis() - MARGIN_MS
+}
+
+/// The watermark for now: [`settled_before`], rounded down to a slot boundary.
 fn watermark_now() -> i64 {
-    (Utc::now().timestamp_millis() - MARGIN_MS).div_euclid(SLOT_MS) * SLOT_MS
+    settled_before().div_euclid(SLOT_MS) * SLOT_MS
 }
 
 fn lag_seconds(watermark: i64) -> f64 {

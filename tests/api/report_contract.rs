@@ -20,7 +20,7 @@ use crate::helpers::*;
 /// The whole new report.
 struct UserCount;
 
-/// Its body, `{"users":n}`: one row, itself (`GetSize`: the result cache weighs it).
+/// Its body, `{"users":n}`: one row, itself.
 #[derive(Serialize, JsonSchema, GetSize)]
 struct Users {
     users: i32,

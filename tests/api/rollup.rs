@@ -394,3 +394,66 @@ async fn with_the_result_cache_a_new_message_still_counts_at_once() {
     assert_eq!(cached.get(&past, Some(&p.admin)).await.body, past_before.body);
     assert_ne!(p.raw.get(&past, Some(&p.admin)).await.body, past_before.body);
 }
+
+/// When the raw pipeline answers — off the rollup's slot grid (`tz=+05:17`), while the rollup builds, or
+/// with the rollup off — a window that reaches past a few seconds ago is never kept either: a new message
+/// counts at once. A window in the past is kept for the TTL, as from the rollup.
+#[tokio::test]
+async fn computed_raw_with_the_result_cache_a_new_message_still_counts_at_once() {
+    let p = pair().await;
+    let cached = |rollup: bool, hooks: Hooks| {
+        spawn_app_hooked(
+            p.raw.db.name(),
+            move |s| {
+                s.cache_ttl = std::time::Duration::from_secs(300);
+                s.rollup = rollup;
+            },
+            hooks,
+        )
+    };
+    let built = cached(true, Hooks::default()).await;
+    build(&built).await;
+    // Its build held until the end of the test.
+    let held = Gate::closed();
+    let building = cached(
+        true,
+        Hooks {
+            before_rollup_build: Some(held.hook()),
+            ..Hooks::default()
+        },
+    )
+    .await;
+    let off = cached(false, Hooks::default()).await;
+    let now = chrono::Utc::now().timestamp_millis();
+    let off_grid = "&tz=%2B05:17";
+    let cases = [(&built, off_grid), (&building, ""), (&building, off_grid), (&off, "")];
+    let recent = |zone: &str| format!("{}?start={}&end={}{zone}", PATHS[0], iso(now - DAY), iso(now + DAY));
+    let past = |zone: &str| format!("{}?{ALL}{zone}", PATHS[0]);
+    let mut past_before = vec![];
+    for (app, zone) in cases {
+        assert_eq!(
+            app.get(&recent(zone), Some(&p.admin)).await.body,
+            r#"{"origins":[{"messages":0,"t":"c"},{"messages":0,"t":"d"},{"messages":0,"t":"p"}],"success":true}"#
+        );
+        past_before.push(app.get(&past(zone), Some(&p.admin)).await.body);
+    }
+    p.raw
+        .insert(
+            "rocketchat_message",
+            vec![
+                sent("now1", "c2", now, doc! {}),
+                sent("old1", "c2", FIRST_MS + DAY, doc! {}),
+            ],
+        )
+        .await;
+    assert!(!building.state.rollup.is_built());
+    for ((app, zone), past_before) in cases.into_iter().zip(past_before) {
+        assert_eq!(
+            app.get(&recent(zone), Some(&p.admin)).await.body,
+            r#"{"origins":[{"messages":1,"t":"c"},{"messages":0,"t":"d"},{"messages":0,"t":"p"}],"success":true}"#,
+            "{zone}"
+        );
+        assert_eq!(app.get(&past(zone), Some(&p.admin)).await.body, past_before, "{zone}");
+        assert_ne!(p.raw.get(&past(zone), Some(&p.admin)).await.body, past_before, "{zone}");
+    }
+}

@@ -36,15 +36,18 @@ struct Read {
     generation: u64,
 }
 
-/// Whether the rollup answers `[from, to)` with a raw part after its watermark. Such an answer is computed
-/// for every request, never kept in the result cache, so that a message counts as soon as it is saved
-/// (Rocket.Chat's own rollup is written as each message is saved).
+/// Whether an answer for `[from, to)` reads messages newer than a kept answer would show: it is then
+/// computed for every request, never kept in the result cache, so that a message counts as soon as it is
+/// saved (Rocket.Chat's own rollup is written as each message is saved). From the rollup, when `to` is
+/// after its watermark (the raw part); from the raw pipeline (the rollup off, still building, or a zone off
+/// its slot grid: `tz=+05:17`), when `to` is after [`crate::rollup::settled_before`].
 pub(crate) fn live(state: &AppState, (from, to): (DateTime, DateTime)) -> bool {
     let (from, to) = (from.timestamp_millis(), to.timestamp_millis());
-    state
+    let watermark = state
         .rollup
-        .read(|t| to > t.watermark() && t.answers(from, to))
-        .unwrap_or(false)
+        .read(|t| t.answers(from, to).then(|| t.watermark()))
+        .flatten();
+    to > watermark.unwrap_or_else(crate::rollup::settled_before)
 }
 
 /// Messages sent per room from the table for each `[from, to)` of `ranges`.
