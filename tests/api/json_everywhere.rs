@@ -82,6 +82,53 @@ async fn json_answers_are_never_sniffed_and_metrics_are_not_cached() {
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
 }
 
+/// A `format=csv` answer carries exactly these headers (its request id is generated), a JSON answer's
+/// `cache-control`, `pragma` and `x-content-type-options` among them.
+#[tokio::test]
+async fn csv_answers_carry_exactly_these_headers() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let path = "/api/v1/engagement-dashboard/messages/origin?start=2024-01-01T00:00:00.000Z&end=2024-01-07T23:59:59.999Z&format=csv";
+    let res = app
+        .http
+        .get(format!("{}{path}", app.address))
+        .header("X-User-Id", &admin.user_id)
+        .header("X-Auth-Token", &admin.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let headers: std::collections::BTreeMap<String, String> = res
+        .headers()
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_string()))
+        .collect();
+    let generated = |name: &str, valid: fn(&str) -> bool| {
+        let value = &headers[name];
+        assert!(valid(value), "{name}: {value}");
+        (name.to_string(), value.clone())
+    };
+    let expected = [
+        ("cache-control", "no-store"),
+        ("content-disposition", "attachment; filename=\"origin.csv\""),
+        ("content-length", "27"),
+        ("content-type", "text/csv; charset=utf-8"),
+        ("pragma", "no-cache"),
+        ("x-content-type-options", "nosniff"),
+    ]
+    .map(|(name, value)| (name.to_string(), value.to_string()))
+    .into_iter()
+    .chain([
+        generated("date", |v| v.ends_with(" GMT")),
+        generated("x-request-id", |v| {
+            v.len() == 16 && v.bytes().all(|b| b.is_ascii_hexdigit())
+        }),
+    ])
+    .collect();
+    assert_eq!(headers, expected);
+    assert_eq!(res.text().await.unwrap(), "messages,t\r\n0,c\r\n0,d\r\n0,p\r\n");
+}
+
 #[tokio::test]
 async fn health_and_ready() {
     let app = spawn_app().await;

@@ -20,4 +20,5 @@ mod omnichannel_reports;
 mod operations;
 mod protocol;
 mod report_contract;
+mod result_cache;
 mod rollup;

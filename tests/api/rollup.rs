@@ -150,15 +150,6 @@ fn query(path: &str, q: &str) -> String {
     format!("{path}?{q}{page}")
 }
 
-async fn metric(app: &TestApp, name: &str) -> String {
-    let res = app.get("/metrics", None).await;
-    res.body
-        .lines()
-        .find(|l| l.starts_with(&format!("{name} ")))
-        .unwrap_or_default()
-        .to_string()
-}
-
 impl Pair {
     /// Every report for every window: the rollup service answers exactly as the raw one.
     async fn same(&self, windows: &[String]) {

@@ -239,6 +239,16 @@ impl TestApp {
     }
 }
 
+/// The line of metric `name` (without labels) in `app`'s `/metrics`, empty when there is none.
+pub async fn metric(app: &TestApp, name: &str) -> String {
+    let res = app.get("/metrics", None).await;
+    res.body
+        .lines()
+        .find(|l| l.starts_with(&format!("{name} ")))
+        .unwrap_or_default()
+        .to_string()
+}
+
 pub async fn send(req: reqwest::RequestBuilder) -> Response {
     let res = req.send().await.expect("request");
     let status = res.status().as_u16();
