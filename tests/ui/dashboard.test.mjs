@@ -20,6 +20,11 @@ const XSS = {
   agent: '<b onmouseover=alert(3)>Agent & "Co"</b>',
   source: '<svg onload=alert(4)>',
 };
+// Names that a spreadsheet would run as formulas if a CSV download wrote them as they are.
+const FORMULA = {
+  room: '=HYPERLINK("https://example.invalid/","open")',
+  department: "@SUM(1+1)*cmd|' /C calc'!A0",
+};
 const ANALYST = { userId: 'ui-analyst', token: 'token-of-the-analyst', username: 'ana.lyst' };
 
 const DAY = 86400000;
@@ -71,7 +76,19 @@ async function hostileFixtures(db) {
     _id: `ui-xss-msg-${i}`, rid: 'ui-xss-room', msg: 'hello', ts: new Date(now - 3600000 - i * 1800000),
     u: { _id: admin.userId, username: admin.username }, _updatedAt: new Date(now),
   })));
-  await db.collection('rocketchat_livechat_department').insertOne({ _id: 'ui-xss-dep', name: XSS.department, enabled: true });
+  // A room with a formula for a name: fifty messages over the last two days, on the channels list's first page.
+  await db.collection('rocketchat_room').insertOne({
+    _id: 'ui-formula-room', t: 'c', name: FORMULA.room, fname: FORMULA.room, msgs: 50, usersCount: 1,
+    ts: new Date(now - 3 * DAY), _updatedAt: new Date(now - 60000), u: { _id: 'rocket.cat', username: 'rocket.cat' },
+  });
+  await db.collection('rocketchat_message').insertMany(Array.from({ length: 50 }, (_, i) => ({
+    _id: `ui-formula-msg-${i}`, rid: 'ui-formula-room', msg: 'hello', ts: new Date(now - 3600000 - i * 1800000),
+    u: { _id: admin.userId, username: admin.username }, _updatedAt: new Date(now),
+  })));
+  await db.collection('rocketchat_livechat_department').insertMany([
+    { _id: 'ui-xss-dep', name: XSS.department, enabled: true },
+    { _id: 'ui-formula-dep', name: FORMULA.department, enabled: true },
+  ]);
   await db.collection('users').insertMany([
     { _id: 'ui-xss-agent', username: 'xss.agent', name: XSS.agent, roles: ['user', 'livechat-agent'], active: true, type: 'user', createdAt: new Date(now - 90 * DAY) },
     {
@@ -86,6 +103,11 @@ async function hostileFixtures(db) {
     source: { type: 'api', alias: XSS.source }, departmentId: 'ui-xss-dep', tags: [XSS.tag],
     servedBy: { _id: 'ui-xss-agent', username: 'xss.agent', ts: new Date(now - 2 * DAY) },
   })));
+  await db.collection('rocketchat_room').insertOne({
+    _id: 'ui-formula-conv', t: 'l', msgs: 2, usersCount: 1, ts: new Date(now - 2 * DAY), _updatedAt: new Date(now),
+    fname: 'Visitor', v: { _id: 'ui-visitor', username: 'guest-ui', token: 'ui-visitor-token' }, open: true,
+    source: { type: 'widget' }, departmentId: 'ui-formula-dep',
+  });
 }
 
 /** A page whose console errors, page errors and alert() calls are recorded; API requests are listed. */
@@ -321,6 +343,16 @@ describe('dashboard page', () => {
     // The source may fall into "Others" on screen; the CSV lists every source, as text.
     const sources = await download(page, 'conversations-by-source');
     assert.ok(sources.bytes.includes(`;"${XSS.source.charAt(0).toUpperCase()}${XSS.source.slice(1)}";"2"`), sources.bytes);
+    // Names that are formulas reach a spreadsheet as text: a leading ', as the server's format=csv writes them.
+    const departments = await download(page, 'conversations-by-department');
+    assert.ok(departments.bytes.includes(`;"'${FORMULA.department}";"1"`), departments.bytes);
+    assert.ok(!departments.bytes.includes(`"${FORMULA.department}"`), departments.bytes);
+    await tab(page, 'channels');
+    const channels = await download(page, 'channels');
+    const quoted = FORMULA.room.split('"').join('""');
+    assert.ok(channels.bytes.includes(`\n"c";"'${quoted}";"50";`), channels.bytes);
+    assert.ok(!channels.bytes.includes(`"${quoted}"`), channels.bytes);
+    await tab(page, 'omnichannel');
     await page.hover('[data-card=conversations-by-agent] tbody tr td');
     await page.waitForTimeout(200);
     assert.deepEqual(await page.evaluate(() => ({

@@ -130,8 +130,10 @@ export async function api(base, creds, pathAndQuery) {
   return body;
 }
 
-/** CSV as Rocket.Chat's client writes it (an independent copy of the rule, for expectations). */
-export const csv = (rows) => rows.map((r) => r.map((c) => `"${String(c).split('"').join('""')}"`).join(';')).join('\n');
+/** CSV as Rocket.Chat's client writes it, text that starts a formula (=, +, -, @, TAB, CR) with a leading '
+ * (an independent copy of the rules, for expectations). */
+const defused = (c) => (typeof c === 'string' && ['=', '+', '-', '@', '\t', '\r'].includes(c.charAt(0)) ? `'${c}` : String(c));
+export const csv = (rows) => rows.map((r) => r.map((c) => `"${defused(c).split('"').join('""')}"`).join(';')).join('\n');
 
 /** A stand-in Rocket.Chat on a free loopback port: `/` is a small HTML page, anything else a plain-text 404.
  * Every request is recorded in `seen` ({method, url, headers}). Resolves with {port, seen, stop}. */

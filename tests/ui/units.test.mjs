@@ -43,6 +43,12 @@ test('CSV: every cell quoted, quotes doubled, ; between cells, \\n between rows'
     '"From";"To";"Departments";"Total"\n"2025-05-01";"2025-05-13";"Sales";"4"');
 });
 
+test('CSV: text that starts a formula gets a leading \', as the server writes it; numbers stay numbers', () => {
+  assert.equal(toCsv([['=1+1', '+1', '-1', '@SUM(A1)', '\t=1', '\r=1'], [-1, 3, 'a=b', ' =x', "'=y", '']]),
+    '"\'=1+1";"\'+1";"\'-1";"\'@SUM(A1)";"\'\t=1";"\'\r=1"\n"-1";"3";"a=b";" =x";"\'=y";""');
+  assert.equal(toCsv([['=HYPERLINK("https://example.invalid/","open")']]), '"\'=HYPERLINK(""https://example.invalid/"",""open"")"');
+});
+
 test('labels and the top five plus Others, as Rocket.Chat\'s reports show them', () => {
   assert.deepEqual(['widget', 'email-inbox', 'twilio', 'api', 'whatsApp', 'sms'].map(sourceLabel),
     ['Livechat', 'Email', 'SMS', 'Custom integration', 'WhatsApp', 'Sms']);
