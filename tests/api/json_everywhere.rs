@@ -63,14 +63,7 @@ async fn json_answers_are_never_sniffed_and_metrics_are_not_cached() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let path = "/api/v1/engagement-dashboard/messages/origin?start=2024-01-01T00:00:00.000Z&end=2024-01-07T23:59:59.999Z&tz=%3Cscript%3E";
-    let res = app
-        .http
-        .get(format!("{}{path}", app.address))
-        .header("X-User-Id", &admin.user_id)
-        .header("X-Auth-Token", &admin.token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.request(path, Some(&admin)).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 400);
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
     assert_eq!(
@@ -89,14 +82,7 @@ async fn csv_answers_carry_exactly_these_headers() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let path = "/api/v1/engagement-dashboard/messages/origin?start=2024-01-01T00:00:00.000Z&end=2024-01-07T23:59:59.999Z&format=csv";
-    let res = app
-        .http
-        .get(format!("{}{path}", app.address))
-        .header("X-User-Id", &admin.user_id)
-        .header("X-Auth-Token", &admin.token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.request(path, Some(&admin)).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
     let headers: std::collections::BTreeMap<String, String> = res
         .headers()

@@ -185,6 +185,22 @@ impl Pair {
 }
 
 const ALL: &str = "start=2018-10-01T00:00:00.000Z&end=2019-03-31T23:59:59.999Z";
+/// `messages/origin` of a recent window: before and after [`Pair::send_new_and_old`].
+const NO_ORIGINS: &str =
+    r#"{"origins":[{"messages":0,"t":"c"},{"messages":0,"t":"d"},{"messages":0,"t":"p"}],"success":true}"#;
+const NEW_ORIGIN: &str =
+    r#"{"origins":[{"messages":1,"t":"c"},{"messages":0,"t":"d"},{"messages":0,"t":"p"}],"success":true}"#;
+
+impl Pair {
+    /// Sends a message in c2 at `now`, and imports one there with an old `ts` (inside [`ALL`]).
+    async fn send_new_and_old(&self, now: i64) {
+        let messages = vec![
+            sent("now1", "c2", now, doc! {}),
+            sent("old1", "c2", FIRST_MS + DAY, doc! {}),
+        ];
+        self.raw.insert("rocketchat_message", messages).await;
+    }
+}
 
 #[tokio::test]
 async fn answers_while_building_then_from_the_rollup_identically() {
@@ -361,26 +377,12 @@ async fn with_the_result_cache_a_new_message_still_counts_at_once() {
     let recent = format!("{}?start={}&end={}", PATHS[0], iso(now - DAY), iso(now + DAY));
     let past = format!("{}?{ALL}", PATHS[0]);
     let before = cached.get(&recent, Some(&p.admin)).await;
-    assert_eq!(
-        before.body,
-        r#"{"origins":[{"messages":0,"t":"c"},{"messages":0,"t":"d"},{"messages":0,"t":"p"}],"success":true}"#
-    );
+    assert_eq!(before.body, NO_ORIGINS);
     let past_before = cached.get(&past, Some(&p.admin)).await;
     // A window reaching past the watermark is never kept: the new message shows at once.
-    p.raw
-        .insert(
-            "rocketchat_message",
-            vec![
-                sent("now1", "c2", now, doc! {}),
-                sent("old1", "c2", FIRST_MS + DAY, doc! {}),
-            ],
-        )
-        .await;
+    p.send_new_and_old(now).await;
     let after = cached.get(&recent, Some(&p.admin)).await;
-    assert_eq!(
-        after.body,
-        r#"{"origins":[{"messages":1,"t":"c"},{"messages":0,"t":"d"},{"messages":0,"t":"p"}],"success":true}"#
-    );
+    assert_eq!(after.body, NEW_ORIGIN);
     // A window below the watermark is kept for the TTL: the import with an old ts shows after it.
     assert_eq!(cached.get(&past, Some(&p.admin)).await.body, past_before.body);
     assert_ne!(p.raw.get(&past, Some(&p.admin)).await.body, past_before.body);
@@ -422,28 +424,13 @@ async fn computed_raw_with_the_result_cache_a_new_message_still_counts_at_once()
     let past = |zone: &str| format!("{}?{ALL}{zone}", PATHS[0]);
     let mut past_before = vec![];
     for (app, zone) in cases {
-        assert_eq!(
-            app.get(&recent(zone), Some(&p.admin)).await.body,
-            r#"{"origins":[{"messages":0,"t":"c"},{"messages":0,"t":"d"},{"messages":0,"t":"p"}],"success":true}"#
-        );
+        assert_eq!(app.get(&recent(zone), Some(&p.admin)).await.body, NO_ORIGINS);
         past_before.push(app.get(&past(zone), Some(&p.admin)).await.body);
     }
-    p.raw
-        .insert(
-            "rocketchat_message",
-            vec![
-                sent("now1", "c2", now, doc! {}),
-                sent("old1", "c2", FIRST_MS + DAY, doc! {}),
-            ],
-        )
-        .await;
+    p.send_new_and_old(now).await;
     assert!(!building.state.rollup.is_built());
     for ((app, zone), past_before) in cases.into_iter().zip(past_before) {
-        assert_eq!(
-            app.get(&recent(zone), Some(&p.admin)).await.body,
-            r#"{"origins":[{"messages":1,"t":"c"},{"messages":0,"t":"d"},{"messages":0,"t":"p"}],"success":true}"#,
-            "{zone}"
-        );
+        assert_eq!(app.get(&recent(zone), Some(&p.admin)).await.body, NEW_ORIGIN, "{zone}");
         assert_eq!(app.get(&past(zone), Some(&p.admin)).await.body, past_before, "{zone}");
         assert_ne!(p.raw.get(&past(zone), Some(&p.admin)).await.body, past_before, "{zone}");
     }

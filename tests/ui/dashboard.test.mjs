@@ -67,24 +67,21 @@ after(async () => {
  * rollup is built at start). */
 async function hostileFixtures(db) {
   const now = Date.now();
-  await db.collection('rocketchat_room').insertOne({
-    _id: 'ui-xss-room', t: 'c', name: XSS.room, fname: XSS.room, msgs: 60, usersCount: 1,
-    ts: new Date(now - 3 * DAY), _updatedAt: new Date(now - 60000), u: { _id: 'rocket.cat', username: 'rocket.cat' },
-  });
+  // A channel named `name` with `n` messages, one every half hour from an hour ago.
+  const channel = async (id, name, n) => {
+    await db.collection('rocketchat_room').insertOne({
+      _id: id, t: 'c', name, fname: name, msgs: n, usersCount: 1,
+      ts: new Date(now - 3 * DAY), _updatedAt: new Date(now - 60000), u: { _id: 'rocket.cat', username: 'rocket.cat' },
+    });
+    await db.collection('rocketchat_message').insertMany(Array.from({ length: n }, (_, i) => ({
+      _id: `${id}-msg-${i}`, rid: id, msg: 'hello', ts: new Date(now - 3600000 - i * 1800000),
+      u: { _id: admin.userId, username: admin.username }, _updatedAt: new Date(now),
+    })));
+  };
   // Sixty messages over the last two days: enough for the top five of the last 7 days.
-  await db.collection('rocketchat_message').insertMany(Array.from({ length: 60 }, (_, i) => ({
-    _id: `ui-xss-msg-${i}`, rid: 'ui-xss-room', msg: 'hello', ts: new Date(now - 3600000 - i * 1800000),
-    u: { _id: admin.userId, username: admin.username }, _updatedAt: new Date(now),
-  })));
-  // A room with a formula for a name: fifty messages over the last two days, on the channels list's first page.
-  await db.collection('rocketchat_room').insertOne({
-    _id: 'ui-formula-room', t: 'c', name: FORMULA.room, fname: FORMULA.room, msgs: 50, usersCount: 1,
-    ts: new Date(now - 3 * DAY), _updatedAt: new Date(now - 60000), u: { _id: 'rocket.cat', username: 'rocket.cat' },
-  });
-  await db.collection('rocketchat_message').insertMany(Array.from({ length: 50 }, (_, i) => ({
-    _id: `ui-formula-msg-${i}`, rid: 'ui-formula-room', msg: 'hello', ts: new Date(now - 3600000 - i * 1800000),
-    u: { _id: admin.userId, username: admin.username }, _updatedAt: new Date(now),
-  })));
+  await channel('ui-xss-room', XSS.room, 60);
+  // Fifty: on the channels list's first page.
+  await channel('ui-formula-room', FORMULA.room, 50);
   await db.collection('rocketchat_livechat_department').insertMany([
     { _id: 'ui-xss-dep', name: XSS.department, enabled: true },
     { _id: 'ui-formula-dep', name: FORMULA.department, enabled: true },

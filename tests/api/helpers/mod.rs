@@ -188,11 +188,16 @@ impl TestApp {
     }
 
     pub async fn get(&self, path_and_query: &str, creds: Option<&Creds>) -> Response {
-        let mut req = self.http.get(format!("{}{path_and_query}", self.address));
-        if let Some(c) = creds {
-            req = req.header("X-User-Id", &c.user_id).header("X-Auth-Token", &c.token);
+        send(self.request(path_and_query, creds)).await
+    }
+
+    /// The GET of [`TestApp::get`], to send (and read headers from).
+    pub fn request(&self, path_and_query: &str, creds: Option<&Creds>) -> reqwest::RequestBuilder {
+        let req = self.http.get(format!("{}{path_and_query}", self.address));
+        match creds {
+            Some(c) => req.header("X-User-Id", &c.user_id).header("X-Auth-Token", &c.token),
+            None => req,
         }
-        send(req).await
     }
 
     pub async fn insert(&self, collection: &str, docs: Vec<Document>) {
