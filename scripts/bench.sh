@@ -10,13 +10,22 @@
 #      these windows reach past its watermark, so they are computed for every request, never cached; the
 #      guard's cache is as a client in steady use finds it); medians and ratios;
 #   3. cached answers per second against /health's, under the same wrk load, in interleaved rounds;
-#   4. every other report route once cold and cached; the service's peak and current resident memory.
-#   BENCH_SERVER    rust (default when secantusd-rs is installed: scripts/testdb.sh install-rust) or python
-#   BENCH_MESSAGES  messages to seed (default 1000000 on the Rust server, 200000 on the Python one)
-#   BENCH_DAYS      days the messages cover (default 365)
-#   BENCH_ROUNDS    rounds of sections 2 and 3 (default 3)
-#   BENCH_DB_PORT   database port (default 27031)
-#   BENCH_PROFILE   release (default) or dev
+#   4. every other report route once cold and cached; the service's peak and current resident memory;
+#   5. two floods (wrk, BENCH_FLOOD_SECS each) against a service of its own with RCA_CACHE_MAX_MB=16, its
+#      rollup built: messages/origin with distinct start/end/tz (answers kept: days before the seeded ones,
+#      zones on the rollup's grid), then one window with distinct 60 KB targets (an unknown parameter);
+#      before and after each, the service's resident memory (VmRSS, and VmHWM: its peak) and the result
+#      cache's weighed bytes (rca_report_cache_bytes). Target: growth within the setting + 48 MB.
+#   BENCH_SERVER      rust (default when secantusd-rs is installed: scripts/testdb.sh install-rust) or python
+#   BENCH_MESSAGES    messages to seed (default 1000000 on the Rust server, 200000 on the Python one); the
+#                     floods read none of them (their windows are empty), so a small database serves them
+#   BENCH_DAYS        days the messages cover (default 365)
+#   BENCH_ROUNDS      rounds of sections 2 and 3 (default 3)
+#   BENCH_DB_PORT     database port (default 27031)
+#   BENCH_PROFILE     release (default) or dev
+#   BENCH_FLOOD_SECS  length of each flood of section 5 (default 40)
+#   BENCH_FLOOD_ENV   extra environment of section 5's service, e.g. MALLOC_ARENA_MAX=2 (default none)
+#   BENCH_FLOOD_ONLY  1: section 5 only (after seeding)
 # Absolute figures depend on the machine and the stand-in database (SecantusDB, not MongoDB); read the
 # ratios.
 set -euo pipefail
@@ -36,9 +45,11 @@ if scripts/testdb.sh running "$port"; then
   echo "bench: something already listens on 127.0.0.1:$port; set BENCH_DB_PORT to a free port" >&2
   exit 1
 fi
+flood_secs=${BENCH_FLOOD_SECS:-40}
 service_pid=
+flood_pid=
 cleanup() {
-  [ -n "$service_pid" ] && kill "$service_pid" 2>/dev/null && wait "$service_pid" 2>/dev/null
+  for pid in $service_pid $flood_pid; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
   scripts/testdb.sh stop "$port"
 }
 trap cleanup EXIT
@@ -64,19 +75,31 @@ ms() { printf '%.1f' "$1"; }
 ratio() { printf '%.3f' "$(echo "$1 / $2" | bc -l)"; }
 median() { sort -n | sed -n "$(((rounds + 1) / 2))p"; }
 
+# Starts the service on BIND (logging to LOG, with extra environment ENV...) and waits until its rollup is
+# built; sets $started_pid.
+start_service() {
+  local bind=$1 log=$2
+  shift 2
+  env MONGO_URL="$mongo_url" RCA_BIND="$bind" RCA_QUERY_TIMEOUT_MS=600000 RCA_CONNECT_TIMEOUT_MS=120000 \
+    RCA_AUTH_TIMEOUT_MS=120000 RUST_LOG=info "$@" "$bin" >"$log" 2>&1 &
+  started_pid=$!
+  for _ in $(seq 1 60); do curl -sf "http://$bind/ready" >/dev/null 2>&1 && break; sleep 0.5; done
+  for _ in $(seq 1 2400); do
+    grep -q 'rollup: built in' "$log" && return 0
+    kill -0 "$started_pid" 2>/dev/null || { echo "bench: rc-analytics exited:" >&2; tail "$log" >&2; exit 1; }
+    sleep 0.5
+  done
+  echo "bench: the rollup was not built; $log:" >&2
+  tail "$log" >&2
+  exit 1
+}
+
+if [ "${BENCH_FLOOD_ONLY:-}" != 1 ]; then
 # 1. The rollup's build against a bare projected scan.
 read -r scan_ms scanned < <(db scan "$mongo_url")
-MONGO_URL="$mongo_url" RCA_BIND="$bind" RCA_QUERY_TIMEOUT_MS=600000 RCA_CONNECT_TIMEOUT_MS=120000 RCA_AUTH_TIMEOUT_MS=120000 \
-  RUST_LOG=info "$bin" >"$dir/service.log" 2>&1 &
-service_pid=$!
-for _ in $(seq 1 60); do curl -sf "http://$bind/ready" >/dev/null 2>&1 && break; sleep 0.5; done
-for _ in $(seq 1 2400); do
-  grep -q 'rollup: built in' "$dir/service.log" && break
-  kill -0 "$service_pid" 2>/dev/null || { echo "bench: rc-analytics exited:" >&2; tail "$dir/service.log" >&2; exit 1; }
-  sleep 0.5
-done
-built=$(grep -o 'rollup: built in [0-9.]* s: [0-9]* messages scanned ([0-9]*/s)' "$dir/service.log" || true)
-[ -n "$built" ] || { echo "bench: the rollup was not built; $dir/service.log:" >&2; tail "$dir/service.log" >&2; exit 1; }
+start_service "$bind" "$dir/service.log"
+service_pid=$started_pid
+built=$(grep -o 'rollup: built in [0-9.]* s: [0-9]* messages scanned ([0-9]*/s)' "$dir/service.log")
 build_rate=$(echo "$built" | sed -E 's/.*\(([0-9]+)\/s\)/\1/')
 scan_rate=$(echo "$scanned * 1000 / $scan_ms" | bc)
 printf '\n1. build: %s\n   bare projected scan: %s documents in %s ms (%s/s)\n   build rate / scan rate: %s\n' \
@@ -149,3 +172,60 @@ while read -r request; do
 done <"$dir/requests"
 printf '\nresident memory of rc-analytics: peak %s, now %s\n' \
   "$(awk '/VmHWM/ {print $2, $3}' /proc/$service_pid/status)" "$(awk '/VmRSS/ {print $2, $3}' /proc/$service_pid/status)"
+fi
+
+# 5. Floods against a service whose result cache may hold 16 MiB.
+if ! command -v wrk >/dev/null; then
+  echo "5. wrk is not installed (apt-get install wrk): floods not run"
+  exit 0
+fi
+flood_bind=127.0.0.1:3132
+# shellcheck disable=SC2086 # BENCH_FLOOD_ENV is a list of NAME=VALUE words
+start_service "$flood_bind" "$dir/flood.log" RCA_CACHE_MAX_MB=16 ${BENCH_FLOOD_ENV:-}
+flood_pid=$started_pid
+origin=/api/v1/engagement-dashboard/messages/origin
+# Each wrk thread numbers its requests from its own offset; a request's number picks its window's first
+# day (one of 3,000 from 2016-01-01), length (1 to 60 days) and zone: about 2 million distinct keys.
+cat >"$dir/keys.lua" <<LUA
+local threads, n = 0, 0
+local zones = {"UTC", "%2B01:00", "%2B02:00", "%2B03:00", "%2B05:30", "%2B05:45", "%2B09:00", "-03:00", "-05:00", "-09:30", "Asia/Kathmandu", "America/Sao_Paulo"}
+function setup(thread) thread:set("offset", threads * 1000003); threads = threads + 1 end
+function init(args) wrk.headers["X-User-Id"] = args[1]; wrk.headers["X-Auth-Token"] = args[2] end
+function request()
+  n = n + 1
+  local k = offset + n
+  local first = 1451606400 + (k % 3000) * 86400
+  local last = first + (math.floor(k / 3000) % 60) * 86400
+  local zone = zones[1 + math.floor(k / 180000) % #zones]
+  return wrk.format("GET", string.format("$origin?start=%s&end=%s&tz=%s",
+    os.date("!%Y-%m-%dT00:00:00.000Z", first), os.date("!%Y-%m-%dT23:59:59.999Z", last), zone))
+end
+LUA
+# One window (kept), each target distinct: a 60 KB parameter that the answer does not depend on.
+cat >"$dir/targets.lua" <<LUA
+local threads, n = 0, 0
+local pad = string.rep("y", 60000)
+function setup(thread) thread:set("offset", threads * 1000003); threads = threads + 1 end
+function init(args) wrk.headers["X-User-Id"] = args[1]; wrk.headers["X-Auth-Token"] = args[2] end
+function request()
+  n = n + 1
+  return wrk.format("GET", "$origin?start=2019-01-01T00:00:00.000Z&end=2019-01-31T23:59:59.999Z&x=" .. (offset + n) .. "_" .. pad)
+end
+LUA
+kib() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$flood_pid/status"; }
+cache_bytes() { curl -s "http://$flood_bind/metrics" | awk '$1 == "rca_report_cache_bytes" {print $2}'; }
+mib() { printf '%.1f' "$(echo "$1 / 1024" | bc -l)"; }
+printf '\n5. floods of %s s (wrk -t2 -c16) against RCA_CACHE_MAX_MB=16%s: resident memory in MiB\n' "$flood_secs" \
+  "${BENCH_FLOOD_ENV:+ with $BENCH_FLOOD_ENV}"
+printf '   %-28s %10s %10s %10s %10s %10s %12s %10s\n' flood requests non-2xx "RSS before" "RSS after" "peak" \
+  "growth" "cache MiB"
+for flood in "keys:distinct start/end/tz" "targets:distinct 60 KB targets"; do
+  before=$(kib VmRSS)
+  wrk -t2 -c16 -d"${flood_secs}s" -s "$dir/${flood%%:*}.lua" "http://$flood_bind" -- "$uid" "$tok" >"$dir/wrk.txt"
+  requests=$(awk '/requests in/ {print $1}' "$dir/wrk.txt")
+  failed=$(awk '/Non-2xx/ {print $NF}' "$dir/wrk.txt")
+  after=$(kib VmRSS)
+  printf '   %-28s %10s %10s %10s %10s %10s %12s %10s\n' "${flood#*:}" "$requests" "${failed:-0}" "$(mib "$before")" \
+    "$(mib "$after")" "$(mib "$(kib VmHWM)")" "$(mib "$((after - before))")" "$(mib "$(($(cache_bytes) / 1024))")"
+done
+printf '   target: growth within 16 + 48 = 64 MiB\n'
