@@ -1,7 +1,7 @@
-//! Prometheus metrics: requests per route and status, latency, MongoDB time per report, cache use and size,
-//! authentication failures, the rollup's state. The series of each route and report (static labels) are
-//! resolved once, when the routes are registered (`Metrics::new`); a request looks its own up in a map that
-//! never changes.
+//! Prometheus metrics: requests per route and status, latency, MongoDB time per report and failed MongoDB
+//! operations, cache use and size, authentication failures, the rollup's state. The series of each route and
+//! report (static labels) are resolved once, when the routes are registered (`Metrics::new`); a request looks
+//! its own up in a map that never changes.
 
 use std::collections::HashMap;
 
@@ -25,6 +25,7 @@ pub(crate) struct Metrics {
     cache: IntCounterVec,
     cache_bytes: IntGauge,
     auth_failures: IntCounterVec,
+    database_errors: IntCounterVec,
     rollup_state: IntGauge,
     rollup_messages: IntGauge,
     rollup_lag: Gauge,
@@ -76,6 +77,14 @@ impl Metrics {
             &["reason"],
         )
         .expect("valid metric");
+        let database_errors = IntCounterVec::new(
+            Opts::new(
+                "mongodb_errors_total",
+                "Failed MongoDB operations by kind: unavailable (cannot be reached), timeout (over its time limit), other",
+            ),
+            &["kind"],
+        )
+        .expect("valid metric");
         let rollup_state = IntGauge::new(
             "rollup_state",
             "Message rollup: 0 off, 1 building (reports use the raw pipeline), 2 ready",
@@ -110,6 +119,7 @@ impl Metrics {
             Box::new(cache.clone()),
             Box::new(cache_bytes.clone()),
             Box::new(auth_failures.clone()),
+            Box::new(database_errors.clone()),
         ] {
             registry.register(m).expect("unique metric");
         }
@@ -136,6 +146,7 @@ impl Metrics {
             cache,
             cache_bytes,
             auth_failures,
+            database_errors,
             rollup_state,
             rollup_messages,
             rollup_lag,
@@ -194,6 +205,11 @@ impl Metrics {
 
     pub(crate) fn auth_failure(&self, reason: &str) {
         self.auth_failures.with_label_values(&[reason]).inc();
+    }
+
+    /// The failed MongoDB operations by kind (the store counts them, and creates each kind's series at zero).
+    pub(crate) fn database_errors(&self) -> IntCounterVec {
+        self.database_errors.clone()
     }
 
     /// The text exposition format.

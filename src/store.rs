@@ -160,6 +160,17 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The kind of a failed operation in `rca_mongodb_errors_total` (one of [`ERROR_KINDS`]); `None` for a
+    /// read the store refused before sending it, or a client that could not be built.
+    pub(crate) fn kind(&self) -> Option<&'static str> {
+        match self {
+            Self::Unavailable(_) => Some("unavailable"),
+            Self::TimedOut { .. } => Some("timeout"),
+            Self::HintMissing { .. } | Self::Driver { .. } => Some("other"),
+            Self::NotGranted(_) | Self::Client(_) => None,
+        }
+    }
+
     /// Classifies a driver error of the operation `what` (which sent `hint`, if any) bounded by `limit`.
     fn classify(what: &str, hint: Option<&str>, limit: Limit, e: mongodb::error::Error) -> Self {
         use mongodb::error::ErrorKind;
@@ -200,6 +211,9 @@ impl From<StoreError> for ApiError {
 
 pub(crate) use crate::error::cause_chain;
 
+/// The values of `kind` in `rca_mongodb_errors_total`.
+pub(crate) const ERROR_KINDS: [&str; 3] = ["unavailable", "timeout", "other"];
+
 /// A time limit of an operation and the variable that sets it (for the log).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Limit {
@@ -223,13 +237,23 @@ pub struct Store {
     query_timeout: Duration,
     selection: SelectionCriteria,
     aggregations: AtomicU64,
+    /// Failed operations by [`StoreError::kind`] (`rca_mongodb_errors_total`).
+    errors: prometheus::IntCounterVec,
     /// Awaited before each operation, within its time limit.
     before_operation: Option<Hook>,
 }
 
 impl Store {
     /// Builds the client without waiting for the server: a MongoDB that is down is found out per request.
-    pub(crate) async fn new(settings: &Settings, before_operation: Option<Hook>) -> Result<Self, StoreError> {
+    /// Failed operations are counted in `errors` (by kind; each kind's series is created at zero).
+    pub(crate) async fn new(
+        settings: &Settings,
+        before_operation: Option<Hook>,
+        errors: prometheus::IntCounterVec,
+    ) -> Result<Self, StoreError> {
+        for kind in ERROR_KINDS {
+            errors.with_label_values(&[kind]);
+        }
         let mut options = ClientOptions::parse(&settings.mongo_url)
             .await
             .map_err(StoreError::Client)?;
@@ -243,6 +267,7 @@ impl Store {
             query_timeout: settings.query_timeout,
             selection: SelectionCriteria::ReadPreference(read_preference(settings.read_preference)),
             aggregations: AtomicU64::new(0),
+            errors,
             before_operation,
         })
     }
@@ -366,7 +391,7 @@ impl Store {
                 let mut cursor = self.bounded(collection, None, limit, async move { find.await }).await?;
                 let mut n = 0;
                 // Each batch within the limit: a timer that the buffered documents never start.
-                while within(collection, None, limit, cursor.advance()).await? {
+                while self.counted(within(collection, None, limit, cursor.advance()).await)? {
                     each(cursor.current());
                     n += 1;
                 }
@@ -446,6 +471,14 @@ impl Store {
         let started = Instant::now();
         let result = within(what, hint, limit, op).await;
         log::debug!("mongodb {what}: {:?}", started.elapsed());
+        self.counted(result)
+    }
+
+    /// `result`, its error counted by kind.
+    fn counted<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
+        if let Some(kind) = result.as_ref().err().and_then(StoreError::kind) {
+            self.errors.with_label_values(&[kind]).inc();
+        }
         result
     }
 }
@@ -526,11 +559,17 @@ mod tests {
             timed_out.to_string(),
             "query on rocketchat_room exceeded RCA_QUERY_TIMEOUT_MS"
         );
+        assert_eq!(timed_out.kind(), Some("timeout"));
         let e = ApiError::from(timed_out);
         assert!(matches!(e, ApiError::Timeout(_)));
         assert_eq!(
             cause_chain(&e),
             "Query timed out: query on rocketchat_room exceeded RCA_QUERY_TIMEOUT_MS"
+        );
+        assert_eq!(
+            StoreError::NotGranted(String::new()).kind(),
+            None,
+            "never sent: not a database error"
         );
         let refused = ApiError::from(StoreError::NotGranted("'find' on 'x' is not granted".into()));
         assert!(matches!(refused, ApiError::Internal(_)));
@@ -542,6 +581,7 @@ mod tests {
             what: "rocketchat_room".into(),
             source: mongodb::error::Error::custom("boom"),
         };
+        assert_eq!(driver.kind(), Some("other"));
         let e = ApiError::from(driver);
         assert!(matches!(e, ApiError::Internal(_)), "a driver error is a 500");
         // The operation, then the driver's own text.

@@ -36,7 +36,7 @@ impl AppState {
     }
 
     pub(crate) async fn new(settings: Settings, metrics: Metrics, hooks: &Hooks) -> Result<Self, StoreError> {
-        let store = Store::new(&settings, hooks.before_operation.clone()).await?;
+        let store = Store::new(&settings, hooks.before_operation.clone(), metrics.database_errors()).await?;
         Ok(Self {
             reports: ReportCache::new(
                 settings.cache_ttl,

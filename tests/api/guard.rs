@@ -256,6 +256,12 @@ async fn an_auth_lookup_over_its_limit_is_504_quickly() {
         app.stall(stalled, false);
     }
     assert_json(&app.get(ORIGIN, Some(&admin)).await, 200, EMPTY_ORIGINS);
+    // Both counted as database time-outs.
+    let metrics = app.get("/metrics", None).await.body;
+    for (kind, n) in [("timeout", 2), ("unavailable", 0), ("other", 0)] {
+        let line = format!(r#"rca_mongodb_errors_total{{kind="{kind}"}} {n}"#);
+        assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
+    }
 }
 
 /// A cached answer does not wait for a database that has stopped answering: the login
