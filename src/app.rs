@@ -22,6 +22,7 @@ use crate::hooks::Hooks;
 use crate::metrics::Metrics;
 use crate::registry::{get, Endpoint, Family};
 use crate::state::AppState;
+use crate::workspace::Workspace;
 
 /// A bound, not yet running server.
 pub struct Application {
@@ -52,6 +53,10 @@ impl Application {
         tokio::spawn(async move { hints_state.room_hints.refresh(&hints_state.store).await });
         let rollup_state = state.clone();
         tokio::spawn(async move { rollup_state.run_rollup().await });
+        if let Some(workspace) = Workspace::new(&state) {
+            let workspace_state = state.clone();
+            tokio::spawn(async move { workspace.run(&workspace_state).await });
+        }
         let server = run(listener, state.clone(), auth.clone())?;
         Ok(Self {
             port,

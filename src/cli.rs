@@ -22,7 +22,8 @@ Serving is configured by the environment only; a bad or missing value stops star
   RCA_CONNECT_TIMEOUT_MS  2000                how long a request waits for an unreachable MongoDB
   RCA_READ_PREFERENCE     secondaryPreferred  or primary, primaryPreferred, secondary, nearest
   RCA_ROLLUP              on                  off: the message reports from the raw pipeline only
-  RCA_ROLLUP_REFRESH_SECS 30                  how often the message rollup catches up with the database
+  RCA_ROLLUP_REFRESH_SECS 30                  how often the message rollup and the workspace series catch up
+  RCA_WORKSPACE_METRICS   on                  off: /metrics without the workspace series (no reads for them)
   RUST_LOG                info                log filter";
 
 /// rc-analytics: Rocket.Chat's analytics REST API, served from Rocket.Chat's own MongoDB (read-only).

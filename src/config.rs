@@ -54,8 +54,11 @@ pub struct Settings {
     /// `RCA_ROLLUP` (`on`, the default, or `off`): answer the message reports from the in-memory rollup.
     pub rollup: bool,
     /// `RCA_ROLLUP_REFRESH_SECS` (default 30, at least 1): how often the rollup moves its watermark and
-    /// compares its per-day totals with the database's.
+    /// compares its per-day totals with the database's; also how often the workspace series are computed.
     pub rollup_refresh: Duration,
+    /// `RCA_WORKSPACE_METRICS` (`on`, the default, or `off`): compute the workspace series of `/metrics` in
+    /// the background (docs/monitoring.md).
+    pub workspace_metrics: bool,
 }
 
 /// A variable that stops start-up.
@@ -104,11 +107,7 @@ impl Settings {
                 )
             })?,
         };
-        let rollup = match get("RCA_ROLLUP").as_deref() {
-            None | Some("on") => true,
-            Some("off") => false,
-            Some(v) => return Err(err("RCA_ROLLUP", format!("'{v}' is neither on nor off"))),
-        };
+        let rollup = on_off(&get, "RCA_ROLLUP")?;
         let secs = |var: &'static str, default: u64| number(&get, var, default, 0).map(Duration::from_secs);
         let millis = |var: &'static str, default: u64| number(&get, var, default, 1).map(Duration::from_millis);
         Ok(Self {
@@ -125,7 +124,17 @@ impl Settings {
             read_preference,
             rollup,
             rollup_refresh: number(&get, "RCA_ROLLUP_REFRESH_SECS", 30, 1).map(Duration::from_secs)?,
+            workspace_metrics: on_off(&get, "RCA_WORKSPACE_METRICS")?,
         })
+    }
+}
+
+/// A switch: `on` (the default) or `off`.
+fn on_off(get: &impl Fn(&str) -> Option<String>, var: &'static str) -> Result<bool, ConfigError> {
+    match get(var).as_deref() {
+        None | Some("on") => Ok(true),
+        Some("off") => Ok(false),
+        Some(v) => Err(err(var, format!("'{v}' is neither on nor off"))),
     }
 }
 
@@ -202,13 +211,16 @@ mod tests {
         assert_eq!(s.read_preference, ReadPref::SecondaryPreferred);
         assert!(s.rollup);
         assert_eq!(s.rollup_refresh, Duration::from_secs(30));
+        assert!(s.workspace_metrics);
         let off = settings(&[
             ("MONGO_URL", "mongodb://db/rc"),
             ("RCA_ROLLUP", "off"),
             ("RCA_ROLLUP_REFRESH_SECS", "5"),
+            ("RCA_WORKSPACE_METRICS", "off"),
         ])
         .unwrap();
         assert!(!off.rollup);
+        assert!(!off.workspace_metrics);
         assert_eq!(off.rollup_refresh, Duration::from_secs(5));
     }
 
@@ -243,6 +255,7 @@ mod tests {
             ("RCA_READ_PREFERENCE", "closest"),
             ("RCA_ROLLUP", "yes"),
             ("RCA_ROLLUP_REFRESH_SECS", "0"),
+            ("RCA_WORKSPACE_METRICS", "1"),
         ] {
             let e = settings(&[base, (var, value)]).unwrap_err();
             assert_eq!(e.var, var, "{e}");

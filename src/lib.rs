@@ -6,12 +6,13 @@
 //!   pipeline builder) and one line in `reports::endpoints()`; the route, guard, cache, metrics, CSV and
 //!   OpenAPI entry follow from it;
 //! - another route: `app::endpoints()` (operations) or `ui::endpoints()` (the page's);
+//! - a workspace series of `/metrics`: `workspace/` (computed in its background round, read on scrape);
 //! - a test: `tests/api/` with `helpers::spawn_app()` (exact status and body); the page's in `tests/ui/`.
 //!
-//! Imports flow one way (scripts/module-deps.sh checks it in CI): `main` → `app` → `reports`, `auth`,
-//! `openapi` → `ui` → `registry`, `state` → `rollup` → `store`, `metrics` → `config` → `params` → `error` →
-//! `js` (JavaScript's number rules); `hooks` (the points where tests make the service wait) is below all that
-//! use it. `cli` stands beside: `main` calls it. The demo-data generator is a crate of its own (seed/,
+//! Imports flow one way (scripts/module-deps.sh checks it in CI): `main` → `app` → `workspace` (the workspace
+//! series of `/metrics`, computed in the background) → `reports`, `auth`, `openapi` → `ui` → `registry`,
+//! `state` → `rollup` → `store`, `metrics` → `config` → `params` → `error` → `js` (JavaScript's number rules);
+//! `hooks` (the points where tests make the service wait) is below all that use it. `cli` stands beside: `main` calls it. The demo-data generator is a crate of its own (seed/,
 //! `rc-analytics-seed`); nothing in this crate writes to MongoDB (tests/api/no_writes.rs).
 
 pub mod app;
@@ -30,3 +31,4 @@ pub mod rollup;
 pub mod state;
 pub mod store;
 pub mod ui;
+pub mod workspace;

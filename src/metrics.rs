@@ -1,7 +1,8 @@
 //! Prometheus metrics: requests per route and status, latency, MongoDB time per report and failed MongoDB
 //! operations, cache use and size, authentication failures, the rollup's state. The series of each route and
 //! report (static labels) are resolved once, when the routes are registered (`Metrics::new`); a request looks
-//! its own up in a map that never changes.
+//! its own up in a map that never changes. The workspace series (src/workspace/) register their own collectors
+//! here ([`Metrics::register`]).
 
 use std::collections::HashMap;
 
@@ -210,6 +211,11 @@ impl Metrics {
     /// The failed MongoDB operations by kind (the store counts them, and creates each kind's series at zero).
     pub(crate) fn database_errors(&self) -> IntCounterVec {
         self.database_errors.clone()
+    }
+
+    /// Adds a collector of series of its own (the workspace series).
+    pub(crate) fn register(&self, collector: Box<dyn prometheus::core::Collector>) {
+        self.registry.register(collector).expect("unique metric");
     }
 
     /// The text exposition format.

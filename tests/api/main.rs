@@ -22,3 +22,4 @@ mod protocol;
 mod report_contract;
 mod result_cache;
 mod rollup;
+mod workspace_series;

@@ -53,24 +53,39 @@ impl Report for ByStatus {
 
 /// One `$group` over the window's conversations, with Rocket.Chat's conditions.
 pub(crate) fn pipeline(request: &ReportRequest, scope: &Scope) -> Vec<Document> {
-    let count_if = |condition: Document| doc! {"$sum": {"$cond": [condition, 1, 0]}};
+    let [open, queued, onhold] = open_states();
     vec![
         doc! {"$match": rooms_match(request, scope, doc! {})},
         doc! {"$group": {
             "_id": null,
             "total": {"$sum": 1},
-            "open": count_if(doc! {"$and": [
-                {"$eq": ["$open", true]},
-                {"$or": [{"$not": ["$onHold"]}, {"$eq": ["$onHold", false]}]},
-                {"$ifNull": ["$servedBy", false]},
-            ]}),
+            "open": open,
             "closed": count_if(doc! {"$ifNull": ["$metrics.chatDuration", false]}),
-            "queued": count_if(doc! {"$and": [
-                {"$eq": ["$open", true]},
-                {"$eq": [{"$ifNull": ["$servedBy", null]}, null]},
-            ]}),
-            "onhold": count_if(doc! {"$eq": ["$onHold", true]}),
+            "queued": queued,
+            "onhold": onhold,
         }},
+    ]
+}
+
+/// `$sum` of 1 for each document where `condition` holds.
+fn count_if(condition: Document) -> Document {
+    doc! {"$sum": {"$cond": [condition, 1, 0]}}
+}
+
+/// The `$group` accumulators of `Open`, `Queued` and `On_Hold`, Rocket.Chat's conditions: open, not on hold,
+/// served; open, never served; on hold.
+pub(crate) fn open_states() -> [Document; 3] {
+    [
+        count_if(doc! {"$and": [
+            {"$eq": ["$open", true]},
+            {"$or": [{"$not": ["$onHold"]}, {"$eq": ["$onHold", false]}]},
+            {"$ifNull": ["$servedBy", false]},
+        ]}),
+        count_if(doc! {"$and": [
+            {"$eq": ["$open", true]},
+            {"$eq": [{"$ifNull": ["$servedBy", null]}, null]},
+        ]}),
+        count_if(doc! {"$eq": ["$onHold", true]}),
     ]
 }
 

@@ -102,6 +102,9 @@ pub fn test_settings(database: &str) -> Settings {
         // Tests write their data after the service starts: the raw pipeline answers unless a test turns
         // the rollup on (tests/api/rollup.rs, which holds its build until the data is written).
         "RCA_ROLLUP" => Some("off".into()),
+        // The workspace series read in the background, beside the tests' own operations (which some tests
+        // count): off unless a test turns them on (tests/api/workspace_series.rs).
+        "RCA_WORKSPACE_METRICS" => Some("off".into()),
         _ => None,
     })
     .expect("test settings");
@@ -131,7 +134,8 @@ pub async fn spawn_app_hooked(name: &str, customise: impl FnOnce(&mut Settings),
     let stalled: Arc<Mutex<HashSet<String>>> = Arc::default();
     let stalls = Arc::clone(&stalled);
     hooks.before_operation = Some(Arc::new(move |collection| {
-        let stalled = stalls.lock().unwrap().contains(collection);
+        let stalls = stalls.lock().unwrap();
+        let stalled = stalls.contains(collection) || stalls.contains(EVERY_COLLECTION);
         Box::pin(async move {
             if stalled {
                 std::future::pending::<()>().await;
@@ -175,9 +179,12 @@ pub fn date(iso: &str) -> DateTime {
     DateTime::parse_rfc3339_str(iso).expect("valid date")
 }
 
+/// What [`TestApp::stall`] takes to stall every operation.
+pub const EVERY_COLLECTION: &str = "*";
+
 impl TestApp {
-    /// From now on, operations on `collection` never answer; each ends at its time limit, as when the
-    /// database is too slow to serve it. `false` lifts it.
+    /// From now on, operations on `collection` ([`EVERY_COLLECTION`]: on any) never answer; each ends at its
+    /// time limit, as when the database is too slow to serve it. `false` lifts it.
     pub fn stall(&self, collection: &str, stalled: bool) {
         let mut set = self.stalled.lock().unwrap();
         if stalled {
