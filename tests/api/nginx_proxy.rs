@@ -5,15 +5,16 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rc_analytics::app::endpoints;
 use rc_analytics::registry::Family;
 use rc_analytics::reports::engagement::PREFIX as ENGAGEMENT_PREFIX;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::helpers::process::{installed, substitute_once, temp_dir, Running};
 use crate::helpers::routing::*;
 use crate::helpers::*;
 
@@ -163,51 +164,20 @@ async fn stand_in_rocketchat() -> (u16, Arc<Mutex<Vec<Seen>>>) {
     (port, seen)
 }
 
-/// nginx running the repo's file, as a child process killed on drop.
-struct Nginx {
-    child: Child,
-    dir: PathBuf,
-}
-
-impl Drop for Nginx {
-    /// SIGTERM to the master, which stops its worker (a SIGKILL would orphan it); SIGKILL only if the
-    /// master has not exited within 5 s.
-    fn drop(&mut self) {
-        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
-        let started = Instant::now();
-        while matches!(self.child.try_wait(), Ok(None)) && started.elapsed() < Duration::from_secs(5) {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// Replaces `from` by `to`, exactly once.
-fn substitute(text: &str, from: &str, to: &str) -> String {
-    assert_eq!(
-        text.matches(from).count(),
-        1,
-        "{NGINX_CONF} must contain `{from}` exactly once"
-    );
-    text.replace(from, to)
-}
-
 /// Runs deploy/nginx/rc-analytics.conf with only its three addresses changed (`server rc-analytics:3100;`,
 /// `server rocketchat:3000;`, `listen 80;` → loopback ports), included from a minimal main file that keeps
 /// pid, logs and temp files in a temporary directory; nginx in the foreground (`daemon off`).
-fn start_nginx(nginx: &Path, listen: u16, rca: u16, rocketchat: u16) -> Nginx {
-    let dir = std::env::temp_dir().join(format!("rca-nginx-{}-{listen}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+fn start_nginx(nginx: &Path, listen: u16, rca: u16, rocketchat: u16) -> Running {
+    let dir = temp_dir("nginx", listen);
     let conf = std::fs::read_to_string(repo_file(NGINX_CONF)).unwrap();
-    let conf = substitute(&conf, "server rc-analytics:3100;", &format!("server 127.0.0.1:{rca};"));
+    let substitute = |text: &str, from, to: String| substitute_once(NGINX_CONF, text, from, &to);
+    let conf = substitute(&conf, "server rc-analytics:3100;", format!("server 127.0.0.1:{rca};"));
     let conf = substitute(
         &conf,
         "server rocketchat:3000;",
-        &format!("server 127.0.0.1:{rocketchat};"),
+        format!("server 127.0.0.1:{rocketchat};"),
     );
-    let conf = substitute(&conf, "listen 80;", &format!("listen 127.0.0.1:{listen};"));
+    let conf = substitute(&conf, "listen 80;", format!("listen 127.0.0.1:{listen};"));
     std::fs::write(dir.join("rc-analytics.conf"), conf).unwrap();
     let d = dir.display();
     std::fs::write(
@@ -232,35 +202,20 @@ fn start_nginx(nginx: &Path, listen: u16, rca: u16, rocketchat: u16) -> Nginx {
         .stderr(Stdio::piped())
         .spawn()
         .expect("nginx starts");
-    let mut guard = Nginx { child, dir };
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", listen)).is_err() {
-        if let Some(status) = guard.child.try_wait().unwrap() {
-            let mut err = String::new();
-            guard.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-            let log = std::fs::read_to_string(guard.dir.join("error.log")).unwrap_or_default();
-            panic!("nginx exited ({status}): {err}\n{log}");
-        }
-        assert!(started.elapsed() < Duration::from_secs(10), "nginx did not listen");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    guard
+    Running { child, dir }.wait_for_port(listen, "error.log")
 }
 
 /// The nginx binary; the test fails (never skips) without it.
 fn nginx_binary() -> PathBuf {
-    [
-        "/usr/sbin/nginx",
-        "/usr/bin/nginx",
-        "/usr/local/sbin/nginx",
-        "/usr/local/bin/nginx",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.exists())
-    .unwrap_or_else(|| {
-        panic!("nginx is not installed: run the tests with scripts/test.sh, which installs Debian's nginx")
-    })
+    installed(
+        "nginx",
+        &[
+            "/usr/sbin/nginx",
+            "/usr/bin/nginx",
+            "/usr/local/sbin/nginx",
+            "/usr/local/bin/nginx",
+        ],
+    )
 }
 
 /// The dashboard page and its session route.

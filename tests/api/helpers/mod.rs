@@ -1,6 +1,7 @@
 //! The harness: a database of its own per test, the app started in-process on a free port, and
 //! fixtures that write Rocket.Chat-shaped documents. Every helper more than one test file uses lives here.
 
+pub mod process;
 pub mod routing;
 
 use std::collections::HashSet;
