@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what the tests run (Debian's nginx, Node.js, npm and chromium, SecantusDB in .venv),
+# The whole test suite: installs what the tests run (Debian's nginx, prometheus, Node.js, npm and chromium, SecantusDB in .venv),
 # starts its own test database (unless MONGODB_URI points at one), runs every test, and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,8 +9,11 @@ cd "$(dirname "$0")/.."
 #   node    tests/api/least_privilege.rs runs deploy/mongo/create-readonly-user.js with it (through a mongosh shim)
 #   chromium, npm   tests/ui/ drives Debian's chromium with npm's playwright-core (installed below by npm ci)
 #   fonts-dejavu-core   text in the browser tests' screenshots
+#   prometheus   tests/api/monitoring.rs runs its prometheus (loopback, a child of the test) on deploy/prometheus/prometheus.yml
+#                scraping the service, and its promtool on the same file
 missing=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+{ command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing+=(prometheus)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)

@@ -373,3 +373,87 @@ fn embedded_folders() -> BTreeSet<String> {
     }
     out
 }
+
+/// The `monitoring` profile of docker-compose.yml: Prometheus and Grafana, started only with the profile,
+/// mounting the rocketchat-compose drop-in (deploy/rocketchat-compose/files/) where rocketchat-compose mounts
+/// its `files/`, and the profile's own configuration, which finds them there. The drop-in's target is the
+/// rc-analytics service of both compose files. (tests/api/monitoring.rs runs these files with Prometheus.)
+#[test]
+fn monitoring_profile_uses_the_drop_in_files() {
+    let doc = load("docker-compose.yml");
+    let mounts = |name: &str| -> BTreeMap<String, String> {
+        let s = service(&doc, name);
+        assert_eq!(str_list(&s["profiles"]), ["monitoring"], "{name}");
+        str_list(&s["volumes"])
+            .into_iter()
+            .filter_map(|v| {
+                let (from, to) = v.strip_suffix(":ro")?.split_once(':')?;
+                assert!(repo_file(from).exists(), "{from} is mounted and missing");
+                Some((to.to_string(), from.to_string()))
+            })
+            .collect()
+    };
+    let prometheus = mounts("prometheus");
+    assert_eq!(
+        prometheus,
+        BTreeMap::from([
+            (
+                "/etc/prometheus/prometheus.yml".to_string(),
+                "./deploy/prometheus/prometheus.yml".to_string()
+            ),
+            (
+                "/etc/prometheus/file_sd_configs.d".into(),
+                "./deploy/rocketchat-compose/files/prometheus/file_sd_configs.d".into()
+            ),
+        ])
+    );
+    let conf = load("deploy/prometheus/prometheus.yml");
+    let sd = &conf["scrape_configs"][0]["file_sd_configs"][0]["files"];
+    assert_eq!(str_list(sd), ["/etc/prometheus/file_sd_configs.d/*.yml"]);
+    let grafana = mounts("grafana");
+    assert_eq!(
+        grafana,
+        BTreeMap::from([
+            (
+                "/etc/grafana/provisioning".to_string(),
+                "./deploy/grafana/provisioning".to_string()
+            ),
+            (
+                "/dashboards".into(),
+                "./deploy/rocketchat-compose/files/grafana/dashboards".into()
+            ),
+        ])
+    );
+    let provider = load("deploy/grafana/provisioning/dashboards/rc-analytics.yml");
+    assert_eq!(
+        provider["providers"][0]["options"]["path"].as_str(),
+        Some("/dashboards")
+    );
+    assert_eq!(
+        provider["providers"][0]["options"]["foldersFromFilesStructure"].as_bool(),
+        Some(true)
+    );
+    let source = load("deploy/grafana/provisioning/datasources/prometheus.yml");
+    assert_eq!(source["datasources"][0]["type"].as_str(), Some("prometheus"));
+    assert_eq!(source["datasources"][0]["url"].as_str(), Some("http://prometheus:9090"));
+    assert_eq!(str_list(&service(&doc, "prometheus")["expose"]), ["9090"]);
+    // The drop-in's one target: the rc-analytics service, at the port it exposes, in both compose files.
+    let targets = load("deploy/rocketchat-compose/files/prometheus/file_sd_configs.d/rc-analytics.yml");
+    assert_eq!(str_list(&targets[0]["targets"]), ["rc-analytics:3100"]);
+    assert_eq!(targets[0]["labels"]["job"].as_str(), Some("rc-analytics"));
+    for file in ["docker-compose.yml", "deploy/compose.rc-analytics.yml"] {
+        assert_eq!(
+            str_list(&service(&load(file), "rc-analytics")["expose"]),
+            ["3100"],
+            "{file}"
+        );
+    }
+    // Nothing else is in a profile: `docker compose up -d` starts the stack as before.
+    let services = doc["services"].as_hash().unwrap();
+    let profiled: Vec<&str> = services
+        .iter()
+        .filter(|(_, s)| !s["profiles"].is_badvalue())
+        .map(|(k, _)| k.as_str().unwrap())
+        .collect();
+    assert_eq!(profiled, ["prometheus", "grafana"]);
+}

@@ -13,6 +13,7 @@ mod guard;
 mod helpers;
 mod json_everywhere;
 mod least_privilege;
+mod monitoring;
 mod nginx_proxy;
 mod no_writes;
 mod omnichannel_department;

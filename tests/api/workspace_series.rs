@@ -64,10 +64,12 @@ pub const FAMILIES: [&str; 10] = [
     "rca_workspace_updated_timestamp_seconds",
 ];
 
-/// The demo data (42 days up to yesterday, UTC) in database `name`; returns the seed's summary.
-pub async fn seed_until_yesterday(db: &Database) -> rc_analytics_seed::SeedSummary {
-    let yesterday = Utc::now().date_naive().pred_opt().unwrap();
-    let mut options = SeedOptions::new(yesterday);
+/// The demo data (42 days, 2,000 messages) in `db`, all of it at least 20 minutes old: the rollup's watermark
+/// (5 s ago, rounded down to 15 minutes) has passed every message when the service starts.
+pub async fn seed_demo(db: &Database) -> rc_analytics_seed::SeedSummary {
+    let cut = Utc::now() - chrono::Duration::minutes(20);
+    let mut options = SeedOptions::new(cut.date_naive());
+    options.now = Some(cut.timestamp_millis());
     options.messages = 2_000;
     generate(db, &options).await.unwrap()
 }
@@ -305,7 +307,7 @@ async fn every_workspace_series_equals_a_count_of_the_documents() {
         .await
         .unwrap()
         .database(&name);
-    seed_until_yesterday(&db).await;
+    seed_demo(&db).await;
     let now = Utc::now().timestamp_millis();
     edge_cases(&db, now).await;
     let app = spawn_with_series(&name).await;
