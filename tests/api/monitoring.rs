@@ -19,7 +19,7 @@ use serde_json::Value;
 use crate::helpers::process::{installed, substitute_once, temp_dir, Running};
 use crate::helpers::routing::repo_file;
 use crate::helpers::*;
-use crate::workspace_series::{metrics_with, samples, seed_demo, spawn_with_series, FAMILIES};
+use crate::workspace_series::{demo_database, metrics_with, samples, spawn_with_series, FAMILIES};
 
 const DASHBOARD: &str = "deploy/grafana/rc-analytics.json";
 /// The drop-in for rocketchat-compose: its `files/` folder.
@@ -301,18 +301,24 @@ struct Sample {
     value: f64,
 }
 
-/// `expr` evaluated now through Prometheus' HTTP API (`/api/v1/query`).
-async fn query(http: &reqwest::Client, prometheus: &str, expr: &str) -> Vec<Sample> {
+/// The answer of Prometheus' HTTP API at `path` to `parameter`; it must be a success.
+async fn prometheus_api(http: &reqwest::Client, prometheus: &str, path: &str, parameter: (&str, &str)) -> Value {
     let res: Value = http
-        .get(format!("{prometheus}/api/v1/query"))
-        .query(&[("query", expr)])
+        .get(format!("{prometheus}{path}"))
+        .query(&[parameter])
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    assert_eq!(res["status"], "success", "{expr}: {res}");
+    assert_eq!(res["status"], "success", "{path} {parameter:?}: {res}");
+    res
+}
+
+/// `expr` evaluated now through Prometheus' HTTP API (`/api/v1/query`).
+async fn query(http: &reqwest::Client, prometheus: &str, expr: &str) -> Vec<Sample> {
+    let res = prometheus_api(http, prometheus, "/api/v1/query", ("query", expr)).await;
     let value = |v: &Value| v[1].as_str().unwrap().parse::<f64>().unwrap();
     match res["data"]["resultType"].as_str() {
         Some("vector") => res["data"]["result"]
@@ -365,12 +371,7 @@ fn days(first: NaiveDate, last: NaiveDate) -> String {
 
 #[tokio::test]
 async fn prometheus_shows_every_panel_of_the_dashboard_and_the_api_figures() {
-    let name = unique_db_name();
-    let db = mongodb::Client::with_uri_str(mongodb_uri())
-        .await
-        .unwrap()
-        .database(&name);
-    let summary = seed_demo(&db).await;
+    let (name, _, summary) = demo_database().await;
     let app = spawn_with_series(&name).await;
     let metrics = metrics_with(&app, &FAMILIES).await;
     let address = app.address.trim_start_matches("http://").to_string();
@@ -530,14 +531,12 @@ async fn prometheus_shows_every_panel_of_the_dashboard_and_the_api_figures() {
         assert!(selected.contains(family), "no panel shows {family}");
     }
     // Its instance variable finds the service.
-    let values: Value = http
-        .get(format!("{prometheus}/api/v1/label/instance/values"))
-        .query(&[("match[]", "rca_http_requests_total")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let values = prometheus_api(
+        &http,
+        &prometheus,
+        "/api/v1/label/instance/values",
+        ("match[]", "rca_http_requests_total"),
+    )
+    .await;
     assert_eq!(values["data"], serde_json::json!([address]));
 }

@@ -9,7 +9,7 @@ use bson::{doc, Bson, DateTime, Document};
 use chrono::{NaiveDate, Utc};
 use futures::TryStreamExt;
 use mongodb::Database;
-use rc_analytics_seed::{docs, generate, SeedOptions};
+use rc_analytics_seed::{docs, generate, SeedOptions, SeedSummary};
 
 use crate::helpers::*;
 
@@ -64,14 +64,21 @@ pub const FAMILIES: [&str; 10] = [
     "rca_workspace_updated_timestamp_seconds",
 ];
 
-/// The demo data (42 days, 2,000 messages) in `db`, all of it at least 20 minutes old: the rollup's watermark
-/// (5 s ago, rounded down to 15 minutes) has passed every message when the service starts.
-pub async fn seed_demo(db: &Database) -> rc_analytics_seed::SeedSummary {
+/// A new database (its name and handle) with the demo data (42 days, 2,000 messages), all of it at least 20
+/// minutes old: the rollup's watermark (5 s ago, rounded down to 15 minutes) has passed every message when
+/// the service starts.
+pub async fn demo_database() -> (String, Database, SeedSummary) {
+    let name = unique_db_name();
+    let db = mongodb::Client::with_uri_str(mongodb_uri())
+        .await
+        .unwrap()
+        .database(&name);
     let cut = Utc::now() - chrono::Duration::minutes(20);
     let mut options = SeedOptions::new(cut.date_naive());
     options.now = Some(cut.timestamp_millis());
     options.messages = 2_000;
-    generate(db, &options).await.unwrap()
+    let summary = generate(&db, &options).await.unwrap();
+    (name, db, summary)
 }
 
 /// The service with the rollup and the workspace series on, every second, on database `name`.
@@ -302,12 +309,7 @@ async fn expected(db: &Database, now: i64) -> BTreeMap<String, f64> {
 
 #[tokio::test]
 async fn every_workspace_series_equals_a_count_of_the_documents() {
-    let name = unique_db_name();
-    let db = mongodb::Client::with_uri_str(mongodb_uri())
-        .await
-        .unwrap()
-        .database(&name);
-    seed_demo(&db).await;
+    let (name, db, _) = demo_database().await;
     let now = Utc::now().timestamp_millis();
     edge_cases(&db, now).await;
     let app = spawn_with_series(&name).await;
