@@ -1,10 +1,11 @@
 //! Prometheus metrics: requests per route and status, latency, MongoDB time per report and failed MongoDB
 //! operations, cache use and size, authentication failures, the rollup's state. The series of each route and
 //! report (static labels) are resolved once, when the routes are registered (`Metrics::new`); a request looks
-//! its own up in a map that never changes. The workspace series (src/workspace/) register their own collectors
-//! here ([`Metrics::register`]).
+//! its own up in a map that never changes. The workspace series (src/workspace/) are rendered by their
+//! background round and appended to each scrape as that text ([`Metrics::set_appended`]).
 
 use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use prometheus::{
     Encoder, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
@@ -35,6 +36,8 @@ pub(crate) struct Metrics {
     routes: HashMap<String, Histogram>,
     /// Each report's series, by report label.
     reports: HashMap<String, ReportSeries>,
+    /// Text appended to every scrape, as it was last set.
+    appended: RwLock<Arc<str>>,
 }
 
 impl Metrics {
@@ -154,6 +157,7 @@ impl Metrics {
             rollup_rebuilds,
             routes,
             reports,
+            appended: RwLock::new(Arc::from("")),
         }
     }
 
@@ -213,15 +217,23 @@ impl Metrics {
         self.database_errors.clone()
     }
 
-    /// Adds a collector of series of its own (the workspace series).
-    pub(crate) fn register(&self, collector: Box<dyn prometheus::core::Collector>) {
-        self.registry.register(collector).expect("unique metric");
+    /// Sets the text appended to every scrape: families in the text exposition format, of names of their
+    /// own (the workspace series, rendered once per round rather than on each scrape).
+    pub(crate) fn set_appended(&self, text: String) {
+        *self.appended.write().unwrap_or_else(|e| e.into_inner()) = Arc::from(text);
     }
 
-    /// The text exposition format.
+    /// The text exposition format: the registry's series, then the appended text.
     pub(crate) fn render(&self) -> String {
-        let mut out = Vec::new();
-        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
-        String::from_utf8(out).unwrap_or_default()
+        let mut out = encode(&self.registry);
+        out.push_str(&self.appended.read().unwrap_or_else(|e| e.into_inner()));
+        out
     }
+}
+
+/// A registry's series in the text exposition format.
+pub(crate) fn encode(registry: &Registry) -> String {
+    let mut out = Vec::new();
+    let _ = TextEncoder::new().encode(&registry.gather(), &mut out);
+    String::from_utf8(out).unwrap_or_default()
 }

@@ -1,8 +1,9 @@
 //! The workspace series of `/metrics` (docs/monitoring.md): messages sent by room type, active and new
 //! users, members and inactive members, rooms by type and idle channels, open omnichannel conversations by
 //! status and department. No label names a person or a room. A background task computes them at most every
-//! `RCA_ROLLUP_REFRESH_SECS` (a *round*) and sets them in the registry; a scrape reads them from memory and
-//! runs no database query. `RCA_WORKSPACE_METRICS=off` leaves them out, and the task does not run.
+//! `RCA_ROLLUP_REFRESH_SECS` (a *round*) and renders them once per round; a scrape appends that text: it runs
+//! no database query and renders nothing of them. `RCA_WORKSPACE_METRICS=off` leaves them out, and the task
+//! does not run.
 //!
 //! What a round reads, each read bounded by `RCA_QUERY_TIMEOUT_MS`:
 //! * messages sent by room type: the rollup's table and room snapshot, in memory (nothing);
@@ -54,13 +55,13 @@ pub(crate) struct Workspace {
 }
 
 impl Workspace {
-    /// The series, registered in the state's registry; `None` when `RCA_WORKSPACE_METRICS=off`.
+    /// The series; `None` when `RCA_WORKSPACE_METRICS=off`.
     pub(crate) fn new(state: &AppState) -> Option<Self> {
         let settings = &state.settings;
         settings.workspace_metrics.then(|| Self {
             refresh: settings.rollup_refresh,
             zone: settings.timezone,
-            series: Series::register(&state.metrics),
+            series: Series::new(),
             authors: Authors::default(),
             counted_through: None,
             sessions_read: None,
@@ -101,6 +102,7 @@ impl Workspace {
                 failed.join("; ")
             );
         }
+        state.metrics.set_appended(self.series.text());
     }
 
     /// Adds the messages sent that the rollup's watermark passed since the round before (every message of

@@ -1,17 +1,17 @@
-//! The workspace series: Prometheus families registered once in the service's registry, set by each round
-//! of the background task and read on scrape. docs/monitoring.md lists them with their labels and
-//! cardinality.
+//! The workspace series: Prometheus families in a registry of their own, set by each round of the background
+//! task and rendered once per round; a scrape appends that text (`Metrics::set_appended`), so that its cost
+//! does not depend on them. docs/monitoring.md lists them with their labels and cardinality.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use prometheus::{IntCounterVec, IntGaugeVec, Opts};
+use prometheus::{IntCounterVec, IntGaugeVec, Opts, Registry};
 
 use super::members::{INACTIVE_DAYS, WINDOWS};
 use super::rooms::{Channels, CHANNEL_TYPES, IDLE_DAYS, STATUSES};
-use crate::metrics::Metrics;
 use crate::rollup::rooms::DASHBOARD_ROOM_TYPES;
 
 pub(crate) struct Series {
+    registry: Registry,
     messages_sent: IntCounterVec,
     active_users: IntGaugeVec,
     new_users: IntGaugeVec,
@@ -27,11 +27,12 @@ pub(crate) struct Series {
 }
 
 impl Series {
-    /// The families, registered in `metrics`; none has a series until a round sets it.
-    pub(crate) fn register(metrics: &Metrics) -> Self {
+    /// The families, none with a series until a round sets it.
+    pub(crate) fn new() -> Self {
+        let registry = Registry::new_custom(Some("rca".into()), None).expect("valid prefix");
         let gauge = |name: &str, help: &str, labels: &[&str]| {
             let family = IntGaugeVec::new(Opts::new(name, help), labels).expect("valid metric");
-            metrics.register(Box::new(family.clone()));
+            registry.register(Box::new(family.clone())).expect("unique metric");
             family
         };
         let messages_sent = IntCounterVec::new(
@@ -42,7 +43,9 @@ impl Series {
             &["room_type"],
         )
         .expect("valid metric");
-        metrics.register(Box::new(messages_sent.clone()));
+        registry
+            .register(Box::new(messages_sent.clone()))
+            .expect("unique metric");
         Self {
             messages_sent,
             active_users: gauge(
@@ -87,7 +90,13 @@ impl Series {
                 "When every workspace series was last computed (Unix time)",
                 &[],
             ),
+            registry,
         }
+    }
+
+    /// Every series set so far, in the text exposition format.
+    pub(crate) fn text(&self) -> String {
+        crate::metrics::encode(&self.registry)
     }
 
     /// Adds messages sent per [`DASHBOARD_ROOM_TYPES`].
