@@ -9,7 +9,8 @@
 #      (`rc-analytics pipeline`), and the service answering it on an open connection (from the rollup:
 #      these windows reach past its watermark, so they are computed for every request, never cached; the
 #      guard's cache is as a client in steady use finds it); medians and ratios;
-#   3. cached answers per second against /health's, under the same wrk load, in interleaved rounds;
+#   3. cached answers per second against /health's, under the same wrk load, in interleaved rounds; then the
+#      service's CPU per request of /health, the cached answer and /metrics (with the workspace series);
 #   4. every other report route once cold and cached; the service's peak and current resident memory;
 #   5. two floods (wrk, BENCH_FLOOD_SECS each) against a service of its own with RCA_CACHE_MAX_MB=16, its
 #      rollup built: messages/origin with distinct start/end/tz (answers kept: days before the seeded ones,
@@ -154,6 +155,20 @@ if command -v wrk >/dev/null; then
     printf '   %12s %12s %8s\n' "$health_rps" "$cached_rps" "${ratios[-1]}"
   done
   printf '   median cached / health: %s\n' "$(printf '%s\n' "${ratios[@]}" | median)"
+  # The service's user and system time over a wrk run, per request: robust to the machine's other load.
+  cpu_us() {
+    local before after n
+    before=$(awk '{print $14 + $15}' "/proc/$service_pid/stat")
+    n=$(wrk -t1 -c8 -d5s "$@" | awk '/requests in/ {print $1}')
+    after=$(awk '{print $14 + $15}' "/proc/$service_pid/stat")
+    echo $(((after - before) * 1000000 / $(getconf CLK_TCK) / n))
+  }
+  curl -s "http://$bind/metrics" >"$dir/metrics"
+  printf '   CPU per request (wrk -t1 -c8 -d5s): /health %s us, cached messages/origin %s us, /metrics %s us\n' \
+    "$(cpu_us "http://$bind/health")" "$(cpu_us -H "X-User-Id: $uid" -H "X-Auth-Token: $tok" "http://$bind$cached")" \
+    "$(cpu_us "http://$bind/metrics")"
+  printf '   /metrics: %s bytes, %s of them the workspace series (text rendered by their background round)\n' \
+    "$(wc -c <"$dir/metrics")" "$(awk '/^# HELP rca_workspace_/ {w = 1} w' "$dir/metrics" | wc -c)"
 else
   echo "3. wrk is not installed (apt-get install wrk): cached req/s not measured"
 fi
