@@ -530,13 +530,20 @@ async fn prometheus_shows_every_panel_of_the_dashboard_and_the_api_figures() {
     for family in FAMILIES {
         assert!(selected.contains(family), "no panel shows {family}");
     }
-    // Its instance variable finds the service.
-    let values = prometheus_api(
-        &http,
-        &prometheus,
-        "/api/v1/label/instance/values",
-        ("match[]", "rca_http_requests_total"),
-    )
-    .await;
+    // Its instance variable (`label_values(<series>, instance)`) finds the service.
+    let variable = d["templating"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "instance")
+        .unwrap();
+    let series = variable["query"]["query"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("label_values(")
+        .and_then(|q| q.strip_suffix(", instance)"))
+        .unwrap();
+    assert!(exported.contains(series), "{series}");
+    let values = prometheus_api(&http, &prometheus, "/api/v1/label/instance/values", ("match[]", series)).await;
     assert_eq!(values["data"], serde_json::json!([address]));
 }
