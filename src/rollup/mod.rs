@@ -16,6 +16,7 @@
 //! Until the first build completes the reports use the raw pipeline. Room facts (type, name, …) are
 //! kept apart from the counts, in [`rooms`]: one read of the dashboard rooms after each build and refresh.
 
+pub mod people;
 pub mod rooms;
 pub mod table;
 
@@ -42,7 +43,7 @@ const PROGRESS_CHECK: u64 = 10_000;
 
 /// The fields the scan reads.
 fn projection() -> Document {
-    doc! {"_id": 0, "ts": 1, "rid": 1, "t": 1, "parent": 1}
+    doc! {"_id": 0, "ts": 1, "rid": 1, "t": 1, "parent": 1, "u._id": 1}
 }
 
 fn ts_range(from: i64, to: i64) -> Document {

@@ -13,6 +13,7 @@ type Map<K, V> = HashMap<K, V, ahash::RandomState>;
 
 use chrono::NaiveDate;
 
+use super::people::People;
 use crate::params::window::instant;
 use crate::params::zone::ReportZone;
 
@@ -41,6 +42,8 @@ pub struct Scanned<'a> {
     /// The room of a message sent; `None` for any other message (or a sent one without a string `rid`,
     /// which no room can match).
     pub sent_in: Option<&'a str>,
+    /// Its sender, `u._id` (`""` when that is not a string).
+    pub user: &'a str,
 }
 
 impl<'a> Scanned<'a> {
@@ -56,7 +59,12 @@ impl<'a> Scanned<'a> {
                 _ => false,
             };
         let sent_in = if sent { doc.get_str("rid").ok() } else { None };
-        Some(Self { ts_ms, sent_in })
+        let user = doc
+            .get_document("u")
+            .ok()
+            .and_then(|u| u.get_str("_id").ok())
+            .unwrap_or("");
+        Some(Self { ts_ms, sent_in, user })
     }
 }
 
@@ -82,7 +90,7 @@ impl PartialEq for Running {
 
 impl Eq for Running {}
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Table {
     /// Per room: `(slot, messages sent)`, sorted by slot, no zero counts.
     rooms: Map<String, Vec<(i32, u32)>>,
@@ -104,6 +112,25 @@ pub struct Table {
     running: Running,
     /// Counts the changes after the first build ([`Self::advance`], [`Self::replace_day`]).
     generation: u64,
+    /// The same messages sent per person ([`People`]).
+    people: People,
+}
+
+impl Default for Table {
+    fn default() -> Self {
+        Self {
+            rooms: Map::default(),
+            day_totals: BTreeMap::new(),
+            watermark: 0,
+            min_ts: 0,
+            sent: 0,
+            overflow: false,
+            unsorted: false,
+            running: Running::default(),
+            generation: 0,
+            people: People::new(SLOT_MS),
+        }
+    }
 }
 
 impl Table {
@@ -146,6 +173,16 @@ impl Table {
         &self.day_totals
     }
 
+    /// Messages sent per person ([`People`]), on this table's slots.
+    pub fn people(&self) -> &People {
+        &self.people
+    }
+
+    /// The earliest `ts` added (`i64::MAX` when empty).
+    pub fn min_ts(&self) -> i64 {
+        self.min_ts
+    }
+
     /// Counts one scanned message (the caller scans `ts < watermark` only).
     pub fn add(&mut self, m: &Scanned) {
         self.running.0.take();
@@ -159,6 +196,7 @@ impl Table {
             return;
         };
         self.sent += 1;
+        self.people.add(m.user, rid, m.ts_ms, 1);
         let series = match self.rooms.get_mut(rid) {
             Some(s) => s,
             None => self.rooms.entry(rid.to_string()).or_default(),
@@ -177,6 +215,7 @@ impl Table {
 
     /// Sorts each room's slots and merges equal ones, after [`Self::add`]s out of order.
     pub fn normalize(&mut self) {
+        self.people.normalize();
         if !std::mem::take(&mut self.unsorted) {
             return;
         }
@@ -214,6 +253,7 @@ impl Table {
             !series.is_empty()
         });
         self.sent -= removed;
+        self.people.remove(lo * SLOT_MS, hi * SLOT_MS);
         self.day_totals.remove(&day);
         let watermark = self.watermark;
         self.merge(fresh);
@@ -229,6 +269,7 @@ impl Table {
         self.min_ts = self.min_ts.min(other.min_ts);
         self.overflow |= other.overflow;
         self.sent += other.sent;
+        self.people.merge(other.people);
         for (day, add) in other.day_totals {
             let total = self.day_totals.entry(day).or_default();
             total.messages += add.messages;
@@ -486,6 +527,7 @@ mod tests {
         let mut t = Table::new(ms(watermark));
         for (rid, ts) in messages {
             t.add(&Scanned {
+                user: "u",
                 ts_ms: ms(ts),
                 sent_in: Some(rid),
             });
@@ -745,6 +787,7 @@ mod tests {
         let mut at = ms("2024-01-01T00:00:00Z");
         while at < ms("2024-02-01T00:00:00Z") {
             t.add(&Scanned {
+                user: "u",
                 ts_ms: at,
                 sent_in: Some("r"),
             });
@@ -802,6 +845,7 @@ mod tests {
             "2024-01-03T00:00:00Z",
         );
         fresh.add(&Scanned {
+            user: "u",
             ts_ms: ms("2024-01-01T07:00:00Z"),
             sent_in: None,
         });
