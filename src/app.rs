@@ -122,6 +122,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ),
     ];
     all.extend(crate::reports::endpoints());
+    all.extend(crate::insights::endpoints());
     all.extend(crate::ui::endpoints());
     all
 }

@@ -24,6 +24,7 @@ Serving is configured by the environment only; a bad or missing value stops star
   RCA_ROLLUP              on                  off: the message reports from the raw pipeline only
   RCA_ROLLUP_REFRESH_SECS 30                  how often the message rollup and the workspace series catch up
   RCA_WORKSPACE_METRICS   on                  off: /metrics without the workspace series (no reads for them)
+  RCA_MEMBER_INSIGHTS     on                  off: the insights show no per-person data (docs/insights.md)
   RUST_LOG                info                log filter";
 
 /// rc-analytics: Rocket.Chat's analytics REST API, served from Rocket.Chat's own MongoDB (read-only).

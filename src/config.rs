@@ -59,6 +59,9 @@ pub struct Settings {
     /// `RCA_WORKSPACE_METRICS` (`on`, the default, or `off`): compute the workspace series of `/metrics` in
     /// the background (docs/monitoring.md).
     pub workspace_metrics: bool,
+    /// `RCA_MEMBER_INSIGHTS` (`on`, the default, or `off`): `off` removes per-person data from the insights
+    /// (docs/insights.md).
+    pub member_insights: bool,
 }
 
 /// A variable that stops start-up.
@@ -125,6 +128,7 @@ impl Settings {
             rollup,
             rollup_refresh: number(&get, "RCA_ROLLUP_REFRESH_SECS", 30, 1).map(Duration::from_secs)?,
             workspace_metrics: on_off(&get, "RCA_WORKSPACE_METRICS")?,
+            member_insights: on_off(&get, "RCA_MEMBER_INSIGHTS")?,
         })
     }
 }
@@ -209,7 +213,7 @@ mod tests {
         assert_eq!(s.auth_timeout, Duration::from_millis(3_000));
         assert_eq!(s.auth_cache_ttl, Duration::from_secs(5));
         assert_eq!(s.read_preference, ReadPref::SecondaryPreferred);
-        assert!(s.rollup);
+        assert!(s.rollup && s.member_insights);
         assert_eq!(s.rollup_refresh, Duration::from_secs(30));
         assert!(s.workspace_metrics);
         let off = settings(&[
@@ -217,10 +221,16 @@ mod tests {
             ("RCA_ROLLUP", "off"),
             ("RCA_ROLLUP_REFRESH_SECS", "5"),
             ("RCA_WORKSPACE_METRICS", "off"),
+            ("RCA_MEMBER_INSIGHTS", "off"),
         ])
         .unwrap();
-        assert!(!off.rollup);
+        assert!(!off.rollup && !off.member_insights);
         assert!(!off.workspace_metrics);
+        let bad = settings(&[("MONGO_URL", "mongodb://db/rc"), ("RCA_MEMBER_INSIGHTS", "no")]);
+        assert_eq!(
+            bad.unwrap_err().to_string(),
+            "RCA_MEMBER_INSIGHTS: 'no' is neither on nor off"
+        );
         assert_eq!(off.rollup_refresh, Duration::from_secs(5));
     }
 

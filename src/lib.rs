@@ -21,6 +21,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod hooks;
+pub mod insights;
 pub mod js;
 pub mod metrics;
 pub mod openapi;

@@ -11,7 +11,7 @@ use crate::auth::Fallback;
 use crate::error::ApiError;
 use crate::params::sort::MAX_KEYS;
 use crate::params::zone::{zone_names, OFFSET_PATTERN};
-use crate::registry::{Endpoint, Family, ParamValue};
+use crate::registry::{Endpoint, Family, Names, ParamValue};
 use crate::ui::{self, Kind};
 
 /// A parameter whose description starts with this word is an rc-analytics extension (not in
@@ -170,6 +170,23 @@ fn operation(endpoint: &Endpoint) -> Value {
             }
         ));
     }
+    if let Names::IfPermitted(rule) | Names::Required(rule) = endpoint.names {
+        op["x-rc-names-permission"] = Value::String(rule.name.into());
+        let text = match endpoint.names {
+            Names::Required(_) => format!(
+                " It names people: it also requires `{}` (403 otherwise), and answers 404 when \
+                 RCA_MEMBER_INSIGHTS=off.",
+                rule.name
+            ),
+            _ => format!(
+                " People's names are shown only to holders of `{}`, and to nobody when RCA_MEMBER_INSIGHTS=off.",
+                rule.name
+            ),
+        };
+        if let Some(Value::String(description)) = op.get_mut("description") {
+            description.push_str(&text);
+        }
+    }
     op
 }
 
@@ -212,6 +229,7 @@ fn family_tag(family: Family) -> &'static str {
         Family::Engagement => "engagement-dashboard",
         Family::Omnichannel => "omnichannel-reports",
         Family::Dashboard => "dashboard",
+        Family::Insights => "insights",
     }
 }
 
@@ -230,7 +248,7 @@ pub(crate) fn operation_id(path: &str) -> String {
 /// The error statuses a family can answer, each with example errors (built by `ApiError` itself).
 pub(crate) fn error_responses(family: Family) -> Vec<(u16, Vec<(&'static str, ApiError)>)> {
     let mut out: Vec<(u16, Vec<(&'static str, ApiError)>)> = Vec::new();
-    let guarded = matches!(family, Family::Engagement | Family::Omnichannel);
+    let guarded = matches!(family, Family::Engagement | Family::Omnichannel | Family::Insights);
     if guarded {
         out.push((401, vec![("unauthorized", ApiError::Unauthorized)]));
         out.push((403, vec![("forbidden", ApiError::Forbidden)]));
@@ -258,6 +276,17 @@ pub(crate) fn error_responses(family: Family) -> Vec<(u16, Vec<(&'static str, Ap
                 (
                     "check-dates",
                     ApiError::BadRequest("The \"start\" query parameter must be a valid date.".into()),
+                ),
+                ("timezone", ApiError::BadRequest("Invalid time zone: Mars/Base".into())),
+            ],
+        )),
+        Family::Insights => out.push((
+            400,
+            vec![
+                ("missing", ApiError::Match("Missing key 'start'".into())),
+                (
+                    "invalid",
+                    ApiError::BadRequest("Invalid parameter \"type\": expected one of user, bot, app, all".into()),
                 ),
                 ("timezone", ApiError::BadRequest("Invalid time zone: Mars/Base".into())),
             ],

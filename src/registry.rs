@@ -26,6 +26,18 @@ pub struct Rule {
     pub(crate) fallback: Fallback,
 }
 
+/// How a route treats people's names (docs/insights.md, "Who sees what").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Names {
+    /// It names nobody.
+    None,
+    /// It names people to holders of the rule only; others get its counts without names.
+    IfPermitted(Rule),
+    /// Its answer is about people: holders of the rule only (403), and absent (404) when
+    /// `RCA_MEMBER_INSIGHTS=off`.
+    Required(Rule),
+}
+
 /// The report families a route belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Family {
@@ -38,6 +50,9 @@ pub enum Family {
     /// `/rc-analytics/…`: the dashboard page, its assets and the small JSON routes it calls; proxied on
     /// Rocket.Chat's origin by one prefix.
     Dashboard,
+    /// `/rc-analytics/api/v1/insights/…`: rc-analytics' own reports (docs/insights.md), under the
+    /// dashboard's prefix.
+    Insights,
 }
 
 /// A query parameter, for the OpenAPI description: declared once, with the values it accepts.
@@ -74,6 +89,8 @@ pub struct Endpoint {
     pub summary: &'static str,
     /// The Rocket.Chat permission the route requires (`None`: no authentication).
     pub permission: Option<Rule>,
+    /// How it treats people's names.
+    pub names: Names,
     pub params: Vec<Param>,
     /// The JSON Schema of the success body (derived from the report's body type); `None` when the route
     /// declares none (its success schema is then the generic one).
@@ -98,6 +115,7 @@ impl Endpoint {
             family,
             summary,
             permission: None,
+            names: Names::None,
             params: vec![],
             body: None,
             report: None,

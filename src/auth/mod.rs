@@ -17,7 +17,7 @@ pub use authenticator::{AuthUser, Authenticator};
 use cache::Entry;
 
 use crate::error::ApiError;
-pub(crate) use crate::registry::{Fallback, Rule};
+pub(crate) use crate::registry::{Fallback, Names, Rule};
 use crate::state::AppState;
 
 /// `view-engagement-dashboard`: the Engagement Dashboard routes. A core permission (default role `admin`,
@@ -36,9 +36,44 @@ pub(crate) const LIVECHAT_REPORTS: Rule = Rule {
     fallback: Fallback::RolesOf("view-livechat-manager"),
 };
 
+/// `view-user-administration`: who may see people's names in the insights (docs/insights.md). A core
+/// permission (default role `admin`, Rocket.Chat's `apps/meteor/app/authorization/server/constant/permissions.ts`);
+/// should its document be missing, that default applies.
+pub(crate) const USER_ADMINISTRATION: Rule = Rule {
+    name: "view-user-administration",
+    fallback: Fallback::Role("admin"),
+};
+
 /// A route's permission, as a type so that the extractor can name it: `Authorized<ViewEngagementDashboard>`.
 pub trait Permission {
     const RULE: Rule;
+    /// How the route treats people's names (a second rule for them, checked by the same extractor).
+    const NAMES: Names = Names::None;
+}
+
+/// What a caller may see of people in an answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shown {
+    /// Names and per-person figures.
+    Names,
+    /// Per-person figures without who they are.
+    Counts,
+    /// No per-person data (`RCA_MEMBER_INSIGHTS=off`, or a route that names nobody).
+    Nothing,
+}
+
+/// The insights' aggregates: `view-engagement-dashboard`; names only to holders of `view-user-administration`.
+pub struct ViewInsights;
+impl Permission for ViewInsights {
+    const RULE: Rule = ENGAGEMENT_DASHBOARD;
+    const NAMES: Names = Names::IfPermitted(USER_ADMINISTRATION);
+}
+
+/// The insights about people: `view-engagement-dashboard` and `view-user-administration`.
+pub struct ViewMembers;
+impl Permission for ViewMembers {
+    const RULE: Rule = ENGAGEMENT_DASHBOARD;
+    const NAMES: Names = Names::Required(USER_ADMINISTRATION);
 }
 
 pub struct ViewEngagementDashboard;
@@ -123,18 +158,47 @@ impl FromRequest for Authenticated {
     }
 }
 
-/// An authenticated user who holds permission `P`. Extraction fails with 401, then 403.
+/// An authenticated user who holds permission `P`. Extraction fails with 401, then 403 (also when a route
+/// about people needs their second rule), then 404 for such a route when `RCA_MEMBER_INSIGHTS=off`.
 pub(crate) struct Authorized<P: Permission> {
     pub(crate) user: Arc<AuthUser>,
+    /// What the user may see of people.
+    pub(crate) shown: Shown,
     _permission: PhantomData<P>,
 }
 
 impl<P: Permission> Authorized<P> {
-    fn new(user: Arc<AuthUser>) -> Self {
+    fn new(user: Arc<AuthUser>, shown: Shown) -> Self {
         Self {
             user,
+            shown,
             _permission: PhantomData,
         }
+    }
+}
+
+impl Guard {
+    /// What `user` (who holds `P::RULE`) may see of people on a route of `P`.
+    async fn shown<P: Permission>(&self, user: &AuthUser) -> Result<Shown, ApiError> {
+        let on = self.state.settings.member_insights;
+        Ok(match P::NAMES {
+            Names::None => Shown::Nothing,
+            Names::IfPermitted(_) if !on => Shown::Nothing,
+            Names::IfPermitted(rule) => match self.auth.permits(&self.state, user, rule).await? {
+                true => Shown::Names,
+                false => Shown::Counts,
+            },
+            Names::Required(rule) => {
+                if !self.auth.permits(&self.state, user, rule).await? {
+                    self.state.metrics.auth_failure("forbidden");
+                    return Err(ApiError::Forbidden);
+                }
+                if !on {
+                    return Err(ApiError::NotFound);
+                }
+                Shown::Names
+            }
+        })
     }
 }
 
@@ -148,7 +212,8 @@ impl<P: Permission> FromRequest for Authorized<P> {
             let guard = guard?;
             let login = guard.login(credentials.as_ref()).await?;
             if guard.auth.permits(&guard.state, &login.value, P::RULE).await? {
-                Ok(Self::new(login.value))
+                let shown = guard.shown::<P>(&login.value).await?;
+                Ok(Self::new(login.value, shown))
             } else {
                 guard.state.metrics.auth_failure("forbidden");
                 Err(ApiError::Forbidden)

@@ -22,7 +22,7 @@ use get_size2::GetSize;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::auth::{AuthUser, Authorized, Permission};
+use crate::auth::{AuthUser, Authorized, Permission, Shown};
 use crate::error::{json_bytes, success, ApiError};
 use crate::params::format::Format;
 use crate::registry::{get, Endpoint, Family, Param};
@@ -97,6 +97,12 @@ pub trait Report: 'static {
     fn respond(_request: &Self::Request, _body: &Self::Body) -> Option<Self::Body> {
         None
     }
+
+    /// The answer as shown to a caller who may see less of people than the body holds (`shown` is
+    /// [`Shown::Counts`] or [`Shown::Nothing`]); `None` when the body names nobody (the default).
+    fn hide_people(_body: &Self::Body, _shown: Shown) -> Option<Self::Body> {
+        None
+    }
 }
 
 /// Every report, one line each, in the order of the route list.
@@ -128,6 +134,7 @@ pub fn endpoint<R: Report>() -> Endpoint {
         family: R::Family::KIND,
         summary: R::SUMMARY,
         permission: Some(<R::Family as ReportFamily>::Permission::RULE),
+        names: <R::Family as ReportFamily>::Permission::NAMES,
         params: R::PARAMS.to_vec(),
         body: Some(crate::registry::schema_of::<R::Body>),
         report: Some(label::<R>()),
@@ -159,7 +166,10 @@ async fn handler<R: Report>(
         })
         .await?;
     let body: &R::Body = cached.body()?;
-    let part = R::respond(&request, body);
+    let mut part = R::respond(&request, body);
+    if authorized.shown != Shown::Names {
+        part = R::hide_people(part.as_ref().unwrap_or(body), authorized.shown).or(part);
+    }
     Ok(match (format, part) {
         (Format::Json, Some(part)) => success(&part),
         (Format::Json, None) => json_bytes(actix_web::http::StatusCode::OK, cached.json::<R::Body>()?),

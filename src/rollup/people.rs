@@ -212,7 +212,10 @@ mod tests {
 
     const MIN: i64 = 60_000;
 
-    fn all(p: &People) -> Vec<(String, String, Vec<(i32, u32, u32)>)> {
+    /// `(user, room, [(slot, n, last)])` of every pair, sorted.
+    type Pairs = Vec<(String, String, Vec<(i32, u32, u32)>)>;
+
+    fn all(p: &People) -> Pairs {
         let mut out: Vec<_> = p
             .pairs_in(i64::MIN / 2, i64::MAX / 2)
             .map(|(u, r, e)| {

@@ -226,7 +226,7 @@ const SESSION: &str = "/rc-analytics/api/session";
 fn proxied(family: Family, path: &str) -> bool {
     match family {
         Family::Engagement | Family::Omnichannel => true,
-        Family::Dashboard => in_dashboard(path),
+        Family::Dashboard | Family::Insights => in_dashboard(path),
         Family::Operations => false,
     }
 }

@@ -126,7 +126,7 @@ async fn openapi_describes_every_registry_route() {
             assert!(responses.contains_key(status), "{} lacks {status}", e.path);
         }
         // Report routes check permissions and parameters; the dashboard's session route only signs in.
-        let guarded = matches!(e.family, Family::Engagement | Family::Omnichannel);
+        let guarded = matches!(e.family, Family::Engagement | Family::Omnichannel | Family::Insights);
         let signed_in = guarded || e.path == rc_analytics::ui::SESSION;
         for (status, expected) in [("400", guarded), ("401", signed_in), ("403", guarded)] {
             assert_eq!(responses.contains_key(status), expected, "{} {status}", e.path);
@@ -135,7 +135,7 @@ async fn openapi_describes_every_registry_route() {
             let rule = e.permission.unwrap();
             assert_eq!(op["x-rc-permission"], rule.name);
             let fallback = match e.family {
-                Family::Engagement => json!({"role": "admin"}),
+                Family::Engagement | Family::Insights => json!({"role": "admin"}),
                 _ => json!({"rolesOf": "view-livechat-manager"}),
             };
             assert_eq!(op["x-rc-permission-fallback"], fallback, "{}", e.path);

@@ -114,10 +114,10 @@ pub fn routing_mismatches(served: &[(String, Family)], routing: &Routing) -> Vec
             Family::Omnichannel if !routing.exact.contains(path) => {
                 out.push(format!("{path} is not routed by exact path"))
             }
-            Family::Dashboard if in_dashboard(path) && !routed => {
+            Family::Dashboard | Family::Insights if in_dashboard(path) && !routed => {
                 out.push(format!("{path} is not routed by the dashboard prefix"))
             }
-            Family::Dashboard if !in_dashboard(path) && routed => out.push(format!(
+            Family::Dashboard | Family::Insights if !in_dashboard(path) && routed => out.push(format!(
                 "{path} (dashboard, outside {dashboard_prefix}) is routed to rc-analytics"
             )),
             _ => {}

@@ -1,0 +1,529 @@
+//! `GET /rc-analytics/api/v1/insights/members`: every account with its activity in the period and the previous
+//! one, a summary against the previous period, filters, sort, pages and CSV (docs/insights.md).
+//!
+//! The whole table of one period and account type is computed per request (users and sessions read, messages
+//! from [`super::activity`]); filters, search, sort and the page are cut from it ([`Report::respond`]), so
+//! concurrent requests that differ only in those share one computation.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use bson::{doc, RawDocument};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::activity::{user_days, Days, UserDays};
+use super::{
+    one_of, period, search, wants_csv, Figure, InsightsPeople, Order, PeriodBody, Span, COUNT, END, OFFSET, ORDER, Q,
+    START,
+};
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::params::iso::format_canonical;
+use crate::params::page::Page;
+use crate::params::query::Query;
+use crate::params::window::add_days;
+use crate::registry::{Param, ParamValue};
+use crate::reports::engagement::{FORMAT, TZ};
+use crate::reports::{body_rows, Report};
+use crate::state::AppState;
+use crate::store::{coll, Scan};
+
+pub(crate) struct Members;
+
+const TYPES: [&str; 4] = ["user", "bot", "app", "all"];
+const FILTERS: [&str; 7] = [
+    "all",
+    "active",
+    "inactive-30",
+    "inactive-90",
+    "never-logged-in",
+    "never-posted",
+    "deactivated",
+];
+const SORTS: [&str; 9] = [
+    "username",
+    "name",
+    "createdAt",
+    "lastLogin",
+    "lastMessage",
+    "messages",
+    "previousMessages",
+    "daysActive",
+    "previousDaysActive",
+];
+
+const PARAMS: [Param; 11] = [
+    START,
+    END,
+    TZ,
+    FORMAT,
+    Param {
+        name: "type",
+        required: false,
+        description: "Accounts: user (default: people), bot, app, or all",
+        value: ParamValue::OneOf(&TYPES),
+    },
+    Param {
+        name: "filter",
+        required: false,
+        description: "Rows: all (default), active in the period, inactive for 30/90 days, never logged in, never posted, deactivated",
+        value: ParamValue::OneOf(&FILTERS),
+    },
+    Q,
+    Param {
+        name: "sort",
+        required: false,
+        description: "Column to sort by (default username)",
+        value: ParamValue::OneOf(&SORTS),
+    },
+    ORDER,
+    OFFSET,
+    COUNT,
+];
+
+/// The validated request. The computed (whole) table depends on `span` and `kind` only.
+#[derive(Debug)]
+pub(crate) struct MembersRequest {
+    span: Span,
+    kind: &'static str,
+    filter: &'static str,
+    q: Option<String>,
+    sort: &'static str,
+    order: Order,
+    page: Page,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct MembersBody {
+    pub(crate) tz: String,
+    pub(crate) period: PeriodBody,
+    pub(crate) previous_period: PeriodBody,
+    pub(crate) summary: MembersSummary,
+    pub(crate) members: Vec<MemberRow>,
+    pub(crate) total: usize,
+    /// `offset` as JavaScript's `parseInt` read it (`null` for `NaN`), as `channels/list` echoes it.
+    pub(crate) offset: Option<f64>,
+    pub(crate) count: usize,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct MembersSummary {
+    pub(crate) members: Figure,
+    pub(crate) active: Figure,
+    pub(crate) messages: Figure,
+    pub(crate) inactive30: Figure,
+    pub(crate) inactive90: Figure,
+    pub(crate) never_logged_in: Figure,
+    pub(crate) never_posted: Figure,
+    pub(crate) deactivated: Figure,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct MemberRow {
+    #[serde(rename = "_id")]
+    pub(crate) id: String,
+    pub(crate) username: Option<String>,
+    pub(crate) name: Option<String>,
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    pub(crate) roles: Vec<String>,
+    pub(crate) created_at: Option<String>,
+    pub(crate) active: bool,
+    pub(crate) last_login: Option<String>,
+    pub(crate) last_message: Option<String>,
+    pub(crate) messages: i64,
+    pub(crate) previous_messages: i64,
+    pub(crate) days_active: i64,
+    pub(crate) previous_days_active: i64,
+    /// Which filters hold the row (not shown).
+    #[serde(skip)]
+    pub(crate) flags: Flags,
+}
+
+/// The filters a row passes, besides those read from its shown fields.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Flags {
+    inactive30: bool,
+    inactive90: bool,
+}
+
+body_rows!(MembersBody, MemberRow, members);
+
+impl Report for Members {
+    type Family = InsightsPeople;
+    const PATH: &'static str = "/members";
+    const SUMMARY: &'static str =
+        "Members: every account with its activity in the period and the previous one (names: view-user-administration)";
+    const PARAMS: &'static [Param] = &PARAMS;
+    type Request = MembersRequest;
+    type Body = MembersBody;
+
+    async fn request(state: &AppState, _: &AuthUser, query: &str) -> Result<MembersRequest, ApiError> {
+        let optional = ["type", "filter", "q", "sort", "order", "offset", "count"];
+        let (query, span) = period(query, state.settings.timezone, &optional)?;
+        Ok(MembersRequest {
+            span,
+            kind: one_of(&query, "type", &TYPES)?,
+            filter: one_of(&query, "filter", &FILTERS)?,
+            q: search(&query)?,
+            sort: one_of(&query, "sort", &SORTS)?,
+            order: Order::of(&query)?,
+            page: page_of(&query)?,
+        })
+    }
+
+    fn key(request: &MembersRequest) -> String {
+        format!("{:?} {}", request.span, request.kind)
+    }
+
+    fn live(_: &AppState, _: &MembersRequest) -> bool {
+        true
+    }
+
+    async fn compute(state: &AppState, request: &MembersRequest) -> Result<MembersBody, ApiError> {
+        whole_table(state, &request.span, request.kind).await
+    }
+
+    fn respond(request: &MembersRequest, all: &MembersBody) -> Option<MembersBody> {
+        Some(cut(request, all))
+    }
+}
+
+/// Every account of `kind` with its activity in `span` and the summary (before filters and pages).
+pub(crate) async fn whole_table(state: &AppState, span: &Span, kind: &str) -> Result<MembersBody, ApiError> {
+    let accounts = read_accounts(state, kind).await?;
+    let days = Days::new(span.zone, window_start(span), span.last);
+    let (activity, lasts) = user_days(state, span.zone, &days, true).await?;
+    Ok(table(span, &days, accounts, &activity, &lasts))
+}
+
+/// The page: `count=0` (all) for CSV, which writes the whole filtered table.
+pub(crate) fn page_of(query: &Query) -> Result<Page, ApiError> {
+    let page = Page::of(query)?;
+    Ok(if wants_csv(query) {
+        Page {
+            offset: Some(0.0),
+            count: Some(0.0),
+        }
+    } else {
+        page
+    })
+}
+
+/// The first day the table reads: the previous period's, or 90 days before the period (inactive 90 as of its
+/// start), whichever is earlier.
+fn window_start(span: &Span) -> chrono::NaiveDate {
+    add_days(span.first, -span.days().max(90))
+}
+
+/// An account as read from `users`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Account {
+    pub(crate) id: String,
+    pub(crate) username: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) kind: String,
+    pub(crate) roles: Vec<String>,
+    pub(crate) created_at: Option<i64>,
+    pub(crate) active: bool,
+    pub(crate) last_login: Option<i64>,
+}
+
+impl Account {
+    fn of(d: &RawDocument) -> Option<Self> {
+        let text = |k| d.get_str(k).ok().map(str::to_string);
+        let date = |k| d.get_datetime(k).ok().map(|t| t.timestamp_millis());
+        Some(Self {
+            id: d.get_str("_id").ok()?.to_string(),
+            username: text("username"),
+            name: text("name"),
+            kind: text("type").unwrap_or_else(|| "user".into()),
+            roles: d
+                .get_array("roles")
+                .map(|a| {
+                    a.into_iter()
+                        .flatten()
+                        .filter_map(|r| r.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            created_at: date("createdAt"),
+            active: d.get_bool("active") != Ok(false),
+            last_login: date("lastLogin"),
+        })
+    }
+}
+
+/// Every account of `kind` (`all`: every account).
+pub(crate) async fn read_accounts(state: &AppState, kind: &str) -> Result<Vec<Account>, ApiError> {
+    let filter = match kind {
+        "all" => doc! {},
+        "user" => doc! {"$or": [{"type": "user"}, {"type": {"$exists": false}}]},
+        other => doc! {"type": other},
+    };
+    let projection =
+        doc! {"username": 1, "name": 1, "type": 1, "roles": 1, "createdAt": 1, "active": 1, "lastLogin": 1};
+    let mut out = Vec::new();
+    state
+        .store
+        .scan(coll::USERS, filter, projection, Scan::Range, |d| {
+            out.extend(Account::of(d))
+        })
+        .await?;
+    Ok(out)
+}
+
+/// Whether an account counts as inactive `n` days as of the start of day `to` (index into `days`): created
+/// before, no message, no session and no `lastLogin` on the `n` days before.
+fn inactive(account: &Account, activity: Option<&UserDays>, days: &Days, to: u32, n: u32) -> bool {
+    let (from_ms, to_ms) = (days.starts[(to - n) as usize], days.starts[to as usize]);
+    let window = (to - n, to);
+    account.created_at.is_none_or(|c| c < to_ms)
+        && !account.last_login.is_some_and(|l| (from_ms..to_ms).contains(&l))
+        && !activity.is_some_and(|a| a.posted_in(window) || a.session_in(window))
+}
+
+/// The whole table of one period: every account's row, by `username` then `_id`, and the summary.
+pub(crate) fn table(
+    span: &Span,
+    days: &Days,
+    accounts: Vec<Account>,
+    activity: &HashMap<String, UserDays>,
+    lasts: &HashMap<String, i64>,
+) -> MembersBody {
+    let previous = span.previous();
+    let day = |d| days.index_of_date(d).unwrap_or(0);
+    let (first, end) = (day(span.first), day(span.last) + 1);
+    let (current_days, previous_days) = ((first, end), (day(previous.first), first));
+    let (start_ms, end_ms) = span.range();
+    let mut rows: Vec<MemberRow> = Vec::with_capacity(accounts.len());
+    let mut s = Counts::default();
+    for account in accounts {
+        let a = activity.get(&account.id);
+        let of = |f: &dyn Fn(&UserDays) -> i64| a.map_or(0, f);
+        let created_before = |t: i64| account.created_at.is_none_or(|c| c < t);
+        let flags = Flags {
+            inactive30: inactive(&account, a, days, end, 30),
+            inactive90: inactive(&account, a, days, end, 90),
+        };
+        let row = MemberRow {
+            messages: of(&|a| a.messages_in(current_days)),
+            previous_messages: of(&|a| a.messages_in(previous_days)),
+            days_active: of(&|a| a.active_in(current_days)),
+            previous_days_active: of(&|a| a.active_in(previous_days)),
+            last_message: lasts.get(&account.id).map(|t| format_canonical(*t)),
+            flags,
+            id: account.id.clone(),
+            username: account.username.clone(),
+            name: account.name.clone(),
+            kind: account.kind.clone(),
+            roles: account.roles.clone(),
+            created_at: account.created_at.map(format_canonical),
+            active: account.active,
+            last_login: account.last_login.map(format_canonical),
+        };
+        s.add(0, created_before(end_ms), created_before(start_ms));
+        s.add(1, row.days_active > 0, row.previous_days_active > 0);
+        s.sum(2, row.messages, row.previous_messages);
+        s.add(3, flags.inactive30, inactive(&account, a, days, first, 30));
+        s.add(4, flags.inactive90, inactive(&account, a, days, first, 90));
+        s.add(5, row.last_login.is_none(), false);
+        s.add(6, row.last_message.is_none(), false);
+        s.add(7, !row.active, false);
+        rows.push(row);
+    }
+    rows.sort_by(tie);
+    let f = |i: usize| Figure::compared(s.0[i].0, s.0[i].1);
+    let st = |i: usize| Figure::state(s.0[i].0);
+    MembersBody {
+        tz: span.zone.name(),
+        period: span.body(),
+        previous_period: previous.body(),
+        summary: MembersSummary {
+            members: f(0),
+            active: f(1),
+            messages: f(2),
+            inactive30: f(3),
+            inactive90: f(4),
+            never_logged_in: st(5),
+            never_posted: st(6),
+            deactivated: st(7),
+        },
+        total: rows.len(),
+        offset: Some(0.0),
+        count: rows.len(),
+        members: rows,
+    }
+}
+
+/// The summary's running counts: `(value, previous)` per figure.
+#[derive(Default)]
+struct Counts([(i64, i64); 8]);
+
+impl Counts {
+    fn add(&mut self, i: usize, now: bool, before: bool) {
+        self.sum(i, i64::from(now), i64::from(before));
+    }
+
+    fn sum(&mut self, i: usize, now: i64, before: i64) {
+        self.0[i].0 += now;
+        self.0[i].1 += before;
+    }
+}
+
+/// The order of ties: `username`, then `_id`, ascending.
+fn tie(a: &MemberRow, b: &MemberRow) -> Ordering {
+    a.username.cmp(&b.username).then_with(|| a.id.cmp(&b.id))
+}
+
+/// Whether `row` passes `filter`.
+fn passes(row: &MemberRow, filter: &str) -> bool {
+    match filter {
+        "active" => row.days_active > 0,
+        "inactive-30" => row.flags.inactive30,
+        "inactive-90" => row.flags.inactive90,
+        "never-logged-in" => row.last_login.is_none(),
+        "never-posted" => row.last_message.is_none(),
+        "deactivated" => !row.active,
+        _ => true,
+    }
+}
+
+/// The rows of the request: filtered, searched, sorted, paginated.
+fn cut(request: &MembersRequest, all: &MembersBody) -> MembersBody {
+    let mut rows: Vec<&MemberRow> = all
+        .members
+        .iter()
+        .filter(|r| passes(r, request.filter))
+        .filter(|r| {
+            request
+                .q
+                .as_deref()
+                .is_none_or(|q| super::matches(r.username.as_deref(), q) || super::matches(r.name.as_deref(), q))
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        request
+            .order
+            .apply(by_column(a, b, request.sort))
+            .then_with(|| tie(a, b))
+    });
+    let page: Vec<MemberRow> = rows[request.page.range(rows.len())]
+        .iter()
+        .map(|r| (*r).clone())
+        .collect();
+    MembersBody {
+        tz: all.tz.clone(),
+        period: all.period.clone(),
+        previous_period: all.previous_period.clone(),
+        summary: all.summary.clone(),
+        total: rows.len(),
+        offset: request.page.offset,
+        count: page.len(),
+        members: page,
+    }
+}
+
+fn by_column(a: &MemberRow, b: &MemberRow, column: &str) -> Ordering {
+    match column {
+        "name" => a.name.cmp(&b.name),
+        "createdAt" => a.created_at.cmp(&b.created_at),
+        "lastLogin" => a.last_login.cmp(&b.last_login),
+        "lastMessage" => a.last_message.cmp(&b.last_message),
+        "messages" => a.messages.cmp(&b.messages),
+        "previousMessages" => a.previous_messages.cmp(&b.previous_messages),
+        "daysActive" => a.days_active.cmp(&b.days_active),
+        "previousDaysActive" => a.previous_days_active.cmp(&b.previous_days_active),
+        _ => a.username.cmp(&b.username),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::zone::ReportZone;
+
+    const DAY: i64 = 86_400_000;
+
+    fn ms(iso: &str) -> i64 {
+        crate::params::iso::parse_canonical(iso).unwrap()
+    }
+
+    #[test]
+    fn table_counts_the_period_the_previous_one_and_the_windows() {
+        let span = Span {
+            zone: ReportZone::utc(),
+            first: "2024-06-08".parse().unwrap(),
+            last: "2024-06-14".parse().unwrap(),
+        };
+        let days = Days::new(span.zone, window_start(&span), span.last);
+        let d = |iso: &str| days.index_of(ms(iso)).unwrap();
+        let account = |id: &str, created: &str| Account {
+            id: id.into(),
+            username: Some(id.into()),
+            kind: "user".into(),
+            created_at: Some(ms(created)),
+            active: true,
+            ..Account::default()
+        };
+        let mut quiet = account("quiet", "2024-01-01T00:00:00.000Z");
+        quiet.last_login = Some(ms("2024-06-14T10:00:00.000Z"));
+        let mut gone = account("gone", "2024-01-01T00:00:00.000Z");
+        gone.active = false;
+        let accounts = vec![
+            account("busy", "2024-01-01T00:00:00.000Z"),
+            quiet,
+            gone,
+            account("new", "2024-06-10T00:00:00.000Z"),
+        ];
+        let mut activity = HashMap::new();
+        activity.insert(
+            "busy".to_string(),
+            UserDays {
+                messages: vec![(d("2024-06-03T00:00:00.000Z"), 4), (d("2024-06-09T00:00:00.000Z"), 2)],
+                sessions: vec![d("2024-06-09T00:00:00.000Z"), d("2024-06-10T00:00:00.000Z")],
+            },
+        );
+        let lasts = HashMap::from([("busy".to_string(), ms("2024-06-09T12:00:00.000Z"))]);
+        let body = table(&span, &days, accounts, &activity, &lasts);
+        let json = crate::reports::json_of(&body.summary);
+        assert_eq!(
+            json,
+            r#"{"members":{"value":4,"previous":3},"active":{"value":1,"previous":1},"messages":{"value":2,"previous":4},"inactive30":{"value":2,"previous":2},"inactive90":{"value":2,"previous":2},"neverLoggedIn":{"value":3,"previous":null},"neverPosted":{"value":3,"previous":null},"deactivated":{"value":1,"previous":null}}"#
+        );
+        let busy = crate::reports::json_of(&body.members[0]);
+        assert_eq!(
+            busy,
+            r#"{"_id":"busy","username":"busy","name":null,"type":"user","roles":[],"createdAt":"2024-01-01T00:00:00.000Z","active":true,"lastLogin":null,"lastMessage":"2024-06-09T12:00:00.000Z","messages":2,"previousMessages":4,"daysActive":2,"previousDaysActive":1}"#
+        );
+        assert_eq!(days.starts[0], ms("2024-03-10T00:00:00.000Z"));
+        assert_eq!(days.range().1 - days.range().0, 97 * DAY);
+        let request = |filter, sort, order| MembersRequest {
+            span,
+            kind: "user",
+            filter,
+            q: None,
+            sort,
+            order,
+            page: Page {
+                offset: Some(0.0),
+                count: Some(0.0),
+            },
+        };
+        let ids = |r: MembersRequest| {
+            let out = cut(&r, &body);
+            out.members.iter().map(|m| m.id.clone()).collect::<Vec<_>>().join(",")
+        };
+        assert_eq!(ids(request("inactive-30", "username", Order::Asc)), "gone,new");
+        assert_eq!(ids(request("all", "messages", Order::Desc)), "busy,gone,new,quiet");
+        assert_eq!(ids(request("all", "lastLogin", Order::Asc)), "busy,gone,new,quiet");
+        assert_eq!(ids(request("deactivated", "username", Order::Asc)), "gone");
+        let mut searched = request("all", "username", Order::Asc);
+        searched.q = Some("w".into());
+        assert_eq!(ids(searched), "new");
+    }
+}

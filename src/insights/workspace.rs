@@ -1,0 +1,45 @@
+//! The insights' workspace figures as plain numbers, for a background task (the Prometheus series): members
+//! inactive for 30 and 90 days and channels idle for 30 and 90 days, as of now in the configured zone, as
+//! `members` and `channels` count them (docs/insights.md). No name leaves this module.
+
+use super::{channels, members, Span};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Members (`type: user`) and channels (`c`, `p`) by state, now.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkspaceCounts {
+    pub members: i64,
+    pub inactive_30: i64,
+    pub inactive_90: i64,
+    pub channels: i64,
+    pub idle_channels_30: i64,
+    pub idle_channels_90: i64,
+}
+
+/// Computes [`WorkspaceCounts`] from the rollup, `users`, `rocketchat_sessions` and `rocketchat_room` (the
+/// members table of today, and the channel list, read once each).
+pub async fn counts(state: &AppState) -> Result<WorkspaceCounts, ApiError> {
+    let zone = state.settings.timezone;
+    let today = zone.date_of(chrono::Utc::now());
+    let span = Span {
+        zone,
+        first: today,
+        last: today,
+    };
+    let people = members::whole_table(state, &span, "user").await?;
+    let rooms = channels::whole_table(state, &span, "all", 30).await?;
+    let idle_90 = rooms
+        .channels
+        .iter()
+        .filter(|c| c.idle_days.is_none_or(|d| d >= 90))
+        .count();
+    Ok(WorkspaceCounts {
+        members: people.members.len() as i64,
+        inactive_30: people.summary.inactive30.value,
+        inactive_90: people.summary.inactive90.value,
+        channels: rooms.channels.len() as i64,
+        idle_channels_30: rooms.summary.idle.value,
+        idle_channels_90: idle_90 as i64,
+    })
+}
