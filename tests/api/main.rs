@@ -11,6 +11,7 @@ mod engagement_origin;
 mod engagement_users;
 mod guard;
 mod helpers;
+mod insights;
 mod json_everywhere;
 mod least_privilege;
 mod monitoring;
