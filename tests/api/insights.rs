@@ -19,8 +19,44 @@ const HISTORY: &str = "/rc-analytics/api/v1/insights/channels/history";
 const RETENTION: &str = "/rc-analytics/api/v1/insights/retention";
 const DAY: i64 = 86_400_000;
 
-/// `(id, username, name, type, created, active, lastLogin)` of the accounts besides `admin1`.
-const ACCOUNTS: [(&str, &str, Option<&str>, &str, &str, bool, Option<&str>); 6] = [
+/// `(id, username, name, type, created, active, lastLogin)`.
+type Fixture = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    bool,
+    Option<&'static str>,
+);
+/// `(id, username, name, type, created, active, lastLogin, roles)`, dates in milliseconds.
+type Account = (
+    String,
+    String,
+    Option<String>,
+    String,
+    i64,
+    bool,
+    Option<i64>,
+    Vec<&'static str>,
+);
+/// `(id, name, t, discussion, teamMain, usersCount, owner, created, lm, archived, ro)`.
+type RoomRow<'a> = (
+    &'a str,
+    Option<&'a str>,
+    &'a str,
+    bool,
+    bool,
+    i64,
+    Option<(&'a str, &'a str)>,
+    &'a str,
+    Option<&'a str>,
+    bool,
+    bool,
+);
+
+/// The accounts besides `admin1`.
+const ACCOUNTS: [Fixture; 6] = [
     (
         "alice",
         "alice",
@@ -221,16 +257,7 @@ fn session_days(user: &str, zone: &Zone) -> BTreeSet<NaiveDate> {
 }
 
 /// `(id, username, name, type, created, active, lastLogin, roles)` of every account.
-fn accounts() -> Vec<(
-    String,
-    String,
-    Option<String>,
-    String,
-    i64,
-    bool,
-    Option<i64>,
-    Vec<&'static str>,
-)> {
+fn accounts() -> Vec<Account> {
     let mut out = vec![(
         "admin1".to_string(),
         "admin1".to_string(),
@@ -459,19 +486,7 @@ async fn members_equal_an_independent_count_in_every_zone_raw_and_rolled() {
 /// The channel-health rows of `p` as this file computes them, sorted by name (and `_id`).
 fn expected_channels(p: &Period, now: i64) -> (Value, Vec<Value>) {
     let (pf, pl) = p.previous();
-    let rooms: [(
-        &str,
-        Option<&str>,
-        &str,
-        bool,
-        bool,
-        i64,
-        Option<(&str, &str)>,
-        &str,
-        Option<&str>,
-        bool,
-        bool,
-    ); 5] = [
+    let rooms: [RoomRow; 5] = [
         (
             "c1",
             Some("general"),
