@@ -22,6 +22,7 @@ pub mod docs;
 mod messages;
 mod omni;
 mod people;
+mod quiet;
 mod rng;
 mod rooms;
 mod sessions;
@@ -395,12 +396,14 @@ pub async fn generate(db: &Database, opts: &SeedOptions) -> Result<SeedSummary, 
     let mut rooms = rooms::generate(opts.seed, &span, &people);
     // Conversations take up to a tenth of the messages; the rest go to the other rooms.
     let omni = omni::generate(opts.seed, &span, &people, opts.messages / 10, opts.edition);
+    let quiet = quiet::generate(opts.seed, &span, &people);
 
     let progress = opts.progress.then_some((coll::MESSAGES, opts.messages));
     let mut w = write::Writer::new(db, progress);
     w.extend(ROLES, people::roles(opts.edition)).await?;
     w.extend(coll::PERMISSIONS, people::permissions(opts.edition)).await?;
     w.extend(coll::USERS, people.docs.iter().cloned()).await?;
+    w.extend(coll::USERS, quiet.users).await?;
     w.extend(coll::DEPARTMENTS, omni.departments).await?;
     w.extend(coll::DEPARTMENT_AGENTS, omni.department_agents).await?;
     w.extend(coll::UNIT_MONITORS, omni.unit_monitors).await?;
@@ -408,10 +411,13 @@ pub async fn generate(db: &Database, opts: &SeedOptions) -> Result<SeedSummary, 
     w.extend(coll::ROOMS, omni.rooms).await?;
     let livechat_messages = omni.messages.len() as u64;
     w.extend(coll::MESSAGES, omni.messages).await?;
+    let quiet_messages = quiet.messages.len() as u64;
+    w.extend(coll::MESSAGES, quiet.messages).await?;
+    w.extend(coll::ROOMS, quiet.rooms).await?;
 
     let mut stream = messages::Stream::new(opts.seed, &span, &people, &mut rooms);
     for (day, n) in stream
-        .per_day(opts.messages - livechat_messages)
+        .per_day(opts.messages.saturating_sub(livechat_messages + quiet_messages))
         .into_iter()
         .enumerate()
     {

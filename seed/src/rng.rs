@@ -19,6 +19,7 @@ pub(crate) enum Part {
     Omnichannel = 4,
     Messages = 5,
     Sessions = 6,
+    Quiet = 7,
 }
 
 pub(crate) struct Gen(ChaCha8Rng);
