@@ -102,3 +102,50 @@ async fn every_report_answers_the_demo_requests_with_data() {
         r#"{"total":18,"data":[{"label":"TestQueue","value":1},{"label":"TestBH","value":1},{"label":"Missing","value":16}],"unspecified":43,"success":true}"#,
     );
 }
+
+/// The usernames (members) or ids (channels) of an insights answer's rows.
+fn row_keys(body: &str, rows: &str, key: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    v[rows]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .map(|r| r[key].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_insights_find_the_demos_quiet_members_and_idle_channels() {
+    let app = spawn_app().await;
+    let summary = generate(&app.db, &options(5, 3000)).await.unwrap();
+    let admin = Creds::from(summary.admin());
+    let period = "start=2024-02-10T00:00:00.000Z&end=2024-03-10T23:59:59.999Z";
+    let members = |filter: &'static str| {
+        let url = format!("/rc-analytics/api/v1/insights/members?{period}&filter={filter}&count=0");
+        let (app, admin) = (&app, admin.clone());
+        async move { row_keys(&app.get(&url, Some(&admin)).await.body, "members", "username") }
+    };
+    let never = members("never-logged-in").await;
+    assert_eq!(never, ["new.hire1", "new.hire2", "new.hire3", "new.hire4"]);
+    let inactive = members("inactive-90").await;
+    for quiet in ["former.one", "former.two", "left.company", "new.hire4"] {
+        assert!(inactive.iter().any(|u| u == quiet), "{quiet} in {inactive:?}");
+    }
+    assert!(
+        !inactive.iter().any(|u| u == "lurker.one" || u == "demo.admin"),
+        "{inactive:?}"
+    );
+    assert_eq!(members("deactivated").await, ["left.company"]);
+    let silent = members("never-posted").await;
+    for quiet in ["lurker.one", "lurker.two", "new.hire1"] {
+        assert!(silent.iter().any(|u| u == quiet), "{quiet} in {silent:?}");
+    }
+    let url = format!("/rc-analytics/api/v1/insights/channels?{period}&filter=idle&count=0");
+    let idle = row_keys(&app.get(&url, Some(&admin)).await.body, "channels", "_id");
+    for room in ["old-project", "archive-2023", "solo-notes", "quiet-discussion"] {
+        assert!(idle.iter().any(|r| r == room), "{room} in {idle:?}");
+    }
+    let url = format!("/rc-analytics/api/v1/insights/channels?{period}&filter=empty&count=0");
+    let empty = row_keys(&app.get(&url, Some(&admin)).await.body, "channels", "_id");
+    assert_eq!(empty, ["empty-channel", "lonely", "solo-notes"]);
+}
