@@ -12,7 +12,10 @@
 #   3. cached answers per second against /health's, under the same wrk load, in interleaved rounds; then the
 #      service's CPU per request of /health, the cached answer and /metrics (with the workspace series);
 #   4. every other report route once cold and cached; the service's peak and current resident memory;
-#   5. two floods (wrk, BENCH_FLOOD_SECS each) against a service of its own with RCA_CACHE_MAX_MB=16, its
+#   5. the insights (docs/insights.md): members, channel health and the busiest channel's history over 30 and
+#      365 days, each against the bare count of the same period's ts range, interleaved round by round; the
+#      service's resident memory after them;
+#   6. two floods (wrk, BENCH_FLOOD_SECS each) against a service of its own with RCA_CACHE_MAX_MB=16, its
 #      rollup built: messages/origin with distinct start/end/tz (answers kept: days before the seeded ones,
 #      zones on the rollup's grid), then one window with distinct 60 KB targets (an unknown parameter);
 #      before and after each, the service's resident memory (VmRSS, and VmHWM: its peak) and the result
@@ -26,7 +29,9 @@
 #   BENCH_PROFILE     release (default) or dev
 #   BENCH_FLOOD_SECS  length of each flood of section 5 (default 40)
 #   BENCH_FLOOD_ENV   extra environment of section 5's service, e.g. MALLOC_ARENA_MAX=2 (default none)
-#   BENCH_FLOOD_ONLY  1: section 5 only (after seeding)
+#   BENCH_FLOOD_ONLY  1: section 6 only (after seeding)
+#   BENCH_INSIGHTS_ONLY  1: section 5 only (after seeding)
+#   BENCH_BIND        the service's address (default 127.0.0.1:3131); BENCH_FLOOD_BIND section 6's (127.0.0.1:3132)
 # Absolute figures depend on the machine and the stand-in database (SecantusDB, not MongoDB); read the
 # ratios.
 set -euo pipefail
@@ -38,7 +43,7 @@ days=${BENCH_DAYS:-365}
 rounds=${BENCH_ROUNDS:-3}
 port=${BENCH_DB_PORT:-27031}
 profile=${BENCH_PROFILE:-release}
-bind=127.0.0.1:3131
+bind=${BENCH_BIND:-127.0.0.1:3131}
 dir=.bench
 mkdir -p "$dir"
 
@@ -75,6 +80,7 @@ db() { .venv/bin/python scripts/bench_db.py "$@"; }
 ms() { printf '%.1f' "$1"; }
 ratio() { printf '%.3f' "$(echo "$1 / $2" | bc -l)"; }
 median() { sort -n | sed -n "$(((rounds + 1) / 2))p"; }
+get() { curl -s -o "$dir/body" -w '%{time_total} %{http_code}\n' -H "X-User-Id: $uid" -H "X-Auth-Token: $tok" "$1"; }
 
 # Starts the service on BIND (logging to LOG, with extra environment ENV...) and waits until its rollup is
 # built; sets $started_pid.
@@ -95,7 +101,7 @@ start_service() {
   exit 1
 }
 
-if [ "${BENCH_FLOOD_ONLY:-}" != 1 ]; then
+if [ "${BENCH_FLOOD_ONLY:-}" != 1 ] && [ "${BENCH_INSIGHTS_ONLY:-}" != 1 ]; then
 # 1. The rollup's build against a bare projected scan.
 read -r scan_ms scanned < <(db scan "$mongo_url")
 start_service "$bind" "$dir/service.log"
@@ -107,7 +113,6 @@ printf '\n1. build: %s\n   bare projected scan: %s documents in %s ms (%s/s)\n  
   "${built#rollup: }" "$scanned" "$(ms "$scan_ms")" "$scan_rate" "$(ratio "$build_rate" "$scan_rate")"
 
 # 2. The message reports, interleaved: bare count, raw pipeline direct, service.
-get() { curl -s -o "$dir/body" -w '%{time_total} %{http_code}\n' -H "X-User-Id: $uid" -H "X-Auth-Token: $tok" "$1"; }
 today=$(date -u +%F)
 routes=(messages/origin messages/messages-sent messages/top-five-popular-channels channels/list)
 printf '\n2. %-44s %10s %10s %10s %12s %12s\n' "message report (medians of $rounds rounds)" "count ms" "direct ms" \
@@ -189,12 +194,47 @@ printf '\nresident memory of rc-analytics: peak %s, now %s\n' \
   "$(awk '/VmHWM/ {print $2, $3}' /proc/$service_pid/status)" "$(awk '/VmRSS/ {print $2, $3}' /proc/$service_pid/status)"
 fi
 
-# 5. Floods against a service whose result cache may hold 16 MiB.
+# 5. The insights, interleaved: the bare count of the period's ts range, then the service (computed for every
+# request: never cached).
+if [ "${BENCH_FLOOD_ONLY:-}" != 1 ]; then
+[ -n "$service_pid" ] || { start_service "$bind" "$dir/service.log"; service_pid=$started_pid; }
+today=$(date -u +%F)
+insights=/rc-analytics/api/v1/insights
+printf '\n5. %-44s %10s %10s %12s\n' "insights (medians of $rounds rounds)" "count ms" "service ms" "service/count"
+for window in 30 365; do
+  first=$(date -u -d "$today - $((window - 1)) days" +%F)
+  period="start=${first}T00:00:00.000Z&end=${today}T23:59:59.999Z"
+  get "http://$bind$insights/channels?$period&sort=messages&order=desc&count=1" >/dev/null
+  room=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["channels"][0]["_id"])' "$dir/body")
+  range=$(python3 -c 'import json, sys
+print(json.dumps({"collection": "rocketchat_message", "pipeline": [{"$match": {"ts": {
+    "$gte": {"$date": sys.argv[1] + "T00:00:00Z"}, "$lt": {"$date": sys.argv[2] + "T00:00:00Z"}}}}]}))' \
+    "$first" "$(date -u -d "$today + 1 day" +%F)")
+  for request in "members?$period" "channels?$period" "channels/history?roomId=$room&$period"; do
+    counts=() services=()
+    for _ in $(seq 1 "$rounds"); do
+      read -r t _ < <(db count "$mongo_url" "$range"); counts+=("$t")
+      read -r t code < <(db get "$bind" "$insights/$request" "$uid" "$tok")
+      [ "$code" = 200 ] || { echo "bench: HTTP $code for $insights/$request" >&2; exit 1; }
+      services+=("$t")
+    done
+    c=$(printf '%s\n' "${counts[@]}" | median)
+    s=$(printf '%s\n' "${services[@]}" | median)
+    printf '   %-44s %10s %10s %12s\n' "$window days: ${request%%\?*}" "$(ms "$c")" "$(ms "$s")" "$(ratio "$s" "$c")"
+  done
+done
+printf 'resident memory of rc-analytics after the insights: peak %s, now %s\n' \
+  "$(awk '/VmHWM/ {print $2, $3}' /proc/$service_pid/status)" "$(awk '/VmRSS/ {print $2, $3}' /proc/$service_pid/status)"
+grep -E 'rollup: built|logins:' "$dir/service.log" | sed 's/^/   /'
+fi
+[ "${BENCH_INSIGHTS_ONLY:-}" = 1 ] && exit 0
+
+# 6. Floods against a service whose result cache may hold 16 MiB.
 if ! command -v wrk >/dev/null; then
-  echo "5. wrk is not installed (apt-get install wrk): floods not run"
+  echo "6. wrk is not installed (apt-get install wrk): floods not run"
   exit 0
 fi
-flood_bind=127.0.0.1:3132
+flood_bind=${BENCH_FLOOD_BIND:-127.0.0.1:3132}
 # shellcheck disable=SC2086 # BENCH_FLOOD_ENV is a list of NAME=VALUE words
 start_service "$flood_bind" "$dir/flood.log" RCA_CACHE_MAX_MB=16 ${BENCH_FLOOD_ENV:-}
 flood_pid=$started_pid
@@ -230,7 +270,7 @@ LUA
 kib() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$flood_pid/status"; }
 cache_bytes() { curl -s "http://$flood_bind/metrics" | awk '$1 == "rca_report_cache_bytes" {print $2}'; }
 mib() { printf '%.1f' "$(echo "$1 / 1024" | bc -l)"; }
-printf '\n5. floods of %s s (wrk -t2 -c16) against RCA_CACHE_MAX_MB=16%s: resident memory in MiB\n' "$flood_secs" \
+printf '\n6. floods of %s s (wrk -t2 -c16) against RCA_CACHE_MAX_MB=16%s: resident memory in MiB\n' "$flood_secs" \
   "${BENCH_FLOOD_ENV:+ with $BENCH_FLOOD_ENV}"
 printf '   %-28s %10s %10s %10s %10s %10s %12s %10s\n' flood requests non-2xx "RSS before" "RSS after" "peak" \
   "growth" "cache MiB"
