@@ -64,7 +64,7 @@ const PARAMS: [Param; 12] = [
         name: "idleDays",
         required: false,
         description: "N of idle: no activity for N days or more (1-3650, default 30)",
-        value: ParamValue::Pattern("^[0-9]{1,4}$"),
+        value: ParamValue::Pattern("^(?:[1-9][0-9]{0,2}|[12][0-9]{3}|3[0-5][0-9]{2}|36[0-4][0-9]|3650)$"),
     },
     Q,
     Param {
@@ -506,6 +506,22 @@ mod tests {
         );
         let page = cut(&request("all", "messages", Order::Desc), &body);
         assert_eq!((page.total, page.channels[0].room.id.as_str()), (3, "dead"));
+    }
+
+    #[test]
+    fn every_idle_days_value_the_schema_allows_is_accepted() {
+        let ParamValue::Pattern(pattern) = PARAMS[6].value else {
+            panic!()
+        };
+        let pattern = regex::Regex::new(pattern).unwrap();
+        for n in 0..=4000 {
+            let v = n.to_string();
+            assert_eq!(pattern.is_match(&v), (1..=3650).contains(&n), "{v}");
+            assert_eq!(
+                idle_days(&Query::parse(&format!("idleDays={v}")).unwrap()).is_ok(),
+                pattern.is_match(&v)
+            );
+        }
     }
 
     #[test]
