@@ -102,24 +102,22 @@ pub(crate) fn generate(seed: u64, span: &Span, people: &People) -> Quiet {
             t += 4 * DAY_MS + g.range(0, DAY_MS);
         }
     }
-    let archived_lm = end - 160 * DAY_MS;
-    messages.push(docs::message(
-        "quiet-archive",
-        "archive-2023",
-        DateTime::from_millis(archived_lm),
-        &admin.id,
-        &admin.username,
-        "Archiving this group",
-    ));
-    let solo_lm = end - 70 * DAY_MS;
-    messages.push(docs::message(
-        "quiet-solo",
-        "solo-notes",
-        DateTime::from_millis(solo_lm),
-        &admin.id,
-        &admin.username,
-        "Notes to self",
-    ));
+    // One last message each in the archived group and the one-member notes.
+    let (archived_lm, solo_lm) = (end - 160 * DAY_MS, end - 70 * DAY_MS);
+    for (rid, t, text) in [
+        ("archive-2023", archived_lm, "Archiving this group"),
+        ("solo-notes", solo_lm, "Notes to self"),
+    ] {
+        let mid = format!("quiet-{rid}");
+        messages.push(docs::message(
+            &mid,
+            rid,
+            DateTime::from_millis(t),
+            &admin.id,
+            &admin.username,
+            text,
+        ));
+    }
     let mut archived = room("archive-2023", "p", "archive-2023", 4, Some(archived_lm));
     archived.insert("archived", true);
     archived.insert("ro", true);

@@ -13,12 +13,10 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::activity::messages;
-use super::members::page_of;
-use super::{one_of, period, search, Figure, Insights, Order, PeriodBody, Span, COUNT, END, OFFSET, ORDER, Q, START};
+use super::{one_of, period, Figure, Head, Insights, Listing, Span, COUNT, END, OFFSET, ORDER, Q, START};
 use crate::auth::{AuthUser, Shown};
 use crate::error::ApiError;
 use crate::params::iso::format_canonical;
-use crate::params::page::Page;
 use crate::params::query::Query;
 use crate::registry::{Param, ParamValue};
 use crate::reports::engagement::{FORMAT, TZ};
@@ -83,19 +81,14 @@ pub(crate) struct ChannelsRequest {
     span: Span,
     kind: &'static str,
     idle_days: i64,
-    filter: &'static str,
-    q: Option<String>,
-    sort: &'static str,
-    order: Order,
-    page: Page,
+    listing: Listing,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ChannelsBody {
-    pub(crate) tz: String,
-    pub(crate) period: PeriodBody,
-    pub(crate) previous_period: PeriodBody,
+    #[serde(flatten)]
+    pub(crate) head: Head,
     pub(crate) idle_days: i64,
     pub(crate) summary: ChannelsSummary,
     pub(crate) channels: Vec<ChannelRow>,
@@ -212,11 +205,7 @@ impl Report for Channels {
             span,
             kind: one_of(&query, "type", &TYPES)?,
             idle_days: idle_days(&query)?,
-            filter: one_of(&query, "filter", &FILTERS)?,
-            q: search(&query)?,
-            sort: one_of(&query, "sort", &SORTS)?,
-            order: Order::of(&query)?,
-            page: page_of(&query)?,
+            listing: Listing::of(&query, &FILTERS, &SORTS)?,
         })
     }
 
@@ -323,7 +312,6 @@ pub(crate) fn table(
     rooms: Vec<RoomFacts>,
     counts: &HashMap<String, [i64; 2]>,
 ) -> ChannelsBody {
-    let previous = span.previous();
     let (start, end) = span.range();
     let mut s = [(0i64, 0i64); 6];
     let mut rows: Vec<ChannelRow> = rooms
@@ -360,9 +348,7 @@ pub(crate) fn table(
     let f = |i: usize| Figure::compared(s[i].0, s[i].1);
     let st = |i: usize| Figure::state(s[i].0);
     ChannelsBody {
-        tz: span.zone.name(),
-        period: span.body(),
-        previous_period: previous.body(),
+        head: span.head(),
         idle_days: idle,
         summary: ChannelsSummary {
             channels: f(0),
@@ -409,28 +395,19 @@ fn by_column(a: &ChannelRow, b: &ChannelRow, column: &str) -> Ordering {
 }
 
 fn cut(r: &ChannelsRequest, all: &ChannelsBody) -> ChannelsBody {
-    let mut rows: Vec<&ChannelRow> = all
-        .channels
-        .iter()
-        .filter(|row| passes(row, r.filter, r.idle_days))
-        .filter(|row| {
-            r.q.as_deref()
-                .is_none_or(|q| super::matches(row.room.name.as_deref(), q))
-        })
-        .collect();
-    rows.sort_by(|a, b| r.order.apply(by_column(a, b, r.sort)).then_with(|| tie(a, b)));
-    let page: Vec<ChannelRow> = rows[r.page.range(rows.len())]
-        .iter()
-        .map(|row| (*row).clone())
-        .collect();
+    let l = &r.listing;
+    let (page, total) = l.select(
+        &all.channels,
+        |row| passes(row, l.filter, r.idle_days) && l.finds(&[row.room.name.as_deref()]),
+        |a, b| by_column(a, b, l.sort),
+        tie,
+    );
     ChannelsBody {
-        tz: all.tz.clone(),
-        period: all.period.clone(),
-        previous_period: all.previous_period.clone(),
+        head: all.head.clone(),
         idle_days: all.idle_days,
         summary: all.summary.clone(),
-        total: rows.len(),
-        offset: r.page.offset,
+        total,
+        offset: l.page.offset,
         count: page.len(),
         channels: page,
     }
@@ -439,6 +416,8 @@ fn cut(r: &ChannelsRequest, all: &ChannelsBody) -> ChannelsBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::insights::Order;
+    use crate::params::page::Page;
     use crate::params::zone::ReportZone;
 
     fn ms(iso: &str) -> i64 {
@@ -490,13 +469,15 @@ mod tests {
             span,
             kind: "all",
             idle_days: 30,
-            filter,
-            q: None,
-            sort,
-            order,
-            page: Page {
-                offset: Some(1.0),
-                count: Some(1.0),
+            listing: Listing {
+                filter,
+                q: None,
+                sort,
+                order,
+                page: Page {
+                    offset: Some(1.0),
+                    count: Some(1.0),
+                },
             },
         };
         let page = cut(&request("idle", "lastMessage", Order::Asc), &body);

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::activity::messages;
 use super::channels::{room_projection, RoomFacts};
-use super::{period, Figure, Insights, PeriodBody, Span, END, START};
+use super::{period, Figure, Head, Insights, Span, END, START};
 use crate::auth::{AuthUser, Shown};
 use crate::error::ApiError;
 use crate::params::iso::format_canonical;
@@ -49,9 +49,8 @@ pub(crate) struct HistoryRequest {
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct HistoryBody {
-    pub(crate) tz: String,
-    pub(crate) period: PeriodBody,
-    pub(crate) previous_period: PeriodBody,
+    #[serde(flatten)]
+    pub(crate) head: Head,
     /// `hour` when the period is at most 2 days, else `day`.
     pub(crate) unit: &'static str,
     pub(crate) room: RoomFacts,
@@ -191,9 +190,7 @@ impl Report for History {
             .collect();
         let posters = |k: usize| tally.posters.values().filter(|n| n[k] > 0).count() as i64;
         Ok(HistoryBody {
-            tz: r.span.zone.name(),
-            period: r.span.body(),
-            previous_period: previous.body(),
+            head: r.span.head(),
             unit: if hourly { "hour" } else { "day" },
             room,
             summary: HistorySummary {
@@ -306,9 +303,12 @@ mod tests {
     #[test]
     fn hidden_posters_keep_their_counts() {
         let body = HistoryBody {
-            tz: "UTC".into(),
-            period: span_body(),
-            previous_period: span_body(),
+            head: Span {
+                zone: ReportZone::utc(),
+                first: "2024-01-01".parse().unwrap(),
+                last: "2024-01-01".parse().unwrap(),
+            }
+            .head(),
             unit: "day",
             room: RoomFacts {
                 id: "r".into(),
@@ -349,14 +349,5 @@ mod tests {
         assert!(!crate::reports::json_of(&counts).contains("alice"));
         let nothing = History::hide_people(&body, Shown::Nothing).unwrap();
         assert!(nothing.top_posters.is_empty());
-    }
-
-    fn span_body() -> PeriodBody {
-        Span {
-            zone: ReportZone::utc(),
-            first: "2024-01-01".parse().unwrap(),
-            last: "2024-01-01".parse().unwrap(),
-        }
-        .body()
     }
 }

@@ -13,15 +13,10 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::activity::{user_days, Days, UserDays};
-use super::{
-    one_of, period, search, wants_csv, Figure, InsightsPeople, Order, PeriodBody, Span, COUNT, END, OFFSET, ORDER, Q,
-    START,
-};
+use super::{one_of, period, Figure, Head, InsightsPeople, Listing, Span, COUNT, END, OFFSET, ORDER, Q, START};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::params::iso::format_canonical;
-use crate::params::page::Page;
-use crate::params::query::Query;
 use crate::params::window::add_days;
 use crate::registry::{Param, ParamValue};
 use crate::reports::engagement::{FORMAT, TZ};
@@ -87,19 +82,14 @@ const PARAMS: [Param; 11] = [
 pub(crate) struct MembersRequest {
     span: Span,
     kind: &'static str,
-    filter: &'static str,
-    q: Option<String>,
-    sort: &'static str,
-    order: Order,
-    page: Page,
+    listing: Listing,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct MembersBody {
-    pub(crate) tz: String,
-    pub(crate) period: PeriodBody,
-    pub(crate) previous_period: PeriodBody,
+    #[serde(flatten)]
+    pub(crate) head: Head,
     pub(crate) summary: MembersSummary,
     pub(crate) members: Vec<MemberRow>,
     pub(crate) total: usize,
@@ -168,11 +158,7 @@ impl Report for Members {
         Ok(MembersRequest {
             span,
             kind: one_of(&query, "type", &TYPES)?,
-            filter: one_of(&query, "filter", &FILTERS)?,
-            q: search(&query)?,
-            sort: one_of(&query, "sort", &SORTS)?,
-            order: Order::of(&query)?,
-            page: page_of(&query)?,
+            listing: Listing::of(&query, &FILTERS, &SORTS)?,
         })
     }
 
@@ -199,19 +185,6 @@ pub(crate) async fn whole_table(state: &AppState, span: &Span, kind: &str) -> Re
     let days = Days::new(span.zone, window_start(span), span.last);
     let (activity, lasts) = user_days(state, span.zone, &days, true).await?;
     Ok(table(span, &days, accounts, &activity, &lasts))
-}
-
-/// The page: `count=0` (all) for CSV, which writes the whole filtered table.
-pub(crate) fn page_of(query: &Query) -> Result<Page, ApiError> {
-    let page = Page::of(query)?;
-    Ok(if wants_csv(query) {
-        Page {
-            offset: Some(0.0),
-            count: Some(0.0),
-        }
-    } else {
-        page
-    })
 }
 
 /// The first day the table reads: the previous period's, or 90 days before the period (inactive 90 as of its
@@ -340,9 +313,7 @@ pub(crate) fn table(
     let f = |i: usize| Figure::compared(s.0[i].0, s.0[i].1);
     let st = |i: usize| Figure::state(s.0[i].0);
     MembersBody {
-        tz: span.zone.name(),
-        period: span.body(),
-        previous_period: previous.body(),
+        head: span.head(),
         summary: MembersSummary {
             members: f(0),
             active: f(1),
@@ -395,34 +366,18 @@ fn passes(row: &MemberRow, filter: &str) -> bool {
 
 /// The rows of the request: filtered, searched, sorted, paginated.
 fn cut(request: &MembersRequest, all: &MembersBody) -> MembersBody {
-    let mut rows: Vec<&MemberRow> = all
-        .members
-        .iter()
-        .filter(|r| passes(r, request.filter))
-        .filter(|r| {
-            request
-                .q
-                .as_deref()
-                .is_none_or(|q| super::matches(r.username.as_deref(), q) || super::matches(r.name.as_deref(), q))
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        request
-            .order
-            .apply(by_column(a, b, request.sort))
-            .then_with(|| tie(a, b))
-    });
-    let page: Vec<MemberRow> = rows[request.page.range(rows.len())]
-        .iter()
-        .map(|r| (*r).clone())
-        .collect();
+    let l = &request.listing;
+    let (page, total) = l.select(
+        &all.members,
+        |r| passes(r, l.filter) && l.finds(&[r.username.as_deref(), r.name.as_deref()]),
+        |a, b| by_column(a, b, l.sort),
+        tie,
+    );
     MembersBody {
-        tz: all.tz.clone(),
-        period: all.period.clone(),
-        previous_period: all.previous_period.clone(),
+        head: all.head.clone(),
         summary: all.summary.clone(),
-        total: rows.len(),
-        offset: request.page.offset,
+        total,
+        offset: l.page.offset,
         count: page.len(),
         members: page,
     }
@@ -445,6 +400,8 @@ fn by_column(a: &MemberRow, b: &MemberRow, column: &str) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::insights::Order;
+    use crate::params::page::Page;
     use crate::params::zone::ReportZone;
 
     const DAY: i64 = 86_400_000;
@@ -505,13 +462,15 @@ mod tests {
         let request = |filter, sort, order| MembersRequest {
             span,
             kind: "user",
-            filter,
-            q: None,
-            sort,
-            order,
-            page: Page {
-                offset: Some(0.0),
-                count: Some(0.0),
+            listing: Listing {
+                filter,
+                q: None,
+                sort,
+                order,
+                page: Page {
+                    offset: Some(0.0),
+                    count: Some(0.0),
+                },
             },
         };
         let ids = |r: MembersRequest| {
@@ -523,7 +482,7 @@ mod tests {
         assert_eq!(ids(request("all", "lastLogin", Order::Asc)), "busy,gone,new,quiet");
         assert_eq!(ids(request("deactivated", "username", Order::Asc)), "gone");
         let mut searched = request("all", "username", Order::Asc);
-        searched.q = Some("w".into());
+        searched.listing.q = Some("w".into());
         assert_eq!(ids(searched), "new");
     }
 }

@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::auth::{ViewInsights, ViewMembers};
 use crate::error::ApiError;
 use crate::params::iso::format_canonical;
-use crate::params::page::DIGITS_PATTERN;
+use crate::params::page::{Page, DIGITS_PATTERN};
 use crate::params::query::Query;
 use crate::params::window::add_days;
 use crate::params::zone::ReportZone;
@@ -141,6 +141,15 @@ impl Span {
         (self.day_start(self.first), self.day_start(add_days(self.last, 1)))
     }
 
+    /// The period, its previous one and the zone, as answers show them.
+    pub(crate) fn head(&self) -> Head {
+        Head {
+            tz: self.zone.name(),
+            period: self.body(),
+            previous_period: self.previous().body(),
+        }
+    }
+
     pub(crate) fn body(&self) -> PeriodBody {
         let (from, to) = self.range();
         PeriodBody {
@@ -151,6 +160,15 @@ impl Span {
             days: self.days(),
         }
     }
+}
+
+/// `"tz","period","previousPeriod"`: what every period answer starts with.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Head {
+    pub(crate) tz: String,
+    pub(crate) period: PeriodBody,
+    pub(crate) previous_period: PeriodBody,
 }
 
 /// `{"firstDay","lastDay","start","end","days"}`: a period, for the page's labels (`end` exclusive).
@@ -259,8 +277,60 @@ impl Order {
 }
 
 /// Whether the request asks for CSV (which then holds every row, not a page).
-pub(crate) fn wants_csv(query: &Query) -> bool {
+fn wants_csv(query: &Query) -> bool {
     query.get("format").and_then(|v| v.as_str()) == Some("csv")
+}
+
+/// What selects the rows of a table (members, channels): a filter, a search, a column and its order, a page.
+#[derive(Debug)]
+pub(crate) struct Listing {
+    pub(crate) filter: &'static str,
+    pub(crate) q: Option<String>,
+    pub(crate) sort: &'static str,
+    pub(crate) order: Order,
+    pub(crate) page: Page,
+}
+
+impl Listing {
+    /// `filter` (one of `filters`), `q`, `sort` (one of `sorts`), `order`, and the page: all rows for CSV,
+    /// which writes the whole filtered table.
+    pub(crate) fn of(query: &Query, filters: &[&'static str], sorts: &[&'static str]) -> Result<Self, ApiError> {
+        let page = Page::of(query)?;
+        Ok(Self {
+            filter: one_of(query, "filter", filters)?,
+            q: search(query)?,
+            sort: one_of(query, "sort", sorts)?,
+            order: Order::of(query)?,
+            page: if wants_csv(query) {
+                Page {
+                    offset: Some(0.0),
+                    count: Some(0.0),
+                }
+            } else {
+                page
+            },
+        })
+    }
+
+    /// The rows that `keep` accepts, sorted by `column` in this order and then by `tie`: this page of them, and
+    /// how many there are.
+    pub(crate) fn select<R: Clone>(
+        &self,
+        rows: &[R],
+        keep: impl Fn(&R) -> bool,
+        column: impl Fn(&R, &R) -> std::cmp::Ordering,
+        tie: impl Fn(&R, &R) -> std::cmp::Ordering,
+    ) -> (Vec<R>, usize) {
+        let mut kept: Vec<&R> = rows.iter().filter(|r| keep(r)).collect();
+        kept.sort_by(|a, b| self.order.apply(column(a, b)).then_with(|| tie(a, b)));
+        let page = kept[self.page.range(kept.len())].iter().map(|r| (*r).clone()).collect();
+        (page, kept.len())
+    }
+
+    /// Whether the search accepts a row showing `texts`.
+    pub(crate) fn finds(&self, texts: &[Option<&str>]) -> bool {
+        self.q.as_deref().is_none_or(|q| texts.iter().any(|t| matches(*t, q)))
+    }
 }
 
 #[cfg(test)]
