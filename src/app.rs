@@ -53,6 +53,8 @@ impl Application {
         tokio::spawn(async move { hints_state.room_hints.refresh(&hints_state.store).await });
         let rollup_state = state.clone();
         tokio::spawn(async move { rollup_state.run_rollup().await });
+        let logins_state = state.clone();
+        tokio::spawn(async move { logins_state.run_logins().await });
         if let Some(workspace) = Workspace::new(&state) {
             let workspace_state = state.clone();
             tokio::spawn(async move { workspace.run(&workspace_state).await });

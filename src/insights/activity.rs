@@ -1,7 +1,8 @@
 //! Who was active when: messages sent per (user, room) from the rollup's [`People`] below its watermark and a
 //! raw read after it (so a message counts as soon as it is saved), or from a raw read of the whole range when
 //! the rollup cannot answer (not built yet, or a bucket boundary that splits one of its 15-minute slots:
-//! `tz=+05:17`); and sessions per user and day.
+//! `tz=+05:17`); and sessions per user and day, likewise from memory ([`crate::rollup::logins`]) plus a raw
+//! read after its watermark.
 //!
 //! The raw read groups the messages sent per (user, room, minute) with the latest instant of each group:
 //! the same [`People`] on a one-minute grid, so both sources are read by the same code.
@@ -18,6 +19,7 @@ use crate::reports::count_of;
 use crate::reports::engagement::day_of;
 use crate::reports::engagement::messages_sent_stages;
 use crate::reports::engagement::sessions::user_daily_match;
+use crate::rollup::logins::{ymd, LOGIN_TYPES};
 use crate::rollup::people::{Entry, People};
 use crate::state::AppState;
 use crate::store::coll;
@@ -37,7 +39,8 @@ fn date(ms: i64) -> bson::DateTime {
 pub(crate) fn raw_pipeline(from: i64, to: i64, room: Option<&str>) -> Vec<Document> {
     let mut stages = messages_sent_stages(date(from), date(to)).to_vec();
     if let Some(rid) = room {
-        stages.insert(0, doc! {"$match": {"rid": rid}});
+        // After the `ts` range, as every message read here (see `messages_sent_stages`).
+        stages.insert(1, doc! {"$match": {"rid": rid}});
     }
     stages.push(doc! {"$group": {
         "_id": {
@@ -299,32 +302,54 @@ pub(crate) async fn user_days(
 }
 
 /// `(user, day)` for each day of `days` with a session: sessions (`session`, `computed-session`) by the
-/// zone day of `loginAt`, and `user_daily` roll-ups by their stored date.
+/// zone day of `loginAt`, and `user_daily` roll-ups by their stored date. From the logins kept in memory
+/// ([`crate::rollup::logins`]) and the sessions that started after their watermark, read raw; or all read
+/// raw while they are not.
 async fn session_days(state: &AppState, zone: ReportZone, days: &Days) -> Result<Vec<(String, u32)>, ApiError> {
     let (from, to) = days.range();
     let last = add_days(days.first, days.starts.len() as i64 - 2);
-    let logins = vec![
-        doc! {"$match": {
-            "loginAt": {"$gte": date(from), "$lt": date(to)},
-            "type": {"$in": ["session", "computed-session"]},
-        }},
-        doc! {"$group": {"_id": {"u": "$userId", "d": day_of("$loginAt", zone)}}},
-    ];
+    let mut out = Vec::new();
+    let held = state.logins.read(|t| {
+        let mut push = |user: &str, day: Option<u32>| out.extend(day.map(|d| (user.to_string(), d)));
+        let mut held = Vec::new();
+        t.each(
+            (from, to),
+            (days.first, last),
+            |user, ms| held.push((user.to_string(), days.index_of(ms))),
+            |user, date| push(user, days.index_of_date(date)),
+        );
+        for (user, day) in held {
+            push(&user, day);
+        }
+        t.watermark()
+    });
+    let logins_from = held.map_or(from, |watermark| watermark.max(from));
+    if logins_from < to {
+        let logins = vec![
+            doc! {"$match": {
+                "loginAt": {"$gte": date(logins_from), "$lt": date(to)},
+                "type": {"$in": LOGIN_TYPES.to_vec()},
+            }},
+            doc! {"$group": {"_id": {"u": "$userId", "d": day_of("$loginAt", zone)}}},
+        ];
+        for row in state.store.aggregate(coll::SESSIONS, logins, None).await? {
+            let Ok(id) = row.get_document("_id") else { continue };
+            let day = id
+                .get_str("d")
+                .ok()
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+            if let (Ok(user), Some(day)) = (id.get_str("u"), day.and_then(|d| days.index_of_date(d))) {
+                out.push((user.to_string(), day));
+            }
+        }
+    }
+    if held.is_some() {
+        return Ok(out);
+    }
     let daily = vec![
         user_daily_match(days.first, last),
         doc! {"$group": {"_id": {"u": "$userId", "y": "$year", "m": "$month", "d": "$day"}}},
     ];
-    let mut out = Vec::new();
-    for row in state.store.aggregate(coll::SESSIONS, logins, None).await? {
-        let Ok(id) = row.get_document("_id") else { continue };
-        let day = id
-            .get_str("d")
-            .ok()
-            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
-        if let (Ok(user), Some(day)) = (id.get_str("u"), day.and_then(|d| days.index_of_date(d))) {
-            out.push((user.to_string(), day));
-        }
-    }
     for row in state.store.aggregate(coll::SESSIONS, daily, None).await? {
         let Ok(id) = row.get_document("_id") else { continue };
         let int = |k| match id.get(k) {
@@ -334,7 +359,7 @@ async fn session_days(state: &AppState, zone: ReportZone, days: &Days) -> Result
             _ => None,
         };
         let day = match (int("y"), int("m"), int("d")) {
-            (Some(y), Some(m), Some(d)) => NaiveDate::from_ymd_opt(y, m as u32, d as u32),
+            (Some(y), Some(m), Some(d)) => ymd(y, m, d),
             _ => None,
         };
         if let (Ok(user), Some(day)) = (id.get_str("u"), day.and_then(|d| days.index_of_date(d))) {
@@ -402,6 +427,6 @@ mod tests {
                 ("u1".into(), "r1".into(), vec![Entry { slot: 3, n: 2, last: 7 }]),
             ]
         );
-        assert_eq!(raw_pipeline(0, 1, Some("r1"))[0], doc! {"$match": {"rid": "r1"}});
+        assert_eq!(raw_pipeline(0, 1, Some("r1"))[1], doc! {"$match": {"rid": "r1"}});
     }
 }

@@ -16,6 +16,7 @@
 //! Until the first build completes the reports use the raw pipeline. Room facts (type, name, …) are
 //! kept apart from the counts, in [`rooms`]: one read of the dashboard rooms after each build and refresh.
 
+pub mod logins;
 pub mod people;
 pub mod rooms;
 pub mod table;

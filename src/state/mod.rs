@@ -9,6 +9,7 @@ use crate::config::Settings;
 use crate::error::ApiError;
 use crate::hooks::Hooks;
 use crate::metrics::Metrics;
+use crate::rollup::logins::Logins;
 use crate::rollup::Rollup;
 use crate::store::{Store, StoreError};
 
@@ -25,6 +26,8 @@ pub struct AppState {
     pub room_hints: RoomHints,
     /// The in-memory rollup of messages sent (the message reports), built in the background.
     pub rollup: Rollup,
+    /// Who logged in when (the insights), read in the background beside the rollup.
+    pub logins: Logins,
 }
 
 impl AppState {
@@ -46,6 +49,7 @@ impl AppState {
             metrics,
             room_hints: RoomHints::new(),
             rollup: Rollup::new(&settings, hooks.before_rollup_build.clone()),
+            logins: Logins::default(),
             store,
             settings,
         })
@@ -54,6 +58,13 @@ impl AppState {
     /// Builds the rollup in the background and keeps it fresh (returns at once when it is off).
     pub(crate) async fn run_rollup(&self) {
         self.rollup.run(&self.store, &self.metrics).await;
+    }
+
+    /// Reads the logins in the background and keeps them fresh, with the rollup (returns at once when it is off).
+    pub(crate) async fn run_logins(&self) {
+        if self.settings.rollup {
+            self.logins.run(&self.store, self.settings.rollup_refresh).await;
+        }
     }
 
     /// Runs one rollup refresh now (besides the background ones); returns the UTC days rebuilt.

@@ -379,7 +379,7 @@ async fn both() -> (TestApp, TestApp, Creds) {
     let admin = seed(&raw).await;
     let rolled = spawn_app_on(raw.db.name(), |s| s.rollup = true).await;
     for _ in 0..3000 {
-        if rolled.state.rollup.is_built() {
+        if rolled.state.rollup.is_built() && rolled.state.logins.read(|_| ()).is_some() {
             return (raw, rolled, admin);
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
