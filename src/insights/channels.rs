@@ -9,6 +9,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use bson::{doc, RawDocument};
+use get_size2::GetSize;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -21,6 +22,7 @@ use crate::params::query::Query;
 use crate::registry::{Param, ParamValue};
 use crate::reports::engagement::{FORMAT, TZ};
 use crate::reports::{body_rows, Report};
+use crate::state::cache::held;
 use crate::state::AppState;
 use crate::store::{coll, Scan};
 
@@ -84,7 +86,7 @@ pub(crate) struct ChannelsRequest {
     listing: Listing,
 }
 
-#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema, GetSize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ChannelsBody {
     #[serde(flatten)]
@@ -97,7 +99,7 @@ pub(crate) struct ChannelsBody {
     pub(crate) count: usize,
 }
 
-#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema, GetSize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ChannelsSummary {
     pub(crate) channels: Figure,
@@ -109,28 +111,35 @@ pub(crate) struct ChannelsSummary {
 }
 
 /// A room's owner (`u`): a person, shown only to those who may see people.
-#[derive(Clone, Debug, Serialize, JsonSchema, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, JsonSchema, PartialEq, Eq, GetSize)]
 pub(crate) struct Owner {
     #[serde(rename = "_id")]
+    #[get_size(size_fn = held)]
     pub(crate) id: String,
+    #[get_size(size_fn = held)]
     pub(crate) username: Option<String>,
 }
 
 /// What a room row and a room's history show of the room.
-#[derive(Clone, Debug, Serialize, JsonSchema, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, JsonSchema, PartialEq, Eq, GetSize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RoomFacts {
     #[serde(rename = "_id")]
+    #[get_size(size_fn = held)]
     pub(crate) id: String,
     /// `fname` when present, else `name` (`null` for a DM).
+    #[get_size(size_fn = held)]
     pub(crate) name: Option<String>,
+    #[get_size(size_fn = held)]
     pub(crate) t: String,
     pub(crate) discussion: bool,
     pub(crate) team_main: bool,
     pub(crate) users_count: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) owner: Option<Owner>,
+    #[get_size(size_fn = held)]
     pub(crate) created_at: Option<String>,
+    #[get_size(size_fn = held)]
     pub(crate) last_message: Option<String>,
     pub(crate) archived: bool,
     pub(crate) read_only: bool,
@@ -176,7 +185,7 @@ impl RoomFacts {
     }
 }
 
-#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema, GetSize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ChannelRow {
     #[serde(flatten)]

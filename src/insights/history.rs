@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use bson::doc;
+use get_size2::GetSize;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -18,6 +19,7 @@ use crate::params::window::add_days;
 use crate::registry::{Param, ParamValue};
 use crate::reports::engagement::{FORMAT, TZ};
 use crate::reports::{body_rows, Report};
+use crate::state::cache::held;
 use crate::state::AppState;
 use crate::store::{coll, Scan};
 
@@ -46,12 +48,13 @@ pub(crate) struct HistoryRequest {
     span: Span,
 }
 
-#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema, GetSize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct HistoryBody {
     #[serde(flatten)]
     pub(crate) head: Head,
     /// `hour` when the period is at most 2 days, else `day`.
+    #[get_size(ignore)]
     pub(crate) unit: &'static str,
     pub(crate) room: RoomFacts,
     pub(crate) summary: HistorySummary,
@@ -59,24 +62,26 @@ pub(crate) struct HistoryBody {
     pub(crate) top_posters: Vec<Poster>,
 }
 
-#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema, GetSize)]
 pub(crate) struct HistorySummary {
     pub(crate) messages: Figure,
     /// Distinct senders.
     pub(crate) posters: Figure,
 }
 
-#[derive(Clone, Debug, Serialize, JsonSchema, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, JsonSchema, PartialEq, Eq, GetSize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Bucket {
+    #[get_size(size_fn = held)]
     pub(crate) start: String,
     pub(crate) messages: i64,
     /// `null` when the previous period has fewer buckets (a DST change).
+    #[get_size(size_fn = held)]
     pub(crate) previous_start: Option<String>,
     pub(crate) previous_messages: i64,
 }
 
-#[derive(Clone, Debug, Serialize, JsonSchema, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, JsonSchema, PartialEq, Eq, GetSize)]
 pub(crate) struct Poster {
     /// Who: absent for a caller who may not see people.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
@@ -84,11 +89,14 @@ pub(crate) struct Poster {
     pub(crate) messages: i64,
 }
 
-#[derive(Clone, Debug, Serialize, JsonSchema, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, JsonSchema, PartialEq, Eq, GetSize)]
 pub(crate) struct Who {
     #[serde(rename = "_id")]
+    #[get_size(size_fn = held)]
     pub(crate) id: String,
+    #[get_size(size_fn = held)]
     pub(crate) username: Option<String>,
+    #[get_size(size_fn = held)]
     pub(crate) name: Option<String>,
 }
 

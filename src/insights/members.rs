@@ -9,6 +9,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use bson::{doc, RawDocument};
+use get_size2::GetSize;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -21,6 +22,7 @@ use crate::params::window::add_days;
 use crate::registry::{Param, ParamValue};
 use crate::reports::engagement::{FORMAT, TZ};
 use crate::reports::{body_rows, Report};
+use crate::state::cache::held;
 use crate::state::AppState;
 use crate::store::{coll, Scan};
 
@@ -85,7 +87,7 @@ pub(crate) struct MembersRequest {
     listing: Listing,
 }
 
-#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema, GetSize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct MembersBody {
     #[serde(flatten)]
@@ -98,7 +100,7 @@ pub(crate) struct MembersBody {
     pub(crate) count: usize,
 }
 
-#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema, GetSize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct MembersSummary {
     pub(crate) members: Figure,
@@ -111,19 +113,27 @@ pub(crate) struct MembersSummary {
     pub(crate) deactivated: Figure,
 }
 
-#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema, GetSize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct MemberRow {
     #[serde(rename = "_id")]
+    #[get_size(size_fn = held)]
     pub(crate) id: String,
+    #[get_size(size_fn = held)]
     pub(crate) username: Option<String>,
+    #[get_size(size_fn = held)]
     pub(crate) name: Option<String>,
     #[serde(rename = "type")]
+    #[get_size(size_fn = held)]
     pub(crate) kind: String,
+    #[get_size(size_fn = held)]
     pub(crate) roles: Vec<String>,
+    #[get_size(size_fn = held)]
     pub(crate) created_at: Option<String>,
     pub(crate) active: bool,
+    #[get_size(size_fn = held)]
     pub(crate) last_login: Option<String>,
+    #[get_size(size_fn = held)]
     pub(crate) last_message: Option<String>,
     pub(crate) messages: i64,
     pub(crate) previous_messages: i64,
@@ -135,7 +145,7 @@ pub(crate) struct MemberRow {
 }
 
 /// The filters a row passes, besides those read from its shown fields.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, GetSize)]
 pub(crate) struct Flags {
     inactive30: bool,
     inactive90: bool,

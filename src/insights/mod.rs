@@ -15,6 +15,7 @@ pub(crate) mod retention;
 pub mod workspace;
 
 use chrono::NaiveDate;
+use get_size2::GetSize;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -28,6 +29,7 @@ use crate::params::zone::ReportZone;
 use crate::registry::{Endpoint, Family, Param, ParamValue};
 use crate::reports::engagement::start_end_with;
 use crate::reports::{endpoint, ReportFamily};
+use crate::state::cache::held;
 
 pub const PREFIX: &str = "/rc-analytics/api/v1/insights";
 
@@ -163,27 +165,32 @@ impl Span {
 }
 
 /// `"tz","period","previousPeriod"`: what every period answer starts with.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema, GetSize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Head {
+    #[get_size(size_fn = held)]
     pub(crate) tz: String,
     pub(crate) period: PeriodBody,
     pub(crate) previous_period: PeriodBody,
 }
 
 /// `{"firstDay","lastDay","start","end","days"}`: a period, for the page's labels (`end` exclusive).
-#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema, GetSize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PeriodBody {
+    #[get_size(size_fn = held)]
     pub(crate) first_day: String,
+    #[get_size(size_fn = held)]
     pub(crate) last_day: String,
+    #[get_size(size_fn = held)]
     pub(crate) start: String,
+    #[get_size(size_fn = held)]
     pub(crate) end: String,
     pub(crate) days: i64,
 }
 
 /// A summary figure: its value, and the same for the previous period (`null` for a state figure).
-#[derive(Clone, Copy, Debug, Serialize, JsonSchema, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Serialize, JsonSchema, PartialEq, Eq, GetSize)]
 pub(crate) struct Figure {
     pub(crate) value: i64,
     pub(crate) previous: Option<i64>,

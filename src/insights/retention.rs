@@ -3,6 +3,7 @@
 //! signup (docs/insights.md).
 
 use chrono::{Datelike, NaiveDate};
+use get_size2::GetSize;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -18,6 +19,7 @@ use crate::params::zone::{zone_param, ReportZone};
 use crate::registry::{Param, ParamValue};
 use crate::reports::engagement::{FORMAT, TZ};
 use crate::reports::{body_rows, Report};
+use crate::state::cache::held;
 use crate::state::AppState;
 
 pub(crate) struct Retention;
@@ -43,26 +45,31 @@ pub(crate) struct RetentionRequest {
     first: NaiveDate,
 }
 
-#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema, GetSize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RetentionBody {
+    #[get_size(size_fn = held)]
     pub(crate) tz: String,
+    #[get_size(ignore)]
     pub(crate) week_start: &'static str,
     pub(crate) cohorts: Vec<Cohort>,
     pub(crate) cells: Vec<Cell>,
 }
 
-#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema, GetSize)]
 pub(crate) struct Cohort {
     /// Its Monday, `YYYY-MM-DD`.
+    #[get_size(size_fn = held)]
     pub(crate) week: String,
     /// The instant its Monday starts.
+    #[get_size(size_fn = held)]
     pub(crate) start: String,
     pub(crate) members: i64,
 }
 
-#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema, GetSize)]
 pub(crate) struct Cell {
+    #[get_size(size_fn = held)]
     pub(crate) cohort: String,
     /// Weeks since signup (0: the signup week).
     pub(crate) week: i64,
