@@ -874,6 +874,20 @@ async fn a_new_message_counts_at_once_and_user_and_room_changes_show_at_the_next
     assert_eq!(alice["members"][0]["messages"], json!(1));
     let idle = serde_json::from_str::<Value>(&rolled.get(&health, Some(&admin)).await.body).unwrap();
     assert!(!ids(&idle, "channels").contains(&"c1".to_string()));
+    // bob logs in now: a session counts at once too.
+    assert!(ids(&after, "members").contains(&"bob".to_string()));
+    rolled
+        .insert(
+            "rocketchat_sessions",
+            vec![doc! {"_id": "s-new", "type": "session", "userId": "bob", "loginAt": now, "sessionId": "y"}],
+        )
+        .await;
+    let bob = members("q=bob").await;
+    assert_eq!(
+        (&bob["members"][0]["daysActive"], &bob["members"][0]["messages"]),
+        (&json!(1), &json!(0))
+    );
+    assert!(!ids(&members("filter=inactive-30").await, "members").contains(&"bob".to_string()));
     // A deactivated user, a renamed user, a deleted room: at the next request.
     let users = rolled.db.collection::<Document>("users");
     users
