@@ -292,9 +292,7 @@ pub(crate) async fn user_days(
         },
     )
     .await?;
-    for (user, day) in session_days(state, zone, days).await? {
-        users.entry(user).or_default().sessions.push(day);
-    }
+    session_days(state, zone, days, &mut users).await?;
     for u in users.values_mut() {
         u.normalize();
     }
@@ -305,22 +303,31 @@ pub(crate) async fn user_days(
 /// zone day of `loginAt`, and `user_daily` roll-ups by their stored date. From the logins kept in memory
 /// ([`crate::rollup::logins`]) and the sessions that started after their watermark, read raw; or all read
 /// raw while they are not.
-async fn session_days(state: &AppState, zone: ReportZone, days: &Days) -> Result<Vec<(String, u32)>, ApiError> {
+async fn session_days(
+    state: &AppState,
+    zone: ReportZone,
+    days: &Days,
+    users: &mut HashMap<String, UserDays>,
+) -> Result<(), ApiError> {
     let (from, to) = days.range();
     let last = add_days(days.first, days.starts.len() as i64 - 2);
-    let mut out = Vec::new();
+    // One adder for both kinds of `LoginTable::each`'s callbacks (and the raw reads below).
+    let out = std::cell::RefCell::new(users);
+    let push = |user: &str, day: Option<u32>| {
+        let Some(day) = day else { return };
+        let mut users = out.borrow_mut();
+        match users.get_mut(user) {
+            Some(u) => u.sessions.push(day),
+            None => users.entry(user.to_string()).or_default().sessions.push(day),
+        }
+    };
     let held = state.logins.read(|t| {
-        let mut push = |user: &str, day: Option<u32>| out.extend(day.map(|d| (user.to_string(), d)));
-        let mut held = Vec::new();
         t.each(
             (from, to),
             (days.first, last),
-            |user, ms| held.push((user.to_string(), days.index_of(ms))),
+            |user, ms| push(user, days.index_of(ms)),
             |user, date| push(user, days.index_of_date(date)),
         );
-        for (user, day) in held {
-            push(&user, day);
-        }
         t.watermark()
     });
     let logins_from = held.map_or(from, |watermark| watermark.max(from));
@@ -338,13 +345,13 @@ async fn session_days(state: &AppState, zone: ReportZone, days: &Days) -> Result
                 .get_str("d")
                 .ok()
                 .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
-            if let (Ok(user), Some(day)) = (id.get_str("u"), day.and_then(|d| days.index_of_date(d))) {
-                out.push((user.to_string(), day));
+            if let Ok(user) = id.get_str("u") {
+                push(user, day.and_then(|d| days.index_of_date(d)));
             }
         }
     }
     if held.is_some() {
-        return Ok(out);
+        return Ok(());
     }
     let daily = vec![
         user_daily_match(days.first, last),
@@ -362,11 +369,11 @@ async fn session_days(state: &AppState, zone: ReportZone, days: &Days) -> Result
             (Some(y), Some(m), Some(d)) => ymd(y, m, d),
             _ => None,
         };
-        if let (Ok(user), Some(day)) = (id.get_str("u"), day.and_then(|d| days.index_of_date(d))) {
-            out.push((user.to_string(), day));
+        if let Ok(user) = id.get_str("u") {
+            push(user, day.and_then(|d| days.index_of_date(d)));
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -45,17 +45,26 @@ impl LoginTable {
         self.watermark
     }
 
-    /// Adds a session that started at `ms`.
+    /// Adds a session that started at `ms` ([`Self::normalize`] before reading).
     pub fn add_login(&mut self, user: &str, ms: i64) {
         if let Ok(minute) = i32::try_from(ms.div_euclid(MINUTE_MS)) {
-            insert(&mut self.entry(user).0, minute);
+            self.entry(user).0.push(minute);
         }
     }
 
-    /// Adds a roll-up of `date`.
+    /// Adds a roll-up of `date` ([`Self::normalize`] before reading).
     pub fn add_daily(&mut self, user: &str, date: NaiveDate) {
         if let Ok(day) = i32::try_from((date - epoch()).num_days()) {
-            insert(&mut self.entry(user).1, day);
+            self.entry(user).1.push(day);
+        }
+    }
+
+    /// Sorts every vector and drops duplicates.
+    pub fn normalize(&mut self) {
+        for v in self.users.values_mut().flat_map(|(s, d)| [s, d]) {
+            v.sort_unstable();
+            v.dedup();
+            v.shrink_to_fit();
         }
     }
 
@@ -88,6 +97,19 @@ impl LoginTable {
             let b = dailies.partition_point(|d| *d <= d1);
             for d in &dailies[a..b.max(a)] {
                 g(user, epoch() + chrono::Duration::days(i64::from(*d)));
+            }
+        }
+    }
+
+    /// Adds what `other` holds (both normalized).
+    fn merge(&mut self, other: LoginTable) {
+        for (user, (starts, dailies)) in other.users {
+            let mine = self.entry(&user);
+            for m in starts {
+                insert(&mut mine.0, m);
+            }
+            for d in dailies {
+                insert(&mut mine.1, d);
             }
         }
     }
@@ -159,48 +181,51 @@ impl Logins {
 
     /// Reads what is new since the last read (everything, the first time).
     pub async fn refresh(&self, store: &Store) -> Result<(), StoreError> {
-        let mut table = self.read(Clone::clone).unwrap_or_default();
-        let first = self.read(|_| ()).is_none();
+        let since = self.read(|t| (t.watermark, t.computed));
         let now = Utc::now().timestamp_millis() - 5_000;
         // The first read takes every session and roll-up; later ones what started (or was computed) since.
         let range = |from: i64| doc! {"$gte": bson_bound(instant(from)), "$lt": bson_bound(instant(now))};
-        let logins = match first {
-            true => doc! {"type": {"$in": LOGIN_TYPES.to_vec()}, "loginAt": {"$lt": bson_bound(instant(now))}},
-            false => doc! {"type": {"$in": LOGIN_TYPES.to_vec()}, "loginAt": range(table.watermark)},
+        let (logins, dailies, order) = match since {
+            None => (
+                doc! {"type": {"$in": LOGIN_TYPES.to_vec()}, "loginAt": {"$lt": bson_bound(instant(now))}},
+                doc! {"type": "user_daily"},
+                Scan::Natural,
+            ),
+            Some((logins, dailies)) => (
+                doc! {"type": {"$in": LOGIN_TYPES.to_vec()}, "loginAt": range(logins)},
+                doc! {"type": "user_daily", "_computedAt": range(dailies)},
+                Scan::Range,
+            ),
         };
-        let dailies = match first {
-            true => doc! {"type": "user_daily"},
-            false => doc! {"type": "user_daily", "_computedAt": range(table.computed)},
-        };
-        let order = if first { Scan::Natural } else { Scan::Range };
-        let mut read = Vec::new();
+        let mut new = LoginTable::default();
         store
             .scan(coll::SESSIONS, logins, doc! {"userId": 1, "loginAt": 1}, order, |d| {
-                read.extend(login_of(d).map(|(u, t)| (u.to_string(), t)));
+                if let Some((user, t)) = login_of(d) {
+                    new.add_login(user, t);
+                }
             })
             .await?;
-        let mut days = Vec::new();
+        let projection = doc! {"userId": 1, "year": 1, "month": 1, "day": 1};
         store
-            .scan(
-                coll::SESSIONS,
-                dailies,
-                doc! {"userId": 1, "year": 1, "month": 1, "day": 1},
-                order,
-                |d| days.extend(daily_of(d).map(|(u, date)| (u.to_string(), date))),
-            )
+            .scan(coll::SESSIONS, dailies, projection, order, |d| {
+                if let Some((user, date)) = daily_of(d) {
+                    new.add_daily(user, date);
+                }
+            })
             .await?;
-        for (user, t) in read {
-            table.add_login(&user, t);
-        }
-        for (user, date) in days {
-            table.add_daily(&user, date);
-        }
-        table.watermark = now;
-        table.computed = now;
-        if first {
-            log::info!("logins: {} sessions and roll-ups read", table.entries());
-        }
-        *self.table.write().unwrap_or_else(|e| e.into_inner()) = Some(table);
+        new.normalize();
+        let mut guard = self.table.write().unwrap_or_else(|e| e.into_inner());
+        let table = match guard.as_mut() {
+            Some(table) => {
+                table.merge(new);
+                table
+            }
+            None => {
+                log::info!("logins: {} sessions and roll-ups read", new.entries());
+                guard.insert(new)
+            }
+        };
+        (table.watermark, table.computed) = (now, now);
         Ok(())
     }
 }
@@ -224,6 +249,7 @@ mod tests {
         t.add_daily("u", ymd(2024, 1, 2).unwrap());
         t.add_daily("u", ymd(2024, 1, 1).unwrap());
         t.add_daily("u", ymd(2024, 1, 2).unwrap());
+        t.normalize();
         assert_eq!(t.entries(), 5);
         let (mut starts, mut dates) = (vec![], vec![]);
         t.each(
