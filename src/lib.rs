@@ -7,10 +7,12 @@
 //!   OpenAPI entry follow from it;
 //! - another route: `app::endpoints()` (operations) or `ui::endpoints()` (the page's);
 //! - a workspace series of `/metrics`: `workspace/` (computed in its background round, read on scrape);
+//! - an insight (rc-analytics' own report, docs/insights.md): a module under `insights/`, a `Report` impl of
+//!   one of its families, one line in `insights::endpoints()`;
 //! - a test: `tests/api/` with `helpers::spawn_app()` (exact status and body); the page's in `tests/ui/`.
 //!
 //! Imports flow one way (scripts/module-deps.sh checks it in CI): `main` → `app` → `workspace` (the workspace
-//! series of `/metrics`, computed in the background) → `reports`, `auth`, `openapi` → `ui` → `registry`,
+//! series of `/metrics`, computed in the background) → `insights` → `reports`, `auth`, `openapi` → `ui` → `registry`,
 //! `state` → `rollup` → `store`, `metrics` → `config` → `params` → `error` → `js` (JavaScript's number rules);
 //! `hooks` (the points where tests make the service wait) is below all that use it. `cli` stands beside: `main` calls it. The demo-data generator is a crate of its own (seed/,
 //! `rc-analytics-seed`); nothing in this crate writes to MongoDB (tests/api/no_writes.rs).
