@@ -9,10 +9,10 @@
 
 pub(crate) mod activity;
 pub(crate) mod channels;
+pub mod counts;
 pub(crate) mod history;
 pub(crate) mod members;
 pub(crate) mod retention;
-pub mod workspace;
 
 use chrono::NaiveDate;
 use get_size2::GetSize;

@@ -1069,3 +1069,37 @@ async fn parameters_are_checked_with_exact_errors() {
         assert_json(&app.get(&url, Some(&admin)).await, 400, &body);
     }
 }
+
+#[tokio::test]
+async fn the_workspace_counts_are_the_routes_figures_for_today() {
+    let (_raw, rolled, admin) = both().await;
+    let counts = rc_analytics::insights::counts::counts(&rolled.state).await.unwrap();
+    let today = Utc::now().date_naive();
+    let q = format!("start={today}T00:00:00.000Z&end={today}T23:59:59.999Z&count=0");
+    let get = |path: &str| {
+        let url = format!("{path}?{q}");
+        let (app, admin) = (&rolled, admin.clone());
+        async move { serde_json::from_str::<Value>(&app.get(&url, Some(&admin)).await.body).unwrap() }
+    };
+    let (members, channels) = (get(MEMBERS).await, get(CHANNELS).await);
+    let rows = |v: &Value, key: &str| v[key].as_array().unwrap().len() as i64;
+    let idle_90 = channels["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["idleDays"].as_i64().is_none_or(|d| d >= 90))
+        .count() as i64;
+    let value = |v: &Value, key: &str| v["summary"][key]["value"].as_i64().unwrap();
+    assert_eq!(
+        counts,
+        rc_analytics::insights::counts::WorkspaceCounts {
+            members: rows(&members, "members"),
+            inactive_30: value(&members, "inactive30"),
+            inactive_90: value(&members, "inactive90"),
+            channels: rows(&channels, "channels"),
+            idle_channels_30: value(&channels, "idle"),
+            idle_channels_90: idle_90,
+        }
+    );
+    assert_eq!((counts.members, counts.channels, counts.idle_channels_90), (6, 5, 5));
+}
