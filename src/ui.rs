@@ -22,7 +22,7 @@ use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder, Resource, R
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::auth::{Authenticated, ENGAGEMENT_DASHBOARD, LIVECHAT_REPORTS};
+use crate::auth::{Authenticated, ENGAGEMENT_DASHBOARD, LIVECHAT_REPORTS, USER_ADMINISTRATION};
 use crate::error::{success, ApiError};
 use crate::registry::{get_or_head, Endpoint, Family};
 use crate::state::AppState;
@@ -320,12 +320,13 @@ async fn redirect_root(req: HttpRequest) -> HttpResponse {
 async fn session(auth: Authenticated, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let engagement = auth.permits(ENGAGEMENT_DASHBOARD).await?;
     let omnichannel = auth.permits(LIVECHAT_REPORTS).await?;
+    // The insights' members table (docs/insights.md): both permissions, and per-person data not turned off.
+    let people = engagement && state.settings.member_insights && auth.permits(USER_ADMINISTRATION).await?;
     let user = auth.user;
     Ok(session_response(session_body(
         &user.id,
         user.username.as_deref(),
-        engagement,
-        omnichannel,
+        [engagement, omnichannel, people],
         &state.settings.timezone.name(),
     )))
 }
@@ -334,15 +335,14 @@ async fn session(auth: Authenticated, state: web::Data<AppState>) -> Result<Http
 pub(crate) fn session_body(
     id: &str,
     username: Option<&str>,
-    engagement: bool,
-    omnichannel: bool,
+    [engagement, omnichannel, people]: [bool; 3],
     timezone: &str,
 ) -> Map<String, Value> {
     let mut body = Map::new();
     body.insert("user".into(), json!({"_id": id, "username": username}));
     body.insert(
         "can".into(),
-        json!({"engagement": engagement, "omnichannel": omnichannel}),
+        json!({"engagement": engagement, "omnichannel": omnichannel, "people": people}),
     );
     body.insert("timezone".into(), Value::String(timezone.into()));
     body
@@ -449,10 +449,10 @@ mod tests {
 
     #[test]
     fn session_body_key_order() {
-        let body = session_body("u1", Some("ann"), true, false, "Europe/Berlin");
+        let body = session_body("u1", Some("ann"), [true, false, true], "Europe/Berlin");
         assert_eq!(
             Value::Object(body).to_string(),
-            r#"{"user":{"_id":"u1","username":"ann"},"can":{"engagement":true,"omnichannel":false},"timezone":"Europe/Berlin"}"#
+            r#"{"user":{"_id":"u1","username":"ann"},"can":{"engagement":true,"omnichannel":false,"people":true},"timezone":"Europe/Berlin"}"#
         );
     }
 

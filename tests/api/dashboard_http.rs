@@ -56,26 +56,26 @@ async fn session_tells_who_and_what_with_rocket_chat_bodies() {
     assert_json(
         &res,
         200,
-        r#"{"user":{"_id":"admin1","username":"admin1"},"can":{"engagement":true,"omnichannel":true},"timezone":"Europe/Berlin","success":true}"#,
+        r#"{"user":{"_id":"admin1","username":"admin1"},"can":{"engagement":true,"omnichannel":true,"people":true},"timezone":"Europe/Berlin","success":true}"#,
     );
     let res = app.get(ui::SESSION, Some(&manager)).await;
     assert_json(
         &res,
         200,
-        r#"{"user":{"_id":"manager1","username":"manager1"},"can":{"engagement":false,"omnichannel":true},"timezone":"Europe/Berlin","success":true}"#,
+        r#"{"user":{"_id":"manager1","username":"manager1"},"can":{"engagement":false,"omnichannel":true,"people":false},"timezone":"Europe/Berlin","success":true}"#,
     );
     let res = app.get(ui::SESSION, Some(&plain)).await;
     assert_json(
         &res,
         200,
-        r#"{"user":{"_id":"plain1","username":"plain1"},"can":{"engagement":false,"omnichannel":false},"timezone":"Europe/Berlin","success":true}"#,
+        r#"{"user":{"_id":"plain1","username":"plain1"},"can":{"engagement":false,"omnichannel":false,"people":false},"timezone":"Europe/Berlin","success":true}"#,
     );
     // A guest holds none of the analytics permissions, whatever other roles it has (docs/community-edition.md).
     let res = app.get(ui::SESSION, Some(&guest)).await;
     assert_json(
         &res,
         200,
-        r#"{"user":{"_id":"guest1","username":"guest1"},"can":{"engagement":false,"omnichannel":false},"timezone":"Europe/Berlin","success":true}"#,
+        r#"{"user":{"_id":"guest1","username":"guest1"},"can":{"engagement":false,"omnichannel":false,"people":false},"timezone":"Europe/Berlin","success":true}"#,
     );
 
     // 401 like every route: no headers, one header, a wrong token, an unknown user.
@@ -135,7 +135,7 @@ async fn session_on_seeded_community_data() {
             &res,
             200,
             &format!(
-                r#"{{"user":{{"_id":"{}","username":"{username}"}},"can":{{"engagement":{engagement},"omnichannel":{omnichannel}}},"timezone":"UTC","success":true}}"#,
+                r#"{{"user":{{"_id":"{}","username":"{username}"}},"can":{{"engagement":{engagement},"omnichannel":{omnichannel},"people":{engagement}}},"timezone":"UTC","success":true}}"#,
                 c.user_id
             ),
         );
@@ -151,7 +151,7 @@ async fn enterprise_permission_document_decides_alone() {
     assert_json(
         &res,
         200,
-        r#"{"user":{"_id":"monitor1","username":"monitor1"},"can":{"engagement":false,"omnichannel":true},"timezone":"UTC","success":true}"#,
+        r#"{"user":{"_id":"monitor1","username":"monitor1"},"can":{"engagement":false,"omnichannel":true,"people":false},"timezone":"UTC","success":true}"#,
     );
 }
 

@@ -961,6 +961,14 @@ async fn permission_matrix_and_member_insights_off() {
         .body
         .contains(r#""username":"alice","name":"Alice <b>""#));
     assert_json(&rolled.get(&urls[0], Some(&analyst)).await, 403, FORBIDDEN);
+    // The page's session says who may open the members table.
+    let can = |res: Response| serde_json::from_str::<Value>(&res.body).unwrap()["can"].clone();
+    let session = rc_analytics::ui::SESSION;
+    assert_eq!(can(rolled.get(session, Some(&admin)).await)["people"], json!(true));
+    assert_eq!(
+        can(rolled.get(session, Some(&analyst)).await),
+        json!({"engagement": true, "omnichannel": false, "people": false})
+    );
     for url in &urls[1..] {
         let res = rolled.get(url, Some(&analyst)).await;
         assert_eq!(res.status, 200, "{url}");
@@ -990,6 +998,7 @@ async fn permission_matrix_and_member_insights_off() {
         r#"{"success":false,"error":"Resource not found"}"#,
     );
     assert_json(&off.get(&urls[0], Some(&analyst)).await, 403, FORBIDDEN);
+    assert_eq!(can(off.get(session, Some(&admin)).await)["people"], json!(false));
     for url in &urls[1..] {
         for format in ["", "&format=csv"] {
             let res = off.get(&format!("{url}{format}"), Some(&admin)).await;

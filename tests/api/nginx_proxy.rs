@@ -417,7 +417,7 @@ async fn nginx_sends_the_registry_routes_to_rc_analytics_and_the_rest_to_rocket_
     assert_eq!(res.headers()["x-request-id"], "page-via-proxy");
     assert_eq!(
         res.text().await.unwrap(),
-        r#"{"user":{"_id":"admin1","username":"admin1"},"can":{"engagement":true,"omnichannel":true},"timezone":"UTC","success":true}"#
+        r#"{"user":{"_id":"admin1","username":"admin1"},"can":{"engagement":true,"omnichannel":true,"people":true},"timezone":"UTC","success":true}"#
     );
     assert_json(&send(get(SESSION, Some(&wrong))).await, 401, UNAUTHORIZED);
     assert_eq!(seen_count(), 0, "a dashboard request reached Rocket.Chat");
