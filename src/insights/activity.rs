@@ -299,6 +299,15 @@ pub(crate) async fn user_days(
     Ok((users, lasts))
 }
 
+/// Counts a session of `user` on the day of index `day` (none: outside the days).
+fn add_session_day(users: &mut HashMap<String, UserDays>, user: &str, day: Option<u32>) {
+    let Some(day) = day else { return };
+    match users.get_mut(user) {
+        Some(u) => u.sessions.push(day),
+        None => users.entry(user.to_string()).or_default().sessions.push(day),
+    }
+}
+
 /// `(user, day)` for each day of `days` with a session: sessions (`session`, `computed-session`) by the
 /// zone day of `loginAt`, and `user_daily` roll-ups by their stored date. From the logins kept in memory
 /// ([`crate::rollup::logins`]) and the sessions that started after their watermark, read raw; or all read
@@ -311,25 +320,22 @@ async fn session_days(
 ) -> Result<(), ApiError> {
     let (from, to) = days.range();
     let last = add_days(days.first, days.starts.len() as i64 - 2);
-    // One adder for both kinds of `LoginTable::each`'s callbacks (and the raw reads below).
-    let out = std::cell::RefCell::new(users);
-    let push = |user: &str, day: Option<u32>| {
-        let Some(day) = day else { return };
-        let mut users = out.borrow_mut();
-        match users.get_mut(user) {
-            Some(u) => u.sessions.push(day),
-            None => users.entry(user.to_string()).or_default().sessions.push(day),
-        }
+    let held = {
+        // One adder for both kinds of `LoginTable::each`'s callbacks, dropped before any await (a `RefCell`
+        // held across one would keep the future from moving between threads).
+        let out = std::cell::RefCell::new(&mut *users);
+        let push = |user: &str, day| add_session_day(&mut out.borrow_mut(), user, day);
+        state.logins.read(|t| {
+            t.each(
+                (from, to),
+                (days.first, last),
+                |user, ms| push(user, days.index_of(ms)),
+                |user, date| push(user, days.index_of_date(date)),
+            );
+            t.watermark()
+        })
     };
-    let held = state.logins.read(|t| {
-        t.each(
-            (from, to),
-            (days.first, last),
-            |user, ms| push(user, days.index_of(ms)),
-            |user, date| push(user, days.index_of_date(date)),
-        );
-        t.watermark()
-    });
+    let mut push = |user: &str, day| add_session_day(users, user, day);
     let logins_from = held.map_or(from, |watermark| watermark.max(from));
     if logins_from < to {
         let logins = vec![

@@ -1,8 +1,5 @@
-//! Members and their activity, as the insights define them: a *member* is a `users` document of
-//! `type: "user"` (`type` absent counts as `user`; bots and apps are not members; deactivated members are);
-//! a member is *inactive N days* when it has no login (`lastLogin`) and no message sent in the last N whole
-//! days of the report zone, today included. Also the daily, weekly and monthly active users of the
-//! active-users report, and the new users of the new-users report, over the last days.
+//! The daily, weekly and monthly active users of the active-users report, and the new users of the new-users
+//! report, over the last days. (Members and inactive members are the insights': `insights::counts`.)
 
 use bson::{doc, Bson, Document};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -11,45 +8,10 @@ use crate::params::window::{add_days, bson_bound};
 use crate::params::zone::ReportZone;
 use crate::reports::count_of;
 use crate::reports::engagement::sessions::user_daily_match;
-use crate::store::{coll, Store, StoreError};
-
-/// The `users` filter of the members.
-pub(crate) fn members() -> Document {
-    doc! {"type": {"$in": ["user", Bson::Null]}}
-}
 
 /// The first instant of the last `days` whole days of `zone` that end with `today` (today included).
 pub(crate) fn last_days(zone: ReportZone, today: NaiveDate, days: i64) -> DateTime<Utc> {
     zone.start_of_day(add_days(today, 1 - days))
-}
-
-/// The members with no login since `since`: no `lastLogin`, or one before it (both branches served by
-/// Rocket.Chat's `lastLogin` index).
-pub(crate) fn not_logged_in_since(since: DateTime<Utc>) -> Document {
-    let mut filter = members();
-    filter.insert(
-        "$or",
-        vec![
-            doc! {"lastLogin": Bson::Null},
-            doc! {"lastLogin": {"$lt": bson_bound(since)}},
-        ],
-    );
-    filter
-}
-
-/// The members inactive since `since` (see the module documentation), where `posters` are the users who
-/// sent a message since then: the members not logged in since then, less those of them among `posters`.
-/// Two counts on `users`; the second names `posters` in an `$in`.
-pub(crate) async fn count_inactive(store: &Store, since: DateTime<Utc>, posters: Vec<&str>) -> Result<u64, StoreError> {
-    let filter = not_logged_in_since(since);
-    let not_logged_in = store.count(coll::USERS, filter.clone(), None).await?;
-    if posters.is_empty() {
-        return Ok(not_logged_in);
-    }
-    let mut posted = filter;
-    posted.insert("_id", doc! {"$in": posters});
-    let posted = store.count(coll::USERS, posted, None).await?;
-    Ok(not_logged_in.saturating_sub(posted))
 }
 
 /// The inactivity windows, in days.
@@ -118,7 +80,7 @@ mod tests {
     }
 
     #[test]
-    fn inactive_filters() {
+    fn last_days_start_at_a_zone_midnight() {
         let berlin = ReportZone::parse("Europe/Berlin").unwrap();
         let since = last_days(berlin, date("2024-03-31"), 30);
         // 30 days ending March 31 start on March 2, at midnight in Berlin (UTC+1).
@@ -127,13 +89,6 @@ mod tests {
         assert_eq!(
             last_days(berlin, date("2024-03-31"), 1).to_rfc3339(),
             "2024-03-30T23:00:00+00:00"
-        );
-        assert_eq!(
-            not_logged_in_since(since),
-            doc! {"type": {"$in": ["user", null]}, "$or": [
-                {"lastLogin": null},
-                {"lastLogin": {"$lt": bson::DateTime::from_millis(since.timestamp_millis())}},
-            ]}
         );
     }
 

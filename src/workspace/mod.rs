@@ -7,9 +7,8 @@
 //!
 //! What a round reads, each read bounded by `RCA_QUERY_TIMEOUT_MS`:
 //! * messages sent by room type: the rollup's table and room snapshot, in memory (nothing);
-//! * the authors of recent messages ([`authors`]): the messages saved since the round before;
-//! * members and inactive members ([`members`]): three counts on `users` (the members; the members not
-//!   logged in for 30 days, the same for 90, each less those of them who sent a message since: two counts);
+//! * members and inactive members: the insights' members table of today (`insights::counts::member_counts`:
+//!   every member from `users`; messages and sessions from the rollup's memory);
 //! * new users: the users created in the last 30 days (`{createdAt:1}` index);
 //! * active users: the daily session roll-ups of the last 30 days, only when the day changed or an hour
 //!   passed since the last read (Rocket.Chat writes them once a day);
@@ -19,7 +18,6 @@
 //! A part that fails keeps its last values (logged, and counted in `rca_mongodb_errors_total`);
 //! `rca_workspace_updated_timestamp_seconds` says when every part last succeeded.
 
-mod authors;
 pub(crate) mod members;
 pub(crate) mod rooms;
 mod series;
@@ -30,8 +28,8 @@ use std::time::{Duration, Instant};
 use bson::doc;
 use chrono::{NaiveDate, Utc};
 
-use self::authors::Authors;
 use self::series::Series;
+use crate::error::ApiError;
 use crate::params::window::add_days;
 use crate::params::zone::ReportZone;
 use crate::rollup::rooms::DASHBOARD_ROOM_TYPES;
@@ -47,7 +45,6 @@ pub(crate) struct Workspace {
     refresh: Duration,
     zone: ReportZone,
     series: Series,
-    authors: Authors,
     /// The rollup's watermark up to which messages sent were counted.
     counted_through: Option<i64>,
     /// The day and time of the last read of the daily session roll-ups.
@@ -62,7 +59,6 @@ impl Workspace {
             refresh: settings.rollup_refresh,
             zone: settings.timezone,
             series: Series::new(),
-            authors: Authors::default(),
             counted_through: None,
             sessions_read: None,
         })
@@ -83,11 +79,17 @@ impl Workspace {
         let store = &state.store;
         self.count_messages(&state.rollup);
         let parts = [
-            ("active users", self.active_users(store, today).await),
-            ("new users", self.new_users(store, today).await),
-            ("members", self.members(store, now.timestamp_millis(), today).await),
-            ("rooms", self.rooms(store, now).await),
-            ("omnichannel conversations", self.conversations(store).await),
+            (
+                "active users",
+                self.active_users(store, today).await.map_err(ApiError::from),
+            ),
+            ("new users", self.new_users(store, today).await.map_err(ApiError::from)),
+            ("members", self.members(state).await),
+            ("rooms", self.rooms(store, now).await.map_err(ApiError::from)),
+            (
+                "omnichannel conversations",
+                self.conversations(store).await.map_err(ApiError::from),
+            ),
         ];
         let failed: Vec<String> = parts
             .iter()
@@ -137,16 +139,10 @@ impl Workspace {
         Ok(())
     }
 
-    async fn members(&mut self, store: &Store, now_ms: i64, today: NaiveDate) -> Result<(), StoreError> {
-        self.authors.advance(store, now_ms).await?;
-        let all = store.count(coll::USERS, members::members(), None).await?;
-        let mut inactive = [0; 2];
-        for (n, days) in inactive.iter_mut().zip(members::INACTIVE_DAYS) {
-            let since = members::last_days(self.zone, today, days);
-            let posters = self.authors.since(since.timestamp_millis());
-            *n = members::count_inactive(store, since, posters).await?;
-        }
-        self.series.members(whole(all), inactive.map(whole));
+    /// Members and inactive members, as the insights count them.
+    async fn members(&mut self, state: &AppState) -> Result<(), ApiError> {
+        let [all, inactive_30, inactive_90] = crate::insights::counts::member_counts(state).await?;
+        self.series.members(all, [inactive_30, inactive_90]);
         Ok(())
     }
 

@@ -2,7 +2,8 @@
 //!
 //! * A *channel* is a room of type `c` (public) or `p` (private), discussions and team main rooms included.
 //!   It is *idle N days* when its last activity — its last message (`lm`), or its creation (`ts`) when it
-//!   never had one — is more than N × 24 hours old; *never used* when it has no `lm`.
+//!   never had one — is N × 24 hours old or older (a room with neither is idle), as the insights' channel
+//!   health counts it (docs/insights.md); *never used* when it has no `lm`.
 //! * The open conversations (`t: "l"`, `open: true`) in the states of the conversations-by-status report:
 //!   open (served, not on hold), queued (never served), on hold. A conversation queued and on hold is in
 //!   both, as there.
@@ -42,13 +43,14 @@ pub(crate) struct Channels {
 /// Every channel counted per type, idle and never used as of `now`: rows `{_id: t, rooms, idle30, idle90,
 /// neverUsed}`. Reads every channel (not the direct messages, counted apart).
 pub(crate) fn channels_pipeline(now: DateTime<Utc>) -> Vec<Document> {
-    let last_activity = doc! {"$ifNull": ["$lm", {"$ifNull": ["$ts", bson_bound(now)]}]};
+    // A room with neither counts as idle (as the insights' channel health counts it).
+    let last_activity = doc! {"$ifNull": ["$lm", {"$ifNull": ["$ts", bson::DateTime::from_millis(0)]}]};
     let mut group = doc! {"_id": "$t", "rooms": {"$sum": 1}};
     for days in IDLE_DAYS {
         let before = bson_bound(now - chrono::Duration::days(days));
         group.insert(
             format!("idle{days}"),
-            doc! {"$sum": {"$cond": [{"$lt": [last_activity.clone(), before]}, 1, 0]}},
+            doc! {"$sum": {"$cond": [{"$lte": [last_activity.clone(), before]}, 1, 0]}},
         );
     }
     group.insert(
@@ -152,8 +154,8 @@ mod tests {
         let before = bson::DateTime::parse_rfc3339_str("2024-02-09T12:00:00Z").unwrap();
         assert_eq!(
             idle30,
-            &doc! {"$cond": [{"$lt": [
-                {"$ifNull": ["$lm", {"$ifNull": ["$ts", bson::DateTime::from_millis(now.timestamp_millis())]}]},
+            &doc! {"$cond": [{"$lte": [
+                {"$ifNull": ["$lm", {"$ifNull": ["$ts", bson::DateTime::from_millis(0)]}]},
                 before,
             ]}, 1, 0]}
         );
