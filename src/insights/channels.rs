@@ -14,7 +14,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::activity::messages;
-use super::{one_of, period, Figure, Head, Insights, Listing, Span, COUNT, END, OFFSET, ORDER, Q, START};
+use super::{by_text, one_of, period, Figure, Head, Insights, Listing, Span, COUNT, END, OFFSET, ORDER, Q, START};
 use crate::auth::{AuthUser, Shown};
 use crate::error::ApiError;
 use crate::params::iso::format_canonical;
@@ -380,7 +380,7 @@ fn is_idle(row: &ChannelRow, n: i64) -> bool {
 }
 
 fn tie(a: &ChannelRow, b: &ChannelRow) -> Ordering {
-    a.room.name.cmp(&b.room.name).then_with(|| a.room.id.cmp(&b.room.id))
+    by_text(a.room.name.as_deref(), b.room.name.as_deref()).then_with(|| a.room.id.cmp(&b.room.id))
 }
 
 fn passes(row: &ChannelRow, filter: &str, idle: i64) -> bool {
@@ -394,7 +394,7 @@ fn passes(row: &ChannelRow, filter: &str, idle: i64) -> bool {
 
 fn by_column(a: &ChannelRow, b: &ChannelRow, column: &str) -> Ordering {
     match column {
-        "name" => a.room.name.cmp(&b.room.name),
+        "name" => by_text(a.room.name.as_deref(), b.room.name.as_deref()),
         "usersCount" => a.room.users_count.cmp(&b.room.users_count),
         "createdAt" => a.room.created_at.cmp(&b.room.created_at),
         "messages" => a.messages.cmp(&b.messages),

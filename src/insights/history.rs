@@ -181,7 +181,7 @@ impl Report for History {
         let username = |u: &str| who.get(u).and_then(|w| w.username.clone());
         top.sort_by(|a, b| {
             b.1.cmp(&a.1)
-                .then_with(|| username(a.0).cmp(&username(b.0)))
+                .then_with(|| super::by_text(username(a.0).as_deref(), username(b.0).as_deref()))
                 .then_with(|| a.0.cmp(b.0))
         });
         top.truncate(TOP);

@@ -14,7 +14,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::activity::{user_days, Days, UserDays};
-use super::{one_of, period, Figure, Head, InsightsPeople, Listing, Span, COUNT, END, OFFSET, ORDER, Q, START};
+use super::{
+    by_text, one_of, period, Figure, Head, InsightsPeople, Listing, Span, COUNT, END, OFFSET, ORDER, Q, START,
+};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::params::iso::format_canonical;
@@ -358,7 +360,7 @@ impl Counts {
 
 /// The order of ties: `username`, then `_id`, ascending.
 fn tie(a: &MemberRow, b: &MemberRow) -> Ordering {
-    a.username.cmp(&b.username).then_with(|| a.id.cmp(&b.id))
+    by_text(a.username.as_deref(), b.username.as_deref()).then_with(|| a.id.cmp(&b.id))
 }
 
 /// Whether `row` passes `filter`.
@@ -395,7 +397,7 @@ fn cut(request: &MembersRequest, all: &MembersBody) -> MembersBody {
 
 fn by_column(a: &MemberRow, b: &MemberRow, column: &str) -> Ordering {
     match column {
-        "name" => a.name.cmp(&b.name),
+        "name" => by_text(a.name.as_deref(), b.name.as_deref()),
         "createdAt" => a.created_at.cmp(&b.created_at),
         "lastLogin" => a.last_login.cmp(&b.last_login),
         "lastMessage" => a.last_message.cmp(&b.last_message),
@@ -403,7 +405,7 @@ fn by_column(a: &MemberRow, b: &MemberRow, column: &str) -> Ordering {
         "previousMessages" => a.previous_messages.cmp(&b.previous_messages),
         "daysActive" => a.days_active.cmp(&b.days_active),
         "previousDaysActive" => a.previous_days_active.cmp(&b.previous_days_active),
-        _ => a.username.cmp(&b.username),
+        _ => by_text(a.username.as_deref(), b.username.as_deref()),
     }
 }
 

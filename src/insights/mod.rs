@@ -340,8 +340,45 @@ impl Listing {
     }
 }
 
+/// Texts in the order a reader expects: letters compared without regard to case (`alpha` before `Zeta`), then
+/// by their bytes (so the order is total); a missing text first.
+pub(crate) fn by_text(a: Option<&str>, b: Option<&str>) -> std::cmp::Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            let folded = |s: &str| s.chars().flat_map(char::to_lowercase).collect::<Vec<_>>();
+            folded(a).cmp(&folded(b)).then_with(|| a.cmp(b))
+        }
+        _ => a.cmp(&b),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn texts_sort_without_regard_to_case_then_by_bytes() {
+        let mut names = vec![
+            Some("Zeta"),
+            Some("alpha"),
+            None,
+            Some("Alpha"),
+            Some("beta"),
+            Some("Émile"),
+        ];
+        names.sort_by(|a, b| by_text(*a, *b));
+        assert_eq!(
+            names,
+            [
+                None,
+                Some("Alpha"),
+                Some("alpha"),
+                Some("beta"),
+                Some("Zeta"),
+                Some("Émile")
+            ]
+        );
+    }
+
     use super::*;
 
     fn span(first: &str, last: &str, zone: &str) -> Span {

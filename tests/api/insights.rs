@@ -66,7 +66,8 @@ const ACCOUNTS: [Fixture; 6] = [
         true,
         Some("2024-03-09T10:00:00Z"),
     ),
-    ("bob", "bob", None, "user", "2024-03-05T12:00:00Z", true, None),
+    // A capital: sorted among the others without regard to case.
+    ("bob", "Bob", None, "user", "2024-03-05T12:00:00Z", true, None),
     (
         "carol",
         "carol",
@@ -403,7 +404,7 @@ fn expected_members(p: &Period) -> String {
     let mut rows = vec![];
     let mut s = [[0i64; 2]; 8];
     let mut all = accounts();
-    all.sort_by(|a, b| a.1.cmp(&b.1));
+    all.sort_by(|a, b| (a.1.to_lowercase(), &a.1).cmp(&(b.1.to_lowercase(), &b.1)));
     for (id, username, name, kind, created, active, login, roles) in all {
         if kind != "user" {
             continue;
@@ -598,7 +599,8 @@ fn expected_channels(p: &Period, now: i64) -> (Value, Vec<Value>) {
         }
         rows.push(row);
     }
-    rows.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    let name = |r: &Value| r["name"].as_str().map(|n| (n.to_lowercase(), n.to_string()));
+    rows.sort_by_key(|r| name(r));
     let f = |i: usize| json!({"value": s[i][0], "previous": s[i][1]});
     let st = |i: usize| json!({"value": s[i][0], "previous": null});
     let summary =
@@ -630,7 +632,8 @@ async fn channel_health_equals_an_independent_count_with_filters_sort_pages_and_
             }
         }
     }
-    // Filters, sort, a page; the default sort is lastMessage ascending (never used first).
+    // Filters, sort, a page; the default sort is lastMessage ascending (never used first), ties by name without
+    // regard to case ("empty" before "Launch plan").
     let p = Period::new(PERIODS[0].0, PERIODS[0].1, "UTC");
     let (summary, rows) = expected_channels(&p, Utc::now().timestamp_millis());
     let pick = |ids: &[&str]| -> Vec<Value> {
@@ -639,10 +642,10 @@ async fn channel_health_equals_an_independent_count_with_filters_sort_pages_and_
             .collect()
     };
     let cases: [(&str, Vec<&str>, usize, usize); 5] = [
-        ("filter=idle", vec!["dsc", "c2", "p1", "c3", "c1"], 5, 0),
-        ("filter=never-used&order=desc", vec!["dsc", "c2"], 2, 0),
+        ("filter=idle", vec!["c2", "dsc", "p1", "c3", "c1"], 5, 0),
+        ("filter=never-used&order=desc", vec!["c2", "dsc"], 2, 0),
         ("filter=empty&sort=usersCount", vec!["c2", "p1"], 2, 0),
-        ("sort=messages&order=desc&offset=1&count=2", vec!["c3", "dsc"], 5, 1),
+        ("sort=messages&order=desc&offset=1&count=2", vec!["c3", "c2"], 5, 1),
         ("q=LAUNCH", vec!["dsc"], 1, 0),
     ];
     for (q, ids, total, offset) in cases {
