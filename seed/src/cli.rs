@@ -35,7 +35,7 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = SeedOptions::DEFAULT_MESSAGES,
           value_parser = clap::value_parser!(u64).range(..=SeedOptions::MAX_MESSAGES))]
     messages: u64,
-    /// Last day of data, UTC [default: today]
+    /// Last day of data, UTC, today at the latest [default: today]
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = date)]
     until: Option<NaiveDate>,
     /// Number of days, --until included (at least 7: the omnichannel example needs the last 7 days)
@@ -90,6 +90,13 @@ pub fn main(args: impl IntoIterator<Item = String>) -> i32 {
     };
     let now = Utc::now();
     let mut options = args.options(now.date_naive());
+    if options.until > now.date_naive() {
+        return usage_error(format!(
+            "--until {} is after today ({}, UTC): no data is written in the future",
+            options.until,
+            now.date_naive()
+        ));
+    }
     // A live workspace: data of the current day ends now, not at midnight.
     options.now = Some(now.timestamp_millis());
     let url = args.mongo_url;

@@ -10,7 +10,8 @@
 //!
 //! Decisions (docs/demo.md says the same):
 //! - Every day of the span has computed sessions and `user_daily` roll-ups, the last day (`until`)
-//!   included, as if the nightly job had run; `_computedAt` is the next day at 02:00 UTC.
+//!   included, as if the nightly job had run; `_computedAt` is the next day at 02:00 UTC (at the latest
+//!   the run's time).
 //! - No `rocketchat_subscription`, `rocketchat_analytics` or `rocketchat_settings` documents are
 //!   written: rc-analytics reads the raw collections. A `rocketchat_livechat_visitor` document is
 //!   written per conversation.
@@ -180,6 +181,17 @@ impl Span {
     pub(crate) fn is_today(&self, i: u32) -> bool {
         self.now
             .is_some_and(|now| (self.day_ms(i)..self.day_ms(i) + DAY_MS).contains(&now))
+    }
+
+    /// Whether day `i` is the day of `now` or the day before: local days of every zone (UTC−12 to
+    /// UTC+14) that hold its hours may still be running.
+    pub(crate) fn is_recent(&self, i: u32) -> bool {
+        self.is_today(i) || (i + 1 < self.days && self.is_today(i + 1))
+    }
+
+    /// `t`, or `now` when `t` is later.
+    pub(crate) fn not_after_now(&self, t: i64) -> i64 {
+        self.now.map_or(t, |now| t.min(now))
     }
 
     /// Where an instant drawn over the whole span lands in a live workspace: unchanged, except on the

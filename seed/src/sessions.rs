@@ -58,8 +58,9 @@ impl<'a> Sessions<'a> {
         let date = self.span.date(day);
         let (year, month, dom) = (date.year(), date.month() as i32, date.day() as i32);
         let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
-        // The nightly job computes a day's sessions at 02:00 the next day.
-        let computed_at = DateTime::from_millis(end + 2 * 3_600_000);
+        // The nightly job computes a day's sessions at 02:00 the next day (in a live workspace, at the
+        // latest now: the dashboard shows the days that have not been computed yet too).
+        let computed_at = DateTime::from_millis(self.span.not_after_now(end + 2 * 3_600_000));
         let mut out = Vec::new();
         for (u, person) in self.people.all.iter().enumerate() {
             if person.has("bot") || person.has("app") || person.created_at >= end {
@@ -81,11 +82,12 @@ impl<'a> Sessions<'a> {
             // Per device: (sessions, seconds).
             let mut devices: Vec<(usize, i32, i64)> = Vec::new();
             for _ in 0..self.g.range(1, 4) {
-                let login = start + self.hours.sample(&mut self.g) as i64 * 3_600_000 + self.g.range(0, 3_600_000);
-                let login = self.span.live(login).max(person.created_at);
-                let last = self
-                    .span
-                    .live((login + self.g.range(5 * 60_000, 6 * 3_600_000)).min(end - 1));
+                // Both instants are drawn over the whole day, then moved into a live last day once each
+                // (`Span::live` keeps their order), so that no session closes before it opens.
+                let drawn = start + self.hours.sample(&mut self.g) as i64 * 3_600_000 + self.g.range(0, 3_600_000);
+                let drawn_last = (drawn + self.g.range(5 * 60_000, 6 * 3_600_000)).min(end - 1);
+                let login = self.span.live(drawn).max(person.created_at);
+                let last = self.span.live(drawn_last).max(login);
                 let dev = if self.g.chance(0.7) {
                     u % DEVICES.len()
                 } else {
@@ -104,9 +106,10 @@ impl<'a> Sessions<'a> {
                     "loginAt": DateTime::from_millis(login),
                     "lastActivityAt": DateTime::from_millis(last),
                 };
-                // A few sessions were never closed (the server went away); not today's, which would count
-                // as present in every hour still to come.
-                if self.g.chance(0.95) || self.span.is_today(day) {
+                // A few sessions were never closed (the server went away); none in the last two days of a
+                // live workspace: an open session counts as present in every later hour of its login day,
+                // and in a zone west of UTC yesterday's UTC logins fall on the local today.
+                if self.g.chance(0.95) || self.span.is_recent(day) {
                     d.insert("closedAt", DateTime::from_millis(last));
                 }
                 d.insert("year", year);

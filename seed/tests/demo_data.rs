@@ -406,19 +406,8 @@ async fn json_output_and_a_live_workspace_by_default() {
     assert_eq!(v["requests"].as_array().unwrap().len(), 14);
     assert_eq!(v["written"]["rocketchat_message"], 1500);
     assert_eq!(v["written"]["rocketchat_analytics"], 0);
-    // Nothing lies in the future of the run: messages, rooms' last activity, sessions, conversations.
-    let latest = |coll: &'static str, field: &'static str| {
-        let db = db.clone();
-        async move {
-            db.collection::<Document>(coll)
-                .find_one(doc! {field: {"$exists": true}})
-                .sort(doc! {field: -1})
-                .await
-                .unwrap()
-                .and_then(|d| d.get_datetime(field).ok().map(|t| t.timestamp_millis()))
-                .unwrap_or_else(|| panic!("no {coll}.{field}"))
-        }
-    };
+    // Nothing lies in the future of the run, and today has data (unless the run started at midnight).
+    assert_dated_up_to(&db, after).await;
     let today = chrono::Utc::now()
         .date_naive()
         .and_hms_opt(0, 0, 0)
@@ -428,22 +417,118 @@ async fn json_output_and_a_live_workspace_by_default() {
     for (coll, field) in [
         ("rocketchat_message", "ts"),
         ("rocketchat_room", "_updatedAt"),
-        ("rocketchat_room", "ts"),
         ("rocketchat_sessions", "lastActivityAt"),
-        ("users", "createdAt"),
     ] {
-        let t = latest(coll, field).await;
-        assert!(t <= after, "{coll}.{field} {t} is after the run ({after})");
-        if field != "createdAt" {
-            // And the last day has data (unless the run started at midnight).
-            assert!(t >= today.min(before - 1), "{coll}.{field} {t} is before today");
-        }
+        let latest = db
+            .collection::<Document>(coll)
+            .find_one(doc! {field: {"$exists": true}})
+            .sort(doc! {field: -1})
+            .await
+            .unwrap()
+            .and_then(|d| d.get_datetime(field).ok().map(|t| t.timestamp_millis()))
+            .unwrap_or_else(|| panic!("no {coll}.{field}"));
+        assert!(
+            latest >= today.min(before - 1),
+            "{coll}.{field} {latest} is before today"
+        );
     }
-    // Today's sessions are closed: an open one would count as present in every hour still to come.
-    let open_today = doc! {
+    // Sessions of the last two days are closed: an open one counts as present in every later hour of its
+    // login day, and in a zone west of UTC yesterday's logins fall on the local today.
+    let open_recently = doc! {
         "type": "computed-session",
-        "loginAt": {"$gte": bson::DateTime::from_millis(today)},
+        "loginAt": {"$gte": bson::DateTime::from_millis(today - 86_400_000)},
         "closedAt": {"$exists": false},
     };
-    assert_eq!(count(&db, "rocketchat_sessions", open_today).await, 0);
+    assert_eq!(count(&db, "rocketchat_sessions", open_recently).await, 0);
+}
+
+#[tokio::test]
+async fn an_until_in_the_past_ends_the_data_there_and_a_future_one_is_refused() {
+    let db = fresh_db("past").await;
+    let out = seed_binary(&[
+        "--mongo-url",
+        &url_for(db.name()),
+        "--messages",
+        "1500",
+        "--until",
+        UNTIL,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_dated_up_to(&db, chrono::Utc::now().timestamp_millis()).await;
+    // What happened ends with the last day (only the nightly job's `_computedAt` is the morning after).
+    let after_until = bson::DateTime::parse_rfc3339_str("2024-03-11T00:00:00Z").unwrap();
+    for (coll, field) in [
+        ("rocketchat_message", "ts"),
+        ("rocketchat_room", "lm"),
+        ("rocketchat_room", "closedAt"),
+        ("rocketchat_sessions", "closedAt"),
+        ("rocketchat_sessions", "lastActivityAt"),
+        ("users", "createdAt"),
+        ("users", "lastLogin"),
+    ] {
+        assert_eq!(
+            count(&db, coll, doc! {field: {"$gte": after_until}}).await,
+            0,
+            "{coll}.{field}"
+        );
+        assert!(
+            count(&db, coll, doc! {field: {"$exists": true}}).await > 0,
+            "{coll}.{field}"
+        );
+    }
+    // Some of the last day's sessions were left open (the server went away), as on any day of a past span.
+    assert!(
+        count(
+            &db,
+            "rocketchat_sessions",
+            doc! {"type": "computed-session", "closedAt": {"$exists": false}}
+        )
+        .await
+            > 0
+    );
+
+    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string();
+    let out = seed_binary(&["--mongo-url", &url_for(db.name()), "--until", &tomorrow]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "error: --until {tomorrow} is after today ({}, UTC): no data is written in the future\n\n\
+             Usage: rc-analytics-seed [OPTIONS] --mongo-url <URL>\n\nFor more information, try '--help'.\n",
+            chrono::Utc::now().date_naive()
+        )
+    );
+}
+
+/// Every date in every document the generator wrote is at most `bound` (ms), and no session closes or
+/// has its last activity before it opens.
+async fn assert_dated_up_to(db: &Database, bound: i64) {
+    fn dates(value: &Bson, path: &str, out: &mut Vec<(String, i64)>) {
+        match value {
+            Bson::DateTime(t) => out.push((path.to_string(), t.timestamp_millis())),
+            Bson::Document(d) => d.iter().for_each(|(k, v)| dates(v, &format!("{path}.{k}"), out)),
+            Bson::Array(a) => a.iter().for_each(|v| dates(v, path, out)),
+            _ => {}
+        }
+    }
+    let mut checked = 0;
+    for coll in WRITTEN {
+        for d in all_docs(db, coll).await {
+            let mut found = Vec::new();
+            dates(&Bson::Document(d.clone()), coll, &mut found);
+            for (path, t) in found {
+                assert!(t <= bound, "{path} = {t} is after {bound}: {d}");
+                checked += 1;
+            }
+            if d.get_str("type") == Ok("computed-session") {
+                let login = d.get_datetime("loginAt").unwrap();
+                for field in ["closedAt", "lastActivityAt"] {
+                    if let Ok(t) = d.get_datetime(field) {
+                        assert!(t >= login, "{field} before loginAt: {d}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 1000, "{checked} dates");
 }

@@ -3,7 +3,7 @@
 //! its binary) is tested in seed/tests/demo_data.rs.
 
 use bson::{doc, Document};
-use chrono::NaiveDate;
+use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Timelike, Utc};
 use mongodb::Database;
 use rc_analytics_seed::{generate, Edition, SeedOptions, SeedSummary};
 
@@ -148,4 +148,92 @@ async fn the_insights_find_the_demos_quiet_members_and_idle_channels() {
     let url = format!("/rc-analytics/api/v1/insights/channels?{period}&filter=empty&count=0");
     let empty = row_keys(&app.get(&url, Some(&admin)).await.body, "channels", "_id");
     assert_eq!(empty, ["empty-channel", "lonely", "solo-notes"]);
+}
+
+#[tokio::test]
+async fn today_has_nobody_online_in_an_hour_that_has_not_come() {
+    // A live workspace: data up to now. Today's row of users by time of day and the busier card's hours,
+    // in UTC and in a zone west of UTC, are zero for every hour after the current one.
+    let app = spawn_app().await;
+    let now = Utc::now();
+    let summary = generate(
+        &app.db,
+        &SeedOptions {
+            edition: Edition::Community,
+            until: now.date_naive(),
+            now: Some(now.timestamp_millis()),
+            ..options(4, 3000)
+        },
+    )
+    .await
+    .unwrap();
+    let creds = Creds::from(summary.admin());
+    let iso = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    for zone in ["UTC", "America/Los_Angeles"] {
+        let tz: chrono_tz::Tz = zone.parse().unwrap();
+        let local = now.with_timezone(&tz);
+        let today = local.date_naive();
+        let midnight = |d: NaiveDate| {
+            let t = tz
+                .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap())
+                .earliest()
+                .unwrap();
+            t.with_timezone(&Utc)
+        };
+        let (start, end) = (
+            midnight(today),
+            midnight(today + Days::new(1)) - chrono::Duration::milliseconds(1),
+        );
+        let get = |path: String| {
+            let (app, creds) = (&app, &creds);
+            async move {
+                let res = app.get(&path, Some(creds)).await;
+                assert_eq!(res.status, 200, "{path}: {}", res.body);
+                serde_json::from_str::<serde_json::Value>(&res.body).unwrap()
+            }
+        };
+        let week = get(format!(
+            "/api/v1/engagement-dashboard/users/users-by-time-of-the-day-in-a-week?start={}&end={}&tz={zone}",
+            iso(start),
+            iso(end)
+        ))
+        .await;
+        let is_today = |e: &serde_json::Value| {
+            (e["year"].as_i64(), e["month"].as_i64(), e["day"].as_i64())
+                == (
+                    Some(i64::from(today.year())),
+                    Some(i64::from(today.month())),
+                    Some(i64::from(today.day())),
+                )
+        };
+        let row: Vec<&serde_json::Value> = week["week"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| is_today(e))
+            .collect();
+        let later: Vec<_> = row
+            .iter()
+            .filter(|e| e["hour"].as_i64().unwrap() > i64::from(local.hour()) && e["users"].as_i64() != Some(0))
+            .collect();
+        assert!(later.is_empty(), "{zone}: users online after {local}: {later:?}");
+        if local.hour() >= 2 {
+            assert!(
+                row.iter().any(|e| e["users"].as_i64() > Some(0)),
+                "{zone}: nobody today: {week}"
+            );
+        }
+        let hours = get(format!(
+            "/api/v1/engagement-dashboard/users/chat-busier/hourly-data?start={}&tz={zone}",
+            iso(end)
+        ))
+        .await;
+        let later: Vec<_> = hours["hours"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["hour"].as_i64().unwrap() > i64::from(local.hour()) && e["users"].as_i64() != Some(0))
+            .collect();
+        assert!(later.is_empty(), "{zone}: users online after {local}: {later:?}");
+    }
 }
