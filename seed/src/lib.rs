@@ -226,9 +226,15 @@ impl Span {
         midnight(self.until) + DAY_MS
     }
 
-    /// `[until-6 00:00Z, until+1 00:00Z)`: the last 7 days.
+    /// `[until-6 00:00Z, until+1 00:00Z)`: the last 7 days (the omnichannel example's days).
     pub fn last_week(&self) -> (i64, i64) {
         (self.end_ms() - 7 * DAY_MS, self.end_ms())
+    }
+
+    /// `[until-7 00:00Z, until+1 00:00Z)`: "Last 7 days" as Rocket.Chat's client and the dashboard page
+    /// request it (`getPeriodRange`: 7 days back to 00:00, up to the end of today), 8 calendar days.
+    pub fn page_week(&self) -> (i64, i64) {
+        (self.end_ms() - 8 * DAY_MS, self.end_ms())
     }
 }
 
@@ -261,7 +267,8 @@ pub struct SeedSummary {
     pub credentials: Vec<Credential>,
     /// The plain user's personal access token (stored like a login token, with `type: 'personalAccessToken'`).
     pub personal_access_token: Credential,
-    /// What `messages/origin` must answer for the last 7 days, counted while generating.
+    /// What `messages/origin` must answer for the page's "Last 7 days" ([`Span::page_week`]), counted while
+    /// generating.
     pub expected_origin: Origin,
     /// What `conversations-by-department` must answer for the last 7 days.
     pub example: Example,
@@ -272,9 +279,10 @@ impl SeedSummary {
         &self.credentials[0]
     }
 
-    /// `messages/origin` over the last 7 days (whole days, `end` the last millisecond of `until`).
+    /// `messages/origin` over the page's "Last 7 days" ([`Span::page_week`]; `end` the last millisecond of
+    /// `until`).
     pub fn origin_path(&self) -> String {
-        let (start, end) = self.span.last_week();
+        let (start, end) = self.span.page_week();
         format!(
             "/api/v1/engagement-dashboard/messages/origin?start={}&end={}",
             format_canonical(start),
@@ -294,10 +302,13 @@ impl SeedSummary {
         )
     }
 
-    /// A request for every report route of the registry over the last 7 days (`start`-only routes: the
-    /// last millisecond of `--until`), the department report with the example's sort.
+    /// A request for every report route of the registry: the engagement routes over the page's "Last 7
+    /// days" ([`Span::page_week`]; `start`-only routes: the last millisecond of `--until`), the omnichannel
+    /// routes over the example's last 7 days ([`Span::last_week`]), the department report with the
+    /// example's sort.
     pub fn report_paths(&self) -> Vec<String> {
-        let (start, end) = self.span.last_week();
+        let (page_start, end) = self.span.page_week();
+        let (week_start, _) = self.span.last_week();
         rc_analytics::app::endpoints()
             .into_iter()
             .filter(|e| matches!(e.family, Family::Engagement | Family::Omnichannel))
@@ -306,9 +317,13 @@ impl SeedSummary {
                 let query = match (e.family, has_end) {
                     (_, false) => format!("start={}", format_canonical(end - 1)),
                     (Family::Engagement, true) => {
-                        format!("start={}&end={}", format_canonical(start), format_canonical(end - 1))
+                        format!(
+                            "start={}&end={}",
+                            format_canonical(page_start),
+                            format_canonical(end - 1)
+                        )
                     }
-                    _ => format!("start={}&end={}", format_canonical(start), format_canonical(end)),
+                    _ => format!("start={}&end={}", format_canonical(week_start), format_canonical(end)),
                 };
                 if e.path.ends_with("/conversations-by-department") {
                     self.by_department_path()
@@ -366,9 +381,12 @@ impl SeedSummary {
         }
         let pat = &self.personal_access_token;
         out += &format!("  {:<14} {} {}  {}\n", pat.username, pat.user_id, pat.token, pat.label);
+        let first = self.span.until - Days::new(7);
         let o = &self.expected_origin;
         out += &format!(
-            "\nMessages sent in the last 7 days, counted while generating: c={} p={} d={}\n{}\n",
+            "\nMessages sent {first} to {} (the page's \"Last 7 days\": 8 calendar days, as Rocket.Chat's \
+             client asks), counted while generating: c={} p={} d={}\n{}\n",
+            self.span.until,
             o.c,
             o.p,
             o.d,
@@ -385,7 +403,13 @@ impl SeedSummary {
             e.deleted,
             self.curl(base, &self.by_department_path())
         );
-        out += "\nEvery report over the same days:\n";
+        out += &format!(
+            "\nEvery report: the engagement routes over {first} to {until} (the page's \"Last 7 days\"), the \
+             omnichannel routes over the example's 7 days {} to {until} (the page offers Today, This week, \
+             Last 15 days, … there, as Rocket.Chat's reports do):\n",
+            self.span.date(self.span.days - 7),
+            until = self.span.until
+        );
         for path in self.report_paths() {
             out += &self.curl(base, &path);
             out.push('\n');

@@ -1,8 +1,9 @@
 //! The message stream of the non-omnichannel rooms, day by day: user messages, thread replies,
 //! system messages, edit-history copies, end-to-end encrypted and deleted (`rm`) messages, bot
 //! messages, messages in rooms that no longer exist and a few in the VoIP room. While writing it
-//! counts, independently of the service, what `messages/origin` must answer for the last 7 days
-//! (the definition of "messages sent" in docs/api.md, "How it differs from Rocket.Chat").
+//! counts, independently of the service, what `messages/origin` must answer for the page's "Last 7
+//! days" (`Span::page_week`; the definition of "messages sent" in docs/api.md, "How it differs from
+//! Rocket.Chat").
 
 use std::collections::VecDeque;
 
@@ -254,7 +255,7 @@ impl<'a> Stream<'a> {
             let r = &mut self.rooms.list[room];
             r.msgs += 1;
             r.lm = Some(ts);
-            let (from, to) = self.span.last_week();
+            let (from, to) = self.span.page_week();
             if (from..to).contains(&ts) {
                 match r.t {
                     "c" => self.origin.c += 1,

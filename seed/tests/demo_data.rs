@@ -142,7 +142,7 @@ async fn refuses_a_database_with_rocket_chat_data_and_force_replaces_it() {
     assert!(stdout.contains("curl -s -H 'X-User-Id: "), "{stdout}");
     assert!(
         stdout.contains(
-            "/api/v1/engagement-dashboard/messages/origin?start=2024-03-04T00:00:00.000Z&end=2024-03-10T23:59:59.999Z'"
+            "/api/v1/engagement-dashboard/messages/origin?start=2024-03-03T00:00:00.000Z&end=2024-03-10T23:59:59.999Z'"
         ),
         "{stdout}"
     );

@@ -41,7 +41,7 @@ async fn messages_origin_on_seeded_data_matches_the_generators_count() {
     let o = summary.expected_origin;
     assert!(o.c > 0 && o.p > 0 && o.d > 0, "{o:?}");
     // The window holds messages that must not count: system, history copies, deleted rooms, l and v rooms.
-    let (from, to) = summary.span.last_week();
+    let (from, to) = summary.span.page_week();
     let window = doc! {"$gte": bson::DateTime::from_millis(from), "$lt": bson::DateTime::from_millis(to)};
     let all = count(&app.db, "rocketchat_message", doc! {"ts": window.clone()}).await;
     assert!(all > o.c + o.p + o.d, "{all} messages in the window");
