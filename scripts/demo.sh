@@ -47,9 +47,10 @@ mongo_url="mongodb://127.0.0.1:$port/rocketchat?directConnection=true"
 
 # Measured on a 2-CPU machine (Rust 1.95): the first `cargo build` of the binary took 7 min 19 s with the
 # crates already downloaded (add their download on a fresh machine); after a source change 8 s; unchanged 0.5 s.
-echo "demo: building rc-analytics (cargo build: 7 to 10 min the first time on a 2-CPU machine, seconds after)" >&2
+echo "demo: building rc-analytics (cargo build: 7 to 10 min the first time on a 2-CPU machine, seconds after;" >&2
+echo "demo: cargo shows its progress below)" >&2
 started=$(date +%s)
-cargo build --quiet --workspace --bin rc-analytics --bin rc-analytics-seed
+cargo build --workspace --bin rc-analytics --bin rc-analytics-seed
 echo "demo: built in $(($(date +%s) - started)) s" >&2
 bin=target/debug/rc-analytics
 seed_bin=target/debug/rc-analytics-seed
@@ -61,7 +62,8 @@ started=$(date +%s)
 echo "demo: seeded in $(($(date +%s) - started)) s" >&2
 
 # Reads the seed's one JSON object: `summary` (what was written, the users), `admin` (the admin's id and
-# token, one per line), `requests` (one example request per line), `page BASE` (the page's URL, signed in).
+# token, one per line), `requests` (one example request per line), `page-week` (the days of the engagement
+# requests), `page BASE` (the page's URL, signed in).
 seed_json() {
   python3 - "$dir/seed.json" "$@" <<'PY'
 import json, sys, urllib.parse
@@ -80,6 +82,10 @@ elif what == "admin":
 elif what == "requests":
     for r in seed["requests"]:
         print(r)
+elif what == "page-week":
+    # The engagement requests' days: the first request's start and end dates.
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(seed["requests"][0]).query)
+    print(f"{q['start'][0][:10]} to {q['end'][0][:10]}")
 elif what == "page":
     # The page moves these to sessionStorage and removes the fragment (which browsers never send).
     q = lambda v: urllib.parse.quote(v, safe="")
@@ -119,8 +125,10 @@ curl_line() {
 echo
 seed_json summary
 echo
-echo "Reports over the last 7 days of the demo data, as the admin. The first request per report computes it:"
-echo "on the stand-in database (SecantusDB, far slower than MongoDB) that can take seconds; repeats are cached."
+echo "Reports as the admin, over the days the page shows for \"Last 7 days\" ($(seed_json page-week)): 8 calendar"
+echo "days, as Rocket.Chat's client asks (active users: the last 30 days, as the page's card; the omnichannel"
+echo "reports: the 7 days of Rocket.Chat's documented example). The first request per report computes it: on the"
+echo "stand-in database (SecantusDB, far slower than MongoDB) that can take seconds; repeats are cached."
 echo "\$ $(curl_line "${requests[0]}")"
 took=$(curl -s -o "$dir/first.json" -w '%{time_total}' -H "X-User-Id: $admin_id" -H "X-Auth-Token: $admin_token" \
   "$base${requests[0]}")

@@ -303,9 +303,9 @@ impl SeedSummary {
     }
 
     /// A request for every report route of the registry: the engagement routes over the page's "Last 7
-    /// days" ([`Span::page_week`]; `start`-only routes: the last millisecond of `--until`), the omnichannel
-    /// routes over the example's last 7 days ([`Span::last_week`]), the department report with the
-    /// example's sort.
+    /// days" ([`Span::page_week`]; `users/active-users` over the last 30 days as the page's card asks;
+    /// `start`-only routes: the last millisecond of `--until`), the omnichannel routes over the
+    /// example's last 7 days ([`Span::last_week`]), the department report with the example's sort.
     pub fn report_paths(&self) -> Vec<String> {
         let (page_start, end) = self.span.page_week();
         let (week_start, _) = self.span.last_week();
@@ -317,11 +317,12 @@ impl SeedSummary {
                 let query = match (e.family, has_end) {
                     (_, false) => format!("start={}", format_canonical(end - 1)),
                     (Family::Engagement, true) => {
-                        format!(
-                            "start={}&end={}",
-                            format_canonical(page_start),
-                            format_canonical(end - 1)
-                        )
+                        let start = if e.path.ends_with("/users/active-users") {
+                            end - 31 * DAY_MS
+                        } else {
+                            page_start
+                        };
+                        format!("start={}&end={}", format_canonical(start), format_canonical(end - 1))
                     }
                     _ => format!("start={}&end={}", format_canonical(week_start), format_canonical(end)),
                 };
@@ -404,9 +405,10 @@ impl SeedSummary {
             self.curl(base, &self.by_department_path())
         );
         out += &format!(
-            "\nEvery report: the engagement routes over {first} to {until} (the page's \"Last 7 days\"), the \
-             omnichannel routes over the example's 7 days {} to {until} (the page offers Today, This week, \
-             Last 15 days, … there, as Rocket.Chat's reports do):\n",
+            "\nEvery report: the engagement routes over {first} to {until} (the page's \"Last 7 days\"; active \
+             users over the last 30 days, as the page's card), the omnichannel routes over the example's 7 \
+             days {} to {until} (the page offers Today, This week, Last 15 days, … there, as Rocket.Chat's \
+             reports do):\n",
             self.span.date(self.span.days - 7),
             until = self.span.until
         );

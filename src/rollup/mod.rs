@@ -145,7 +145,7 @@ impl Rollup {
             total.map_or("?".into(), |n| n.to_string()),
             crate::params::iso::format_canonical(watermark)
         );
-        let mut last_log = Instant::now();
+        let mut last_log = (Instant::now(), 0u64);
         let mut scanned = 0u64;
         store
             .scan(
@@ -157,10 +157,15 @@ impl Rollup {
                     if let Some(m) = Scanned::of(d) {
                         table.add(&m);
                     }
+                    if scanned == 0 {
+                        // The rate counts from the first document, not from the query's preparation.
+                        last_log = (Instant::now(), 0);
+                    }
                     scanned += 1;
-                    if scanned.is_multiple_of(PROGRESS_CHECK) && last_log.elapsed() >= PROGRESS_EVERY {
-                        last_log = Instant::now();
-                        log::info!("rollup: {}", progress(scanned, total, started.elapsed()));
+                    if scanned.is_multiple_of(PROGRESS_CHECK) && last_log.0.elapsed() >= PROGRESS_EVERY {
+                        let (at, before) = last_log;
+                        last_log = (Instant::now(), scanned);
+                        log::info!("rollup: {}", progress(scanned, total, scanned - before, at.elapsed()));
                         metrics.rollup_messages(table.messages_sent());
                     }
                 },
@@ -339,8 +344,11 @@ async fn day_counts(store: &Store, watermark: i64) -> Result<BTreeMap<i64, DayTo
 }
 
 /// `scanned N of ~T messages (R/s, ~S s left)`.
-pub(crate) fn progress(scanned: u64, total: Option<u64>, elapsed: Duration) -> String {
-    let rate = scanned as f64 / elapsed.as_secs_f64().max(1e-3);
+/// A progress line: `scanned` so far, the rate seen over the last `recent` documents (read in `over`),
+/// and the time left at that rate. The rate since the start would count the wait for the scan's first
+/// answer, which a server may give only after seconds of preparation, and overestimate the time left.
+pub(crate) fn progress(scanned: u64, total: Option<u64>, recent: u64, over: Duration) -> String {
+    let rate = recent as f64 / over.as_secs_f64().max(1e-3);
     match total {
         Some(total) if total >= scanned && rate > 0.0 => format!(
             "scanned {scanned} of ~{total} messages ({rate:.0}/s, ~{:.0} s left)",
@@ -357,10 +365,13 @@ mod tests {
     #[test]
     fn progress_lines() {
         assert_eq!(
-            progress(50_000, Some(150_000), Duration::from_secs(2)),
-            "scanned 50000 of ~150000 messages (25000/s, ~4 s left)"
+            progress(50_000, Some(150_000), 40_000, Duration::from_secs(2)),
+            "scanned 50000 of ~150000 messages (20000/s, ~5 s left)"
         );
-        assert_eq!(progress(10, None, Duration::from_secs(1)), "scanned 10 messages (10/s)");
+        assert_eq!(
+            progress(10, None, 10, Duration::from_secs(1)),
+            "scanned 10 messages (10/s)"
+        );
         assert_eq!(watermark_now() % SLOT_MS, 0);
         assert_eq!(table::utc_day_of(DAY_MS), 1);
     }
