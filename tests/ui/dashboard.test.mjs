@@ -110,7 +110,7 @@ async function hostileFixtures(db) {
 /** A page whose console errors, page errors and alert() calls are recorded; API requests are listed. */
 async function openPage({ width = 1280, height = 800, scheme = 'light', storage, session, cookies, hash = '', zone } = {}) {
   const context = await browser.newContext({
-    viewport: { width, height }, colorScheme: scheme, locale: 'en-US', timezoneId: 'UTC', acceptDownloads: true,
+    viewport: { width, height }, colorScheme: scheme, locale: 'en-US', timezoneId: zone || 'UTC', acceptDownloads: true,
   });
   if (cookies) {
     await context.addCookies(Object.entries(cookies).map(([name, value]) => ({ name, value, url: service.base })));
@@ -230,11 +230,34 @@ describe('dashboard page', () => {
     await page.click('[data-card=chat-busier] [data-action=prev]');
     await settled(page);
     assert.equal(lastRequest(requests, `${E}/users/chat-busier/hourly-data`).searchParams.get('start'), `${utcDay(1)}T23:59:59.999Z`);
+    const hourlyCsv = await download(page, 'chat-busier');
+    const dayBefore = await api(service.base, admin, `${E}/users/chat-busier/hourly-data?start=${utcDay(1)}T23:59:59.999Z&tz=UTC`);
+    assert.equal(hourlyCsv.bytes, csv([['Date', 'Users'],
+      ...[...dayBefore.hours].sort((a, b) => a.hour - b.hour).map((x) => [`${utcDay(1)}T${pad(x.hour)}:00:00.000Z`, x.users])]));
+    assert.equal(hourlyCsv.name, `chat-busier-hours_${utcDay(1)}_${utcDay(1)}.csv`);
+    // Days: weeks of 7 days; a step back shows the 7 days before, without overlap (weekly-data answers 8).
     await page.selectOption('[data-control=busier-mode]', 'days');
     await settled(page);
-    const weekly = await api(service.base, admin, `${E}/users/chat-busier/weekly-data?start=${utcEnd()}&tz=UTC`);
-    assert.deepEqual((await cells(page, '[data-card=chat-busier] details tbody tr')).map((r) => r[1]),
-      [...weekly.month].sort((a, b) => (a.year - b.year) || (a.month - b.month) || (a.day - b.day)).map((x) => nf.format(x.users)));
+    const weekDays = async (back) => {
+      const answer = await api(service.base, admin, `${E}/users/chat-busier/weekly-data?start=${utcDay(back)}T23:59:59.999Z&tz=UTC`);
+      assert.equal(answer.month.length, 8);
+      const users = new Map(answer.month.map((x) => [`${x.year}-${pad(x.month)}-${pad(x.day)}`, x.users]));
+      return Array.from({ length: 7 }, (_, i) => utcDay(back + 6 - i)).map((d) => [d, users.get(d) || 0]);
+    };
+    const thisWeek = await weekDays(0);
+    assert.deepEqual((await cells(page, '[data-card=chat-busier] details tbody tr')).map((r) => r[1]), thisWeek.map(([, n]) => nf.format(n)));
+    assert.equal(await text(page, '[data-card=chat-busier] .busier-label'), dayRangeText(utcDay(6), utcDay(0)));
+    await page.click('[data-card=chat-busier] [data-action=prev]');
+    await settled(page);
+    assert.equal(lastRequest(requests, `${E}/users/chat-busier/weekly-data`).searchParams.get('start'), `${utcDay(7)}T23:59:59.999Z`);
+    const weekBefore = await weekDays(7);
+    assert.deepEqual((await cells(page, '[data-card=chat-busier] details tbody tr')).map((r) => r[1]), weekBefore.map(([, n]) => nf.format(n)));
+    assert.equal(await text(page, '[data-card=chat-busier] .busier-label'), dayRangeText(utcDay(13), utcDay(7)));
+    const weeklyCsv = await download(page, 'chat-busier');
+    assert.equal(weeklyCsv.bytes, csv([['Date', 'Users'], ...weekBefore]));
+    assert.equal(weeklyCsv.name, `chat-busier-days_${utcDay(13)}_${utcDay(7)}.csv`);
+    await page.click('[data-card=chat-busier] [data-action=next]');
+    await settled(page);
     await shot(page, 'users-1280-light');
 
     // Messages tab.
@@ -284,15 +307,23 @@ describe('dashboard page', () => {
     const q = `start=${utcStart(15)}&end=${utcEnd()}&tz=UTC`;
     const status = await api(service.base, admin, `${O}/conversations-by-status?${q}`);
     const labels = { Open: 'Open', Queued: 'Queued', On_Hold: 'On hold', Closed: 'Closed' };
+    // The statuses, and the rest of the total: conversations Rocket.Chat counts in no status.
+    const rest = status.total - status.data.reduce((sum, d) => sum + d.value, 0);
+    assert.ok(rest > 0, 'the seed closes some conversations at once');
     assert.deepEqual(await page.$$eval('[data-card=conversations-by-status] li', (li) => li.map((l) => [l.dataset.label, l.querySelector('.legend-value').dataset.value])),
-      status.data.map((d) => [labels[d.label], String(d.value)]));
+      [...status.data.map((d) => [labels[d.label], String(d.value)]), ['In no status', String(rest)]]);
+    assert.equal(await text(page, '[data-card=conversations-by-status] li[data-label="In no status"] .legend-value'),
+      `${rest} (${Math.round((rest / status.total) * 10000) / 100}%)`);
+    assert.equal(await text(page, '[data-card=conversations-by-status] [data-note=status-rest]'),
+      `In no status: ${rest} conversation${rest === 1 ? '' : 's'} not open and without a recorded duration (closed at once, for example); Rocket.Chat counts a closed conversation only when its duration is above zero.`);
     assert.equal(await text(page, '[data-card=conversations-by-status] .subtitle'), `${nf.format(status.total)} conversations, last 15 days`);
     const statusCsv = await download(page, 'conversations-by-status');
     assert.equal(statusCsv.bytes, csv([['From', 'To', 'Status', 'Total'], ...status.data.map((d) => [utcDay(15), utcDay(0), labels[d.label], d.value])]));
 
     const source = await api(service.base, admin, `${O}/conversations-by-source?${q}`);
     const shown = await page.$$eval('[data-card=conversations-by-source] li', (li) => li.map((l) => [l.dataset.label, l.querySelector('.legend-value').dataset.value]));
-    const srcLabel = (l) => ({ widget: 'Livechat', 'email-inbox': 'Email', twilio: 'SMS', api: 'Custom integration' }[l] || l.charAt(0).toUpperCase() + l.slice(1));
+    // Source types named as Rocket.Chat names them; aliases as written.
+    const srcLabel = (l) => ({ widget: 'Livechat', 'email-inbox': 'Email', twilio: 'SMS', api: 'Custom integration', email: 'Email', sms: 'SMS', app: 'App', other: 'Other' }[l] || l);
     const top5 = source.data.slice(0, 5).map((d) => [srcLabel(d.label), String(d.value)]);
     const others = source.data.slice(5).reduce((s, d) => s + d.value, 0);
     assert.deepEqual(shown, source.data.length < 5 ? source.data.map((d) => [srcLabel(d.label), String(d.value)]) : others ? [...top5, ['Others', String(others)]] : top5);
@@ -312,17 +343,106 @@ describe('dashboard page', () => {
     // Agents: Rocket.Chat's default sort {"total":-1}, then by name.
     assert.equal(lastRequest(requests, `${O}/conversations-by-agent`).searchParams.get('sort'), '{"total":-1}');
     const byTotal = await api(service.base, admin, `${O}/conversations-by-agent?${q}&sort=${encodeURIComponent('{"total":-1}')}`);
-    assert.deepEqual(await cells(page, '[data-card=conversations-by-agent] tbody tr'), byTotal.data.map((d) => [d.label, nf.format(d.value)]));
+    assert.ok(byTotal.data.some((d) => unnamed(d.label)), 'the seed has an agent without a name');
+    assert.deepEqual(await cells(page, '[data-card=conversations-by-agent] tbody tr'), byTotal.data.map((d) => [agentText(d.label), nf.format(d.value)]));
     await page.click('[data-card=conversations-by-agent] [data-sort=name]');
     await settled(page);
     assert.equal(lastRequest(requests, `${O}/conversations-by-agent`).searchParams.get('sort'), '{"name":1}');
     const byName = await api(service.base, admin, `${O}/conversations-by-agent?${q}&sort=${encodeURIComponent('{"name":1}')}`);
-    assert.deepEqual(await cells(page, '[data-card=conversations-by-agent] tbody tr'), byName.data.map((d) => [d.label, nf.format(d.value)]));
+    // Names as people read them, case aside (Rocket.Chat's order puts capitals first), agents without a name last.
+    const readingOrder = [...byName.data].sort((a, b) => (unnamed(a.label) - unnamed(b.label)) || a.label.localeCompare(b.label, 'en-US', { sensitivity: 'base', numeric: true }));
+    assert.deepEqual(await cells(page, '[data-card=conversations-by-agent] tbody tr'), readingOrder.map((d) => [agentText(d.label), nf.format(d.value)]));
     assert.notDeepEqual(byName.data, byTotal.data);
     await page.click('[data-card=conversations-by-agent] [data-sort=name]');
     await settled(page);
     assert.equal(lastRequest(requests, `${O}/conversations-by-agent`).searchParams.get('sort'), '{"name":-1}');
+    assert.deepEqual(await cells(page, '[data-card=conversations-by-agent] tbody tr'), [...readingOrder].reverse().map((d) => [agentText(d.label), nf.format(d.value)]));
     await shot(page, 'omnichannel-1280-light');
+    assertClean(view);
+    await view.context.close();
+  });
+
+  test('labels say what each number covers: dates, comparisons, statuses, plurals, months, yesterday, top five', async () => {
+    const view = await openPage({ storage: { ...localKeys(admin), 'rca.tab': '"channels"' } });
+    const { page, requests } = view;
+    await settled(page);
+    // The exact days next to the period selector: "Last 7 days" is 8 calendar days, today included.
+    assert.equal(await text(page, '[data-range]'), `${dayRangeText(utcDay(7), utcDay(0))} (8 days, today so far)`);
+    // The Channels table: which days against which (Rocket.Chat compares with the 9 days before).
+    assert.equal(await text(page, '[data-card=channels] [data-note=comparison]'),
+      `Messages: ${dayRangeText(utcDay(7), utcDay(0))} (8 days, today so far). Change: against ${dayRangeText(utcDay(16), utcDay(8))} (9 days), the days Rocket.Chat's channel list compares with.`);
+    const list = await api(service.base, admin, `${E}/channels/list?start=${utcStart(7)}&end=${utcEnd()}&tz=UTC&offset=0&count=25`);
+    assert.equal(await text(page, '[data-card=channels] .subtitle'), `${list.total} rooms with messages in the period or the days it is compared with`);
+    const first = list.channels[0];
+    assert.deepEqual((await cells(page, '[data-card=channels] tbody tr'))[0].slice(2, 4), [nf.format(first.messages), signed(first.diffFromLastWeek)]);
+
+    // A custom range entirely in the past: month names as written, the day before its last day instead of "Yesterday".
+    await tab(page, 'messages');
+    await page.selectOption('[data-control=engagement-period]', 'custom');
+    await page.fill('[data-control=engagement-from]', utcDay(12));
+    await page.fill('[data-control=engagement-to]', utcDay(9));
+    await page.click('[data-action=engagement-apply]');
+    await settled(page);
+    assert.equal(await text(page, '[data-range]'), `${dayRangeText(utcDay(12), utcDay(9))} (4 days)`);
+    const sent = await api(service.base, admin, `${E}/messages/messages-sent?start=${utcDay(12)}T00:00:00.000Z&end=${utcDay(9)}T23:59:59.999Z&tz=UTC`);
+    assert.equal(await text(page, '[data-card=messages-sent] .subtitle'), `${nf.format(sent.period.count)} messages, ${dayRangeText(utcDay(12), utcDay(9))}`);
+    assert.deepEqual(await page.$$eval('[data-card=messages-sent] .counter-label', (l) => l.map((x) => x.textContent)),
+      [dayRangeText(utcDay(12), utcDay(9)), dayText(utcDay(10), true)]);
+    assert.equal(await text(page, '[data-card=messages-sent] [data-count=yesterday]'), nf.format(sent.yesterday.count));
+    await page.selectOption('[data-control=engagement-period]', 'last 7 days');
+    await settled(page);
+    assert.deepEqual(await page.$$eval('[data-card=messages-sent] .counter-label', (l) => l.map((x) => x.textContent)), ['Last 7 days', 'Yesterday']);
+
+    // Omnichannel answers shaped to reach each label: one department, six agents, a source alias.
+    const answer = (body) => (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ...body, success: true }) });
+    await page.route('**/conversations-by-department?**', answer({ total: 1, data: [{ label: 'Sales', value: 1 }], unspecified: 1 }));
+    await page.route('**/conversations-by-tags?**', answer({ total: 2, data: [{ label: 'vip', value: 2 }], unspecified: 0 }));
+    const agents = [['bob', 9], ['Alice', 8], ['carl', 7], ['Dave', 6], ['eve', 5], ['8RWf3LNB9PPzcoYR5', 2], ['Zed', 1]].map(([label, value]) => ({ label, value }));
+    await page.route('**/conversations-by-agent?**', (route) => {
+      const sort = JSON.parse(new URL(route.request().url()).searchParams.get('sort'));
+      // As MongoDB orders strings: capitals first.
+      const data = sort.name ? [...agents].sort((a, b) => sort.name * (a.label < b.label ? -1 : 1)) : agents;
+      return answer({ total: 38, data, unspecified: 0 })(route);
+    });
+    await page.route('**/conversations-by-source?**', answer({ total: 5, data: [{ label: 'support@example.com', value: 3 }, { label: 'widget', value: 2 }] }));
+    await tab(page, 'omnichannel');
+    assert.equal(await text(page, '[data-card=conversations-by-department] .subtitle'), '1 department and 1 conversation, today (1 without department)');
+    assert.equal(await text(page, '[data-card=conversations-by-tags] .subtitle'), '1 tag and 2 conversations, today');
+    assert.equal(await text(page, '[data-card=conversations-by-agent] .subtitle'), '7 agents and 38 conversations, today');
+    assert.equal(await text(page, '[data-card=conversations-by-agent] [data-note=chart-top]'),
+      'The chart shows the 5 agents with the most conversations; the table lists all 7 agents.');
+    const chartLabels = () => page.$eval('[data-card=conversations-by-agent] canvas', (c) => window.Chart.getChart(c).data.labels);
+    assert.deepEqual(await chartLabels(), ['bob', 'Alice', 'carl', 'Dave', 'eve']);
+    await page.click('[data-card=conversations-by-agent] [data-sort=name]');
+    await settled(page);
+    assert.deepEqual((await cells(page, '[data-card=conversations-by-agent] tbody tr')).map((r) => r[0]),
+      ['Alice', 'bob', 'carl', 'Dave', 'eve', 'Zed', 'No name · id 8RWf3LNB9PPzcoYR5']);
+    assert.deepEqual(await chartLabels(), ['bob', 'Alice', 'carl', 'Dave', 'eve']);
+    assert.deepEqual(await page.$$eval('[data-card=conversations-by-source] li', (li) => li.map((l) => l.dataset.label)), ['support@example.com', 'Livechat']);
+    // Past custom range on the omnichannel side: months as written.
+    await page.selectOption('[data-control=omnichannel-period]', 'custom');
+    await page.fill('[data-control=omnichannel-from]', utcDay(12));
+    await page.fill('[data-control=omnichannel-to]', utcDay(9));
+    await page.click('[data-action=omnichannel-apply]');
+    await settled(page);
+    assert.equal(await text(page, '[data-card=conversations-by-tags] .subtitle'), `1 tag and 2 conversations, ${dayRangeText(utcDay(12), utcDay(9))}`);
+    assert.ok(requests.some((u) => u.pathname === `${O}/conversations-by-tags` && u.searchParams.get('start') === `${utcDay(12)}T00:00:00.000Z`));
+    assertClean(view);
+    await view.context.close();
+  });
+
+  test('at 375 px a channel row shows its numbers without scrolling', async () => {
+    const view = await openPage({ width: 375, height: 800, storage: { ...localKeys(admin), 'rca.tab': '"channels"' } });
+    const { page } = view;
+    await settled(page);
+    const row = await page.$eval('[data-card=channels] tbody tr', (tr) => [...tr.querySelectorAll('td')].map((td) => {
+      const box = td.getBoundingClientRect();
+      return { text: td.textContent, label: td.dataset.label || null, left: box.left, right: box.right, width: box.width };
+    }));
+    assert.deepEqual(row.map((c) => c.label), [null, null, 'Messages', 'Change', 'Created', 'Last active']);
+    for (const cell of row) assert.ok(cell.left >= 0 && cell.right <= 375 && cell.width > 0, JSON.stringify(cell));
+    assert.equal(await page.$eval('[data-card=channels] .scroll', (el) => el.scrollWidth <= el.clientWidth), true);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 375);
     assertClean(view);
     await view.context.close();
   });
@@ -339,7 +459,7 @@ describe('dashboard page', () => {
     for (const name of [XSS.department, XSS.tag, XSS.agent]) assert.ok(everything.includes(name), name);
     // The source may fall into "Others" on screen; the CSV lists every source, as text.
     const sources = await download(page, 'conversations-by-source');
-    assert.ok(sources.bytes.includes(`;"${XSS.source.charAt(0).toUpperCase()}${XSS.source.slice(1)}";"2"`), sources.bytes);
+    assert.ok(sources.bytes.includes(`;"${XSS.source}";"2"`), sources.bytes);
     // Names that are formulas reach a spreadsheet as text: a leading ', as the server's format=csv writes them.
     const departments = await download(page, 'conversations-by-department');
     assert.ok(departments.bytes.includes(`;"'${FORMULA.department}";"1"`), departments.bytes);
@@ -527,23 +647,41 @@ describe('dashboard page', () => {
     await context.close();
   });
 
-  test('screenshots at 1280×800 and 375 px, light and dark', async () => {
-    for (const [width, height] of [[1280, 800], [375, 800]]) {
-      for (const scheme of ['light', 'dark']) {
-        for (const tabId of ['users', 'omnichannel']) {
-          const view = await openPage({ width, height, scheme, storage: { ...localKeys(admin), 'rca.tab': JSON.stringify(tabId) } });
-          await settled(view.page);
-          await view.page.waitForTimeout(100);
-          // Nothing wider than the viewport: tables scroll inside their cards.
-          assert.equal(await view.page.evaluate(() => document.documentElement.scrollWidth), width, `${tabId} ${width} ${scheme}`);
-          await shot(view.page, `${tabId}-${width}-${scheme}`);
-          assertClean(view);
-          await view.context.close();
+  test('screenshots at 1280×800 and 375 px, light and dark, in UTC and America/Los_Angeles', async () => {
+    for (const zone of ['UTC', 'America/Los_Angeles']) {
+      for (const [width, height] of [[1280, 800], [375, 800]]) {
+        for (const scheme of ['light', 'dark']) {
+          for (const tabId of ['users', 'messages', 'channels', 'omnichannel']) {
+            const view = await openPage({ width, height, scheme, zone, storage: { ...localKeys(admin), 'rca.tab': JSON.stringify(tabId) } });
+            await settled(view.page);
+            await view.page.waitForTimeout(100);
+            const what = `${tabId}-${width}-${scheme}${zone === 'UTC' ? '' : '-la'}`;
+            assert.equal(await text(view.page, '.zone-note'), `Days in ${zone}`, what);
+            // Nothing wider than the viewport: tables scroll inside their cards.
+            assert.equal(await view.page.evaluate(() => document.documentElement.scrollWidth), width, what);
+            await shot(view.page, what);
+            assertClean(view);
+            await view.context.close();
+          }
         }
       }
     }
   });
 });
+
+/** Rocket.Chat labels an agent without a name with their user id (17 characters of Meteor's id alphabet). */
+const unnamed = (label) => /^[23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz]{17}$/.test(label);
+const agentText = (label) => (unnamed(label) ? `No name · id ${label}` : label);
+
+/** A day 'YYYY-MM-DD' as en-US writes it: "Dec 6" (with the year: "Dec 6, 2026"). */
+function dayText(ymd, withYear = false) {
+  return new Date(`${ymd}T12:00:00Z`).toLocaleDateString('en-US', { timeZone: 'UTC', month: 'short', day: 'numeric', ...(withYear ? { year: 'numeric' } : {}) });
+}
+
+/** "Nov 29 – Dec 6, 2026" (the first day's year only when it differs). */
+function dayRangeText(from, to) {
+  return `${dayText(from, from.slice(0, 4) !== to.slice(0, 4))} – ${dayText(to, true)}`;
+}
 
 /** "+3", "-2", "0", as Intl's signDisplay: 'exceptZero' writes them in en-US. */
 function signed(n) {

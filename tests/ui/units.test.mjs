@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { toCsv } from '../../ui/js/csv.js';
-import { periodRange } from '../../ui/js/periods.js';
+import { periodRange, previousPeriod, rocketChatPrevious } from '../../ui/js/periods.js';
 import { activeUsers, omnichannelCsv, share, sourceLabel, statusLabel, topWithOthers } from '../../ui/js/reports.js';
 
 const iso = ({ start, end }) => [start.toISOString(), end.toISOString()];
@@ -50,8 +50,10 @@ test('CSV: text that starts a formula gets a leading \', as the server writes it
 });
 
 test('labels and the top five plus Others, as Rocket.Chat\'s reports show them', () => {
-  assert.deepEqual(['widget', 'email-inbox', 'twilio', 'api', 'whatsApp', 'sms'].map(sourceLabel),
-    ['Livechat', 'Email', 'SMS', 'Custom integration', 'WhatsApp', 'Sms']);
+  assert.deepEqual(['widget', 'email-inbox', 'twilio', 'api', 'email', 'sms', 'app', 'other'].map(sourceLabel),
+    ['Livechat', 'Email', 'SMS', 'Custom integration', 'Email', 'SMS', 'App', 'Other']);
+  // An alias is shown as written (Rocket.Chat would capitalise it).
+  assert.deepEqual(['support@example.com', 'whatsApp', 'shop'].map(sourceLabel), ['support@example.com', 'whatsApp', 'shop']);
   assert.deepEqual(['Open', 'Queued', 'On_Hold', 'Closed'].map(statusLabel), ['Open', 'Queued', 'On hold', 'Closed']);
   // Rocket.Chat's UI test mocks (apps/meteor/client/views/omnichannel/reports/): 8 sources × 15 → "Others 45 (37.5%)".
   const eight = Array.from({ length: 8 }, (_, i) => ({ label: `s${i}`, value: 15 }));
@@ -82,4 +84,14 @@ test('DAU, WAU and MAU as Rocket.Chat\'s ActiveUsersSection computes them', () =
   assert.deepEqual(series[28], { day: { y: 2025, m: 5, d: 11 }, dau: 1, wau: 3, mau: 3 });
   assert.deepEqual(series[22], { day: { y: 2025, m: 5, d: 5 }, dau: 2, wau: 2, mau: 2 });
   assert.deepEqual(counters, { dau: { count: 2, variation: 1 }, wau: { count: 2, variation: -1 }, mau: { count: 4, variation: 1 } });
+});
+
+test('the days a period covers and the days Rocket.Chat compares it with', () => {
+  const d = (y, m, day) => ({ y, m, d: day });
+  // "Last 7 days" on 2026-12-06: Nov 29 to Dec 6, 8 days; channels/list compares with Nov 20 to Nov 28, 9 days.
+  const r = periodRange('last 7 days', 'UTC', Date.parse('2026-12-06T17:00:00Z'));
+  assert.deepEqual([r.first, r.last], [d(2026, 11, 29), d(2026, 12, 6)]);
+  assert.deepEqual(rocketChatPrevious(r.first, r.last), { first: d(2026, 11, 20), last: d(2026, 11, 28) });
+  assert.deepEqual(previousPeriod(r.first, r.last), { first: d(2026, 11, 21), last: d(2026, 11, 28) });
+  assert.deepEqual(rocketChatPrevious(d(2026, 12, 6), d(2026, 12, 6)), { first: d(2026, 12, 4), last: d(2026, 12, 5) });
 });

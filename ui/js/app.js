@@ -5,7 +5,8 @@ import { findCredentials, forget, remember, takeFragment } from './auth.js';
 import { clear, h } from './dom.js';
 import { engagementTabs } from './engagement.js';
 import { omnichannelCards } from './omnichannel.js';
-import { CUSTOM, ENGAGEMENT_PERIODS, OMNICHANNEL_PERIODS, PERIOD_LABELS, isZone, parseYmd, periodRange } from './periods.js';
+import * as fmt from './format.js';
+import { CUSTOM, ENGAGEMENT_PERIODS, OMNICHANNEL_PERIODS, PERIOD_LABELS, dayOf, isZone, parseYmd, periodRange } from './periods.js';
 
 const REFRESH_MS = 5 * 60 * 1000;
 const root = document.getElementById('app');
@@ -225,12 +226,23 @@ function dashboard(session, api, creds) {
       b.tabIndex = on ? 0 : -1;
     }
     grid.setAttribute('aria-labelledby', `tab-${id}`);
-    clear(toolbar).append(id === 'omnichannel' ? omnichannelPeriod.el : engagementPeriod.el,
-      h('span', { class: 'muted zone-note' }, `Days in ${zone}`));
+    const period = id === 'omnichannel' ? omnichannelPeriod : engagementPeriod;
+    // The exact days the numbers cover ("Last 7 days" is 8 calendar days, today included, as in Rocket.Chat).
+    const range = h('span', { class: 'range', 'data-range': '' });
+    const showRange = () => {
+      const r = periodRange(period.period(), zone);
+      range.textContent = fmt.daysText(r.first, r.last, dayOf(Date.now(), zone));
+    };
+    showRange();
+    clear(toolbar).append(period.el, range, h('span', { class: 'muted zone-note' }, `Days in ${zone}`));
     const cards = builders[id]();
     clear(grid).append(...cards.map((c) => c.el));
     for (const c of cards) c.refresh();
-    current = { cards, timer: setInterval(() => cards.forEach((c) => c.refresh()), REFRESH_MS) };
+    const timer = setInterval(() => {
+      showRange();
+      cards.forEach((c) => c.refresh());
+    }, REFRESH_MS);
+    current = { cards, timer };
   }
 
   if (!tabs.length) {

@@ -4,7 +4,7 @@
 
 import { describeError } from './api.js';
 import { downloadCsv } from './csv.js';
-import { clear, h } from './dom.js';
+import { append, clear, h } from './dom.js';
 
 export function createCard({ id, title, wide = false, controls = [], load, render, isEmpty = () => false, csv, csvName }) {
   const subtitle = h('p', { class: 'subtitle' });
@@ -44,7 +44,7 @@ export function createCard({ id, title, wide = false, controls = [], load, rende
     clear(body);
     el.dataset.state = kind;
     el.removeAttribute('aria-busy');
-    body.append(...content);
+    append(body, content);
   }
 
   async function refresh() {
@@ -71,7 +71,7 @@ export function createCard({ id, title, wide = false, controls = [], load, rende
       state.charts = [];
       const content = render(data, ctx);
       const makers = state.charts;
-      show('ready', ...[content].flat());
+      show('ready', content);
       state.live = makers.map((make) => make());
       download.disabled = !csv;
     } catch (e) {

@@ -2,7 +2,8 @@
 // Charts draw on a canvas: labels from the database are painted as text, never parsed as HTML. Every chart
 // has a text alternative: its numbers are in a legend or a table next to it.
 
-function css(name) {
+/** A custom property of the stylesheet (light or dark). */
+export function css(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 }
 

@@ -39,13 +39,18 @@ export function clear(el) {
   return el;
 }
 
-/** A table: headers (strings) and rows (arrays of strings/numbers/nodes); numeric columns right-aligned. */
-export function table(headers, rows, { caption, numeric = [], className = '' } = {}) {
+/**
+ * A table: headers (strings) and rows (arrays of strings/numbers/nodes); numeric columns right-aligned;
+ * `labelled` columns carry their header in `data-label` (shown by the stylesheet where rows stack on
+ * narrow screens).
+ */
+export function table(headers, rows, { caption, numeric = [], labelled = [], className = '' } = {}) {
   const cls = (i) => (numeric.includes(i) ? 'num' : undefined);
+  const label = (i) => (labelled.includes(i) ? headers[i] : undefined);
   return h('table', { class: `data ${className}`.trim() },
     caption ? h('caption', { class: 'sr-only' }, caption) : null,
     h('thead', {}, h('tr', {}, headers.map((t, i) => h('th', { scope: 'col', class: cls(i) }, t)))),
-    h('tbody', {}, rows.map((row) => h('tr', {}, row.map((c, i) => h('td', { class: cls(i) }, c))))));
+    h('tbody', {}, rows.map((row) => h('tr', {}, row.map((c, i) => h('td', { class: cls(i), 'data-label': label(i) }, c))))));
 }
 
 /** A collapsed data table under a chart: its text alternative. */

@@ -6,16 +6,14 @@ import { areas, bars, doughnut, palette } from './charts.js';
 import { dataDetails, h, table } from './dom.js';
 import { dot } from './omnichannel.js';
 import * as fmt from './format.js';
-import { addDays, dayOf, endOfDay, periodRange, ymd } from './periods.js';
+import { addDays, dayOf, eachDay, endOfDay, periodRange, rocketChatPrevious, startOfDay, ymd } from './periods.js';
 import { ROOM_TYPES, activeUsers, activeUsersCsv, activeUsersRange, dailySeries, heatmap, heatmapCsv, roomName, share } from './reports.js';
 
 const E = '/api/v1/engagement-dashboard';
 const iso = (d) => d.toISOString();
 
-/** What a period is called in counters and subtitles. */
-function periodText(env, r) {
-  return env.periodLabel() || `${fmt.day(r.first, true)} – ${fmt.day(r.last, true)}`;
-}
+const periodName = (env, r) => fmt.periodName(env.periodLabel(), r);
+const periodPhrase = (env, r) => fmt.periodPhrase(env.periodLabel(), r);
 
 function withVariation(key, label, count, variation) {
   return { key, label, countText: fmt.num(count), variation, variationText: fmt.signed(variation) };
@@ -31,12 +29,15 @@ function dailyCard(env, { id, title, path, key, unit, csvHeader, wide = false })
       const body = await env.api.get(`${E}/${path}`, { start: iso(r.start), end: iso(r.end), tz: zone }, { signal });
       return { body, r, zone, series: dailySeries(body.days, r.first, r.last, zone, key) };
     },
-    render({ body, r, series }, ctx) {
-      ctx.subtitle(`${fmt.num(body.period.count)} ${unit}, ${periodText(env, r).toLowerCase()}`);
+    render({ body, r, zone, series }, ctx) {
+      ctx.subtitle(`${fmt.count(body.period.count, ...unit)}, ${periodPhrase(env, r)}`);
+      // Rocket.Chat's "yesterday" is the day before the period's last day: yesterday only when that is today.
+      const dayBefore = addDays(r.last, -1);
+      const lastIsToday = ymd(r.last) === ymd(dayOf(Date.now(), zone));
       return [
         counters([
-          withVariation('period', periodText(env, r), body.period.count, body.period.variation),
-          withVariation('yesterday', 'Yesterday', body.yesterday.count, body.yesterday.variation),
+          withVariation('period', periodName(env, r), body.period.count, body.period.variation),
+          withVariation('yesterday', lastIsToday ? 'Yesterday' : fmt.day(dayBefore, true), body.yesterday.count, body.yesterday.variation),
         ]),
         ctx.chart((canvas) => bars(canvas, {
           labels: series.map((p) => fmt.day(p.day)),
@@ -60,7 +61,7 @@ function activeUsersCard(env) {
       return { body, r, zone, ...activeUsers(body.month, r.first) };
     },
     render({ series, counters: c }, ctx) {
-      ctx.subtitle('Last 30 days, without today');
+      ctx.subtitle(`Last 30 days without today: ${fmt.dayRange(series[0].day, series[series.length - 1].day)}`);
       const colors = palette();
       return [
         counters([
@@ -96,7 +97,7 @@ function usersByTimeCard(env) {
     },
     isEmpty: ({ body }) => !body.week || body.week.length === 0,
     render({ r, zone, grid }, ctx) {
-      ctx.subtitle(`Users online per hour (${zone}), ${periodText(env, r).toLowerCase()}`);
+      ctx.subtitle(`Users online per hour (${zone}), ${periodPhrase(env, r)}`);
       const level = (v) => (v === 0 || grid.max === 0 ? 0 : Math.min(4, 1 + Math.floor((v / grid.max) * 3.999)));
       const hours = Array.from({ length: 24 }, (_, i) => i);
       return [
@@ -133,19 +134,22 @@ function busierCard(env) {
     async load(signal) {
       const zone = env.zone();
       const today = dayOf(Date.now(), zone);
+      // Hours: one day per step. Days: weeks of 7 days that do not overlap (weekly-data answers the 8 days
+      // from 7 days before `start` to its day; the oldest belongs to the week before).
       const last = addDays(today, -(state.mode === 'hours' ? state.back : state.back * 7));
       const start = new Date(endOfDay(last, zone));
       next.disabled = state.back === 0;
       if (state.mode === 'hours') {
         const body = await env.api.get(`${E}/users/chat-busier/hourly-data`, { start: iso(start), tz: zone }, { signal });
-        const rows = [...body.hours].sort((a, b) => a.hour - b.hour).map((x) => ({ label: fmt.hour(x.hour), users: x.users }));
-        return { mode: 'hours', rows, title: fmt.weekdayDay(last) };
+        const slots = [...body.hours].sort((a, b) => a.hour - b.hour);
+        const rows = slots.map((x) => ({ label: fmt.hour(x.hour), users: x.users, csv: new Date(startOfDay(last, zone) + x.hour * 3600000).toISOString() }));
+        return { mode: 'hours', rows, title: fmt.weekdayDay(last), first: last, last };
       }
+      const first = addDays(last, -6);
       const body = await env.api.get(`${E}/users/chat-busier/weekly-data`, { start: iso(start), tz: zone }, { signal });
-      const days = [...body.month].sort((a, b) => (a.year - b.year) || (a.month - b.month) || (a.day - b.day));
-      const rows = days.map((x) => ({ label: fmt.weekdayDay({ y: x.year, m: x.month, d: x.day }), users: x.users }));
-      const firstDay = days.length ? { y: days[0].year, m: days[0].month, d: days[0].day } : last;
-      return { mode: 'days', rows, title: `${fmt.day(firstDay)} – ${fmt.day(last)}` };
+      const users = new Map(body.month.map((x) => [ymd({ y: x.year, m: x.month, d: x.day }), x.users]));
+      const rows = eachDay(first, last).map((d) => ({ label: fmt.weekdayDay(d), users: users.get(ymd(d)) || 0, csv: ymd(d) }));
+      return { mode: 'days', rows, title: fmt.dayRange(first, last), first, last };
     },
     render(data, ctx) {
       label.textContent = data.title;
@@ -158,6 +162,9 @@ function busierCard(env) {
         dataDetails('Numbers', [data.mode === 'hours' ? 'Hour' : 'Day', 'Users'], data.rows.map((r) => [r.label, fmt.num(r.users)]), [1]),
       ];
     },
+    // Not in Rocket.Chat (its card has no download): the rows shown, dated as the other cards date them.
+    csv: ({ rows }) => [['Date', 'Users'], ...rows.map((r) => [r.csv, r.users])],
+    csvName: ({ mode, first, last }) => `chat-busier-${mode}_${ymd(first)}_${ymd(last)}`,
   });
   return card;
 }
@@ -181,7 +188,7 @@ function originCard(env) {
       const total = order.reduce((s, t) => s + (byType[t] || 0), 0);
       const colors = palette();
       const color = { d: colors[3], p: colors[1], c: colors[0] };
-      ctx.subtitle(`${fmt.num(total)} messages, ${periodText(env, r).toLowerCase()}`);
+      ctx.subtitle(`${fmt.count(total, 'message', 'messages')}, ${periodPhrase(env, r)}`);
       return h('div', { class: 'split' },
         h('div', { class: 'pie-block' },
           ctx.chart((canvas) => doughnut(canvas, {
@@ -243,7 +250,10 @@ function channelsCard(env) {
     },
     isEmpty: ({ body }) => body.channels.length === 0,
     render({ body, r, zone }, ctx) {
-      ctx.subtitle(`${fmt.num(body.total)} rooms with messages, ${periodText(env, r).toLowerCase()}; growth against the period before`);
+      // Rocket.Chat's channels/list compares the period's n days with the n + 1 days before it.
+      const prev = rocketChatPrevious(r.first, r.last);
+      const today = dayOf(Date.now(), zone);
+      ctx.subtitle(`${fmt.count(body.total, 'room', 'rooms')} with messages in the period or the days it is compared with`);
       const from = body.offset + 1;
       const to = body.offset + body.channels.length;
       const pager = h('div', { class: 'pager' },
@@ -251,11 +261,14 @@ function channelsCard(env) {
         h('span', { class: 'pager-text', 'data-pager': '' }, `${fmt.num(from)}–${fmt.num(to)} of ${fmt.num(body.total)}`),
         h('button', { type: 'button', class: 'button', 'data-action': 'page-next', disabled: to >= body.total, onclick: () => { state.offset += state.size; card.refresh(); } }, 'Next ›'));
       return [
-        h('div', { class: 'scroll' }, table(['#', 'Channel', 'Created', 'Last active', 'Messages', 'Growth'],
+        h('p', { class: 'note', 'data-note': 'comparison' },
+          `Messages: ${fmt.daysText(r.first, r.last, today)}. Change: against ${fmt.daysText(prev.first, prev.last, today)}, the days Rocket.Chat's channel list compares with.`),
+        h('div', { class: 'scroll' }, table(['#', 'Channel', 'Messages', 'Change', 'Created', 'Last active'],
           body.channels.map((c, i) => [
-            `${body.offset + i + 1}.`, roomCell(c.room.t, roomName(c.room)), fmt.date(c.room.ts, zone), fmt.date(c.room._updatedAt, zone),
+            `${body.offset + i + 1}.`, roomCell(c.room.t, roomName(c.room)),
             fmt.num(c.messages), h('span', { class: `variation ${c.diffFromLastWeek > 0 ? 'up' : c.diffFromLastWeek < 0 ? 'down' : 'flat'}` }, fmt.signed(c.diffFromLastWeek)),
-          ]), { numeric: [4, 5], className: 'channels-table' })),
+            fmt.date(c.room.ts, zone), fmt.date(c.room._updatedAt, zone),
+          ]), { numeric: [2, 3], labelled: [2, 3, 4, 5], className: 'channels-table stack' })),
         pager,
       ];
     },
@@ -270,13 +283,13 @@ function channelsCard(env) {
 export function engagementTabs(env) {
   return {
     users: () => [
-      dailyCard(env, { id: 'new-users', title: 'New users', path: 'users/new-users', key: 'users', unit: 'new users', csvHeader: 'New Users' }),
+      dailyCard(env, { id: 'new-users', title: 'New users', path: 'users/new-users', key: 'users', unit: ['new user', 'new users'], csvHeader: 'New Users' }),
       activeUsersCard(env),
       usersByTimeCard(env),
       busierCard(env),
     ],
     messages: () => [
-      dailyCard(env, { id: 'messages-sent', title: 'Messages sent', path: 'messages/messages-sent', key: 'messages', unit: 'messages', csvHeader: 'Messages', wide: true }),
+      dailyCard(env, { id: 'messages-sent', title: 'Messages sent', path: 'messages/messages-sent', key: 'messages', unit: ['message', 'messages'], csvHeader: 'Messages', wide: true }),
       originCard(env),
     ],
     channels: () => [channelsCard(env)],

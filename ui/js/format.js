@@ -39,3 +39,34 @@ export function dateTime(iso, zone) {
 export function hour(h) {
   return new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', hour: 'numeric' }).format(new Date(Date.UTC(2000, 0, 1, h)));
 }
+
+/** A count and its noun: "1 department", "2 departments". */
+export function count(n, one, many) {
+  return `${num(n)} ${n === 1 ? one : many}`;
+}
+
+/** Calendar days `first` to `last` ({y, m, d}): "Dec 6, 2026", "Nov 29 – Dec 6, 2026", "Dec 28, 2025 – Jan 3, 2026". */
+export function dayRange(first, last) {
+  if (first.y === last.y && first.m === last.m && first.d === last.d) return day(last, true);
+  return `${day(first, first.y !== last.y)} – ${day(last, true)}`;
+}
+
+const utcDays = (d) => Date.UTC(d.y, d.m - 1, d.d) / 86400000;
+
+/** Calendar days with their number, and whether the last is today (not over yet):
+ * "Nov 29 – Dec 6, 2026 (8 days, today so far)". */
+export function daysText(first, last, today) {
+  const n = utcDays(last) - utcDays(first) + 1;
+  const partial = today && utcDays(last) === utcDays(today) ? ', today so far' : '';
+  return `${dayRange(first, last)} (${count(n, 'day', 'days')}${partial})`;
+}
+
+/** What a period is called in a counter: its preset's label ("Last 7 days"), or its days. */
+export function periodName(label, r) {
+  return label || dayRange(r.first, r.last);
+}
+
+/** …and inside a sentence: "last 7 days", or its days ("Nov 1 – Nov 5, 2026", month names kept). */
+export function periodPhrase(label, r) {
+  return label ? label.toLowerCase() : dayRange(r.first, r.last);
+}

@@ -2,11 +2,11 @@
 // /api/v1/livechat/analytics/dashboards routes.
 
 import { createCard } from './card.js';
-import { bars, doughnut, palette } from './charts.js';
+import { bars, css, doughnut, palette } from './charts.js';
 import { dataDetails, h, table } from './dom.js';
 import * as fmt from './format.js';
 import { periodRange, ymd } from './periods.js';
-import { omnichannelCsv, share, sourceLabel, statusLabel, topWithOthers } from './reports.js';
+import { agentLabel, byAgentName, isUnnamed, omnichannelCsv, share, sourceLabel, statusLabel, topWithOthers } from './reports.js';
 
 const O = '/api/v1/livechat/analytics/dashboards';
 
@@ -19,9 +19,9 @@ function loader(env, path, extra = () => ({})) {
   };
 }
 
-function periodText(env, r) {
-  return (env.periodLabel() || `${fmt.day(r.first, true)} – ${fmt.day(r.last, true)}`).toLowerCase();
-}
+const periodText = (env, r) => fmt.periodPhrase(env.periodLabel(), r);
+
+const conversations = (n) => fmt.count(n, 'conversation', 'conversations');
 
 /** A legend's colour mark (set through the CSSOM, which the CSP allows; no style attribute). */
 export function dot(color) {
@@ -41,17 +41,24 @@ function pie(ctx, items, total, colors) {
 }
 
 function statusCard(env) {
-  const order = ['Open', 'Queued', 'On_Hold', 'Closed'];
   return createCard({
     id: 'conversations-by-status', title: 'Conversations by status',
     load: loader(env, 'conversations-by-status'),
     isEmpty: ({ body }) => body.data.length === 0,
     render({ body, r }, ctx) {
-      ctx.subtitle(`${fmt.num(body.total)} conversations, ${periodText(env, r)}`);
+      ctx.subtitle(`${conversations(body.total)}, ${periodText(env, r)}`);
       const items = body.data.map((d) => ({ label: statusLabel(d.label), value: d.value, key: d.label }));
+      // Rocket.Chat counts a conversation in at most one status, and a closed one only when its recorded
+      // duration (metrics.chatDuration) is above zero: the rest of the total is in none.
+      const rest = body.total - items.reduce((sum, i) => sum + i.value, 0);
+      if (rest > 0) items.push({ label: 'In no status', value: rest, key: 'rest' });
       const colors = palette();
-      const statusColor = { Open: colors[4], Queued: colors[5], On_Hold: colors[3], Closed: colors[6] };
-      return pie(ctx, items, body.total, items.map((i) => statusColor[i.key] || colors[order.length % 7]));
+      const statusColor = { Open: colors[4], Queued: colors[5], On_Hold: colors[3], Closed: colors[6], rest: css('--fg-muted') };
+      return [
+        pie(ctx, items, body.total, items.map((i) => statusColor[i.key] || colors[0])),
+        rest > 0 ? h('p', { class: 'note', 'data-note': 'status-rest' },
+          `In no status: ${conversations(rest)} not open and without a recorded duration (closed at once, for example); Rocket.Chat counts a closed conversation only when its duration is above zero.`) : null,
+      ];
     },
     csv: ({ body, r }) => omnichannelCsv('Status', r.first, r.last, body.data.map((d) => ({ label: statusLabel(d.label), value: d.value }))),
     csvName: ({ r }) => `conversations-by-status_${ymd(r.first)}_${ymd(r.last)}`,
@@ -64,7 +71,7 @@ function sourceCard(env) {
     load: loader(env, 'conversations-by-source'),
     isEmpty: ({ body }) => body.data.length === 0,
     render({ body, r }, ctx) {
-      ctx.subtitle(`${fmt.num(body.total)} conversations, ${periodText(env, r)}`);
+      ctx.subtitle(`${conversations(body.total)}, ${periodText(env, r)}`);
       const items = topWithOthers(body.data.map((d) => ({ label: sourceLabel(d.label), value: d.value })));
       return pie(ctx, items, body.total, items.map((_, n) => palette()[n % 7]));
     },
@@ -81,16 +88,22 @@ function barsCard(env, { id, title, path, noun, column, without, colorIndex, con
     isEmpty: ({ body }) => body.data.length === 0,
     render({ body, r }, ctx) {
       const unspecified = body.unspecified > 0 ? ` (${fmt.num(body.unspecified)} ${without})` : '';
-      ctx.subtitle(`${fmt.num(body.data.length)} ${noun} and ${fmt.num(body.total)} conversations, ${periodText(env, r)}${unspecified}`);
-      const shown = sortable ? body.data.slice(0, 5) : body.data;
+      ctx.subtitle(`${fmt.count(body.data.length, ...noun)} and ${conversations(body.total)}, ${periodText(env, r)}${unspecified}`);
+      const data = sortable ? sortable.order(body.data) : body.data;
+      const label = sortable ? sortable.label : String;
+      // A sortable card charts its top five by conversations, whatever the table's order.
+      const shown = sortable ? [...body.data].sort((a, b) => b.value - a.value).slice(0, 5) : data;
       const chart = ctx.chart((canvas) => bars(canvas, {
         horizontal: true,
-        labels: shown.map((d) => d.label),
+        labels: shown.map((d) => (sortable ? sortable.short(d.label) : d.label)),
         series: [{ label: 'Conversations', data: shown.map((d) => d.value), color: palette()[colorIndex] }],
       }));
       chart.classList.add(`rows-${Math.min(shown.length, 12)}`);
-      const rows = body.data.map((d) => [d.label, fmt.num(d.value)]);
+      const rows = data.map((d) => [label(d.label), fmt.num(d.value)]);
       return [
+        sortable && shown.length < data.length
+          ? h('p', { class: 'note', 'data-note': 'chart-top' }, `The chart shows the ${shown.length} ${noun[1]} with the most conversations; the table lists all ${fmt.count(data.length, ...noun)}.`)
+          : null,
         chart,
         sortable ? h('div', { class: 'scroll' }, sortable.table(rows)) : dataDetails('Numbers', [column, 'Conversations'], rows, [1]),
       ];
@@ -119,10 +132,15 @@ function agentsCard(env) {
   };
   card = barsCard(env, {
     id: 'conversations-by-agent', title: 'Conversations by agent', path: 'conversations-by-agent',
-    noun: 'agents', column: 'Agents', without: 'without assignee', colorIndex: 0,
+    noun: ['agent', 'agents'], column: 'Agents', without: 'without assignee', colorIndex: 0,
     extra: () => ({ sort: JSON.stringify({ [sort.by]: sort.dir }) }),
     sortable: {
-      table: (rows) => h('table', { class: 'data' },
+      // Rocket.Chat sorts names as MongoDB compares strings (capitals first, ids among the names); the
+      // table sorts them as people read them, in the chosen direction.
+      order: (data) => (sort.by === 'name' ? [...data].sort((a, b) => sort.dir * byAgentName(a.label, b.label)) : data),
+      label: agentLabel,
+      short: (name) => (isUnnamed(name) ? `No name (${name.slice(0, 4)}…)` : name),
+      table: (rows) => h('table', { class: 'data agents' },
         h('thead', {}, h('tr', {}, header('name', 'Agent'), header('total', 'Conversations'))),
         h('tbody', {}, rows.map(([name, value]) => h('tr', {}, h('td', {}, name), h('td', { class: 'num' }, value))))),
     },
@@ -134,8 +152,8 @@ export function omnichannelCards(env) {
   return [
     statusCard(env),
     sourceCard(env),
-    barsCard(env, { id: 'conversations-by-department', title: 'Conversations by department', path: 'conversations-by-department', noun: 'departments', column: 'Departments', without: 'without department', colorIndex: 0 }),
-    barsCard(env, { id: 'conversations-by-tags', title: 'Conversations by tags', path: 'conversations-by-tags', noun: 'tags', column: 'Tags', without: 'without tags', colorIndex: 1 }),
+    barsCard(env, { id: 'conversations-by-department', title: 'Conversations by department', path: 'conversations-by-department', noun: ['department', 'departments'], column: 'Departments', without: 'without department', colorIndex: 0 }),
+    barsCard(env, { id: 'conversations-by-tags', title: 'Conversations by tags', path: 'conversations-by-tags', noun: ['tag', 'tags'], column: 'Tags', without: 'without tags', colorIndex: 1 }),
     agentsCard(env),
   ];
 }

@@ -155,3 +155,19 @@ export function eachDay(first, last) {
   const n = daysBetween(first, last);
   return Array.from({ length: Math.max(0, n + 1) }, (_, i) => addDays(first, i));
 }
+
+/**
+ * The days Rocket.Chat compares a period with (`channels/list`, and the variations of `messages-sent` /
+ * `new-users`): daysBetweenDates = the period's n days; the days `first − 1 − n` to `first − 1`, n + 1
+ * days, the day before the period included.
+ */
+export function rocketChatPrevious(first, last) {
+  const n = daysBetween(first, last) + 1;
+  return { first: addDays(first, -1 - n), last: addDays(first, -1) };
+}
+
+/** The previous period of equal length: the n days ending the day before `first`. */
+export function previousPeriod(first, last) {
+  const n = daysBetween(first, last) + 1;
+  return { first: addDays(first, -n), last: addDays(first, -1) };
+}

@@ -9,10 +9,33 @@ export const ROOM_TYPES = { c: 'Public Channels', p: 'Private Channels', d: 'Dir
 /** conversations-by-status labels (Rocket.Chat: Omnichannel_Reports_Status_Open, Queued, On_Hold, …_Closed). */
 export const STATUS_LABELS = { Open: 'Open', Queued: 'Queued', On_Hold: 'On hold', Closed: 'Closed' };
 
-/** conversations-by-source labels (useChannelsSection's TYPE_LABEL, else capitalised). */
-const SOURCE_LABELS = { widget: 'Livechat', 'email-inbox': 'Email', twilio: 'SMS', api: 'Custom integration' };
-export const capitalize = (s) => String(s).charAt(0).toUpperCase() + String(s).slice(1);
-export const sourceLabel = (label) => SOURCE_LABELS[label] || capitalize(label);
+/**
+ * conversations-by-source labels: a source's alias when it has one, else its type. Types are named as
+ * Rocket.Chat's useChannelsSection names them (widget → Livechat, email-inbox → Email, twilio → SMS,
+ * api → Custom integration; its other types capitalised: the types of OmnichannelSourceType). Rocket.Chat
+ * capitalises every other label too; an alias is the name someone gave the source
+ * ("support@example.com"), so it is shown as written.
+ */
+const SOURCE_LABELS = {
+  widget: 'Livechat', 'email-inbox': 'Email', twilio: 'SMS', api: 'Custom integration',
+  email: 'Email', sms: 'SMS', app: 'App', other: 'Other',
+};
+export const sourceLabel = (label) => SOURCE_LABELS[label] || String(label);
+
+/**
+ * conversations-by-agent labels an agent without a name with their user id: a Meteor id (Random.id(): 17
+ * characters of its unmistakable alphabet), which no name of a person looks like. Such a label is shown
+ * as "No name · id <id>" and sorted after the named agents.
+ */
+const METEOR_ID = /^[23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz]{17}$/;
+export const isUnnamed = (label) => METEOR_ID.test(String(label));
+export const agentLabel = (label) => (isUnnamed(label) ? `No name · id ${label}` : String(label));
+
+const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
+/** Agents by name as people read them (case and accents aside), those without a name last. */
+export function byAgentName(a, b) {
+  return (isUnnamed(a) - isUnnamed(b)) || collator.compare(a, b);
+}
 export const statusLabel = (label) => STATUS_LABELS[label] || label;
 
 export const round2 = (x) => Math.round(x * 100) / 100;
