@@ -3,12 +3,11 @@
 // zone, the zone switch, permissions, 401, CSV bytes, hostile names, console errors, screenshots.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { REPO, api, connect, csv, ensureBinaries, hashToken, launch, seed, startService } from './harness.mjs';
-
-const SHOTS = resolve(REPO, 'tests/ui/screenshots');
+import { api, connect, csv, ensureBinaries, hashToken, launch, seed, startService } from './harness.mjs';
+import {
+  assertClean, cells, dayRangeText, dayText, download, lastRequest, localKeys, pages, settled, shot, signed, tab, text, utcDay,
+} from './page.mjs';
 const E = '/api/v1/engagement-dashboard';
 const O = '/api/v1/livechat/analytics/dashboards';
 
@@ -30,8 +29,6 @@ const ANALYST = { userId: 'ui-analyst', token: 'token-of-the-analyst', username:
 const DAY = 86400000;
 const nf = new Intl.NumberFormat('en-US');
 const pad = (n) => String(n).padStart(2, '0');
-/** Today's UTC calendar day minus `n` days, as YYYY-MM-DD (independent of the page's code). */
-const utcDay = (n = 0) => new Date(Date.now() - n * DAY).toISOString().slice(0, 10);
 const utcStart = (n) => `${utcDay(n)}T00:00:00.000Z`;
 const utcEnd = () => `${utcDay(0)}T23:59:59.999Z`;
 
@@ -50,7 +47,7 @@ before(async () => {
   await hostileFixtures(mongo.db);
   service = await startService(dbName);
   browser = await launch();
-  mkdirSync(SHOTS, { recursive: true });
+  openPage = pages(browser, service);
 });
 
 after(async () => {
@@ -107,69 +104,13 @@ async function hostileFixtures(db) {
   });
 }
 
-/** A page whose console errors, page errors and alert() calls are recorded; API requests are listed. */
-async function openPage({ width = 1280, height = 800, scheme = 'light', storage, session, cookies, hash = '', zone } = {}) {
-  const context = await browser.newContext({
-    viewport: { width, height }, colorScheme: scheme, locale: 'en-US', timezoneId: zone || 'UTC', acceptDownloads: true,
-  });
-  if (cookies) {
-    await context.addCookies(Object.entries(cookies).map(([name, value]) => ({ name, value, url: service.base })));
-  }
-  await context.addInitScript(() => {
-    window.__alerts = [];
-    window.alert = (m) => window.__alerts.push(String(m));
-  });
-  const page = await context.newPage();
-  const problems = [];
-  const requests = [];
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('request', (r) => { if (r.url().includes('/api/')) requests.push(new URL(r.url())); });
-  if (storage || session || zone) {
-    // Storage belongs to the origin: visit once (no credentials yet: the sign-in panel), fill it, reload.
-    await page.goto(`${service.base}/rc-analytics/`);
-    await page.evaluate(([local, tab, z]) => {
-      for (const [k, v] of Object.entries(local || {})) localStorage.setItem(k, v);
-      for (const [k, v] of Object.entries(tab || {})) sessionStorage.setItem(k, v);
-      if (z) localStorage.setItem('rca.zone', JSON.stringify(z));
-    }, [storage, session, zone]);
-    problems.length = 0;
-    requests.length = 0;
-  }
-  await page.goto(`${service.base}/rc-analytics/${hash}`);
-  return { page, context, problems, requests };
+let openPage; // bound to the browser and the service in before()
+
+/** The period's own request of a card that also asks for the period before (the later `start` of its last two). */
+function current(requests, path) {
+  const pair = requests.filter((u) => u.pathname === path).slice(-2);
+  return pair.sort((a, b) => Date.parse(b.searchParams.get('start')) - Date.parse(a.searchParams.get('start')))[0];
 }
-
-async function settled(page) {
-  await page.waitForFunction(() => {
-    const cards = [...document.querySelectorAll('[data-card]')];
-    return cards.length > 0 && cards.every((c) => c.dataset.state !== 'loading' && !c.hasAttribute('aria-busy'));
-  }, null, { timeout: 90000 });
-}
-
-async function tab(page, id) {
-  await page.click(`[data-tab=${id}]`);
-  await settled(page);
-}
-
-const text = (page, selector) => page.locator(selector).innerText();
-const cells = (page, selector) => page.$$eval(selector, (rows) => rows.map((r) => [...r.querySelectorAll('th, td')].map((c) => c.textContent.trim())));
-const lastRequest = (requests, path) => [...requests].reverse().find((u) => u.pathname === path);
-
-function assertClean({ problems }) {
-  assert.deepEqual(problems, [], 'console errors or warnings');
-}
-
-async function download(page, card) {
-  const [file] = await Promise.all([page.waitForEvent('download'), page.click(`[data-card=${card}] [data-action=csv]`)]);
-  return { name: file.suggestedFilename(), bytes: readFileSync(await file.path(), 'utf8') };
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: resolve(SHOTS, `${name}.png`), fullPage: true });
-}
-
-const localKeys = (creds, suffix = '') => ({ [`Meteor.userId${suffix}`]: creds.userId, [`Meteor.loginToken${suffix}`]: creds.token });
 
 describe('dashboard page', () => {
   test('signed in from Rocket.Chat-shaped localStorage: every engagement card shows what the API answers', async () => {
@@ -178,18 +119,23 @@ describe('dashboard page', () => {
     const { page, requests } = view;
     await settled(page);
     assert.equal(await text(page, '.user'), admin.username);
-    assert.deepEqual(await page.$$eval('[role=tab]', (t) => t.map((b) => b.textContent)), ['Users', 'Messages', 'Channels', 'Omnichannel']);
+    assert.deepEqual(await page.$$eval('[role=tab]', (t) => t.map((b) => b.textContent)), ['Users', 'Members', 'Messages', 'Channels', 'Channel health', 'Omnichannel']);
     const week = `start=${utcStart(7)}&end=${utcEnd()}&tz=UTC`;
 
     // New users: the exact ISO strings of Rocket.Chat's getPeriodRange('last 7 days'), counters, days.
-    const nu = lastRequest(requests, `${E}/users/new-users`);
+    const nu = current(requests, `${E}/users/new-users`);
     assert.equal(nu.search, `?start=${encodeURIComponent(utcStart(7))}&end=${encodeURIComponent(utcEnd())}&tz=UTC`);
     assert.equal(nu.searchParams.get('start'), utcStart(7));
     const newUsers = await api(service.base, admin, `${E}/users/new-users?${week}`);
     assert.equal(await text(page, '[data-card=new-users] [data-count=period]'), nf.format(newUsers.period.count));
-    assert.equal(await text(page, '[data-card=new-users] [data-variation=period]'), signed(newUsers.period.variation));
+    // Changes against the period before of equal length (Rocket.Chat's variation compares otherwise).
+    const newUsersBefore = await api(service.base, admin, `${E}/users/new-users?start=${utcStart(15)}&end=${utcDay(8)}T23:59:59.999Z&tz=UTC`);
+    assert.equal(await text(page, '[data-card=new-users] [data-change=period]'), signed(newUsers.period.count - newUsersBefore.period.count));
     assert.equal(await text(page, '[data-card=new-users] [data-count=yesterday]'), nf.format(newUsers.yesterday.count));
     const perDay = new Map(newUsers.days.map((d) => [d.day.slice(0, 10), d.users]));
+    assert.equal(await text(page, '[data-card=new-users] [data-change=yesterday]'), signed(newUsers.yesterday.count - (perDay.get(utcDay(2)) || 0)));
+    assert.equal(await text(page, '[data-card=new-users] [data-note=previous]'),
+      `Changes: against ${dayRangeText(utcDay(15), utcDay(8))} (8 days), the period before of equal length. Yesterday: against the day before.`);
     const days = Array.from({ length: 8 }, (_, i) => utcDay(7 - i));
     const rows = await cells(page, '[data-card=new-users] details tbody tr');
     assert.deepEqual(rows.map((r) => r[1]), days.map((d) => nf.format(perDay.get(d) || 0)));
@@ -199,14 +145,18 @@ describe('dashboard page', () => {
     assert.equal(file.name, `new-users_${days[0]}_${days[7]}.csv`);
 
     // Active users: always the last 30 days; DAU/WAU/MAU as Rocket.Chat's client computes them.
-    const au = lastRequest(requests, `${E}/users/active-users`);
+    const au = current(requests, `${E}/users/active-users`);
     assert.equal(au.searchParams.get('start'), utcStart(30));
     assert.equal(au.searchParams.get('end'), utcEnd());
     const active = await api(service.base, admin, `${E}/users/active-users?start=${utcStart(30)}&end=${utcEnd()}&tz=UTC`);
     const expected = activeUsersExpected(active.month);
+    // Against the period before of equal length: the day before, the 7 days before the week, the 30 days
+    // before the month.
+    const monthBefore = await api(service.base, admin, `${E}/users/active-users?start=${utcStart(60)}&end=${utcDay(31)}T23:59:59.999Z&tz=UTC`);
+    const previous = { dau: expected.at(-2).dau, wau: expected.at(-8).wau, mau: new Set(monthBefore.month.flatMap((e) => e.usersList)).size };
     for (const key of ['dau', 'wau', 'mau']) {
       assert.equal(await text(page, `[data-card=active-users] [data-count=${key}]`), nf.format(expected.at(-1)[key]), key);
-      assert.equal(await text(page, `[data-card=active-users] [data-variation=${key}]`), signed(expected.at(-1)[key] - expected.at(-2)[key]), key);
+      assert.equal(await text(page, `[data-card=active-users] [data-change=${key}]`), signed(expected.at(-1)[key] - previous[key]), key);
     }
     assert.ok(expected.at(-1).mau > 0, 'the seeded data has active users');
     const activeCsv = await download(page, 'active-users');
@@ -316,7 +266,11 @@ describe('dashboard page', () => {
       `${rest} (${Math.round((rest / status.total) * 10000) / 100}%)`);
     assert.equal(await text(page, '[data-card=conversations-by-status] [data-note=status-rest]'),
       `In no status: ${rest} conversation${rest === 1 ? '' : 's'} not open and without a recorded duration (closed at once, for example); Rocket.Chat counts a closed conversation only when its duration is above zero.`);
-    assert.equal(await text(page, '[data-card=conversations-by-status] .subtitle'), `${nf.format(status.total)} conversations, last 15 days`);
+    // Each total with its change against the period before of equal length (16 days: today included).
+    const before = `start=${utcStart(31)}&end=${utcDay(16)}T23:59:59.999Z&tz=UTC`;
+    const versus = (now, earlier) => ` (${signed(now - earlier)} against ${dayRangeText(utcDay(31), utcDay(16))})`;
+    const statusBefore = await api(service.base, admin, `${O}/conversations-by-status?${before}`);
+    assert.equal(await text(page, '[data-card=conversations-by-status] .subtitle'), `${nf.format(status.total)} conversations, last 15 days${versus(status.total, statusBefore.total)}`);
     const statusCsv = await download(page, 'conversations-by-status');
     assert.equal(statusCsv.bytes, csv([['From', 'To', 'Status', 'Total'], ...status.data.map((d) => [utcDay(15), utcDay(0), labels[d.label], d.value])]));
 
@@ -330,15 +284,18 @@ describe('dashboard page', () => {
 
     const department = await api(service.base, admin, `${O}/conversations-by-department?${q}`);
     assert.deepEqual(await cells(page, '[data-card=conversations-by-department] details tbody tr'), department.data.map((d) => [d.label, nf.format(d.value)]));
+    const departmentBefore = await api(service.base, admin, `${O}/conversations-by-department?${before}`);
     assert.equal(await text(page, '[data-card=conversations-by-department] .subtitle'),
-      `${department.data.length} departments and ${nf.format(department.total)} conversations, last 15 days${department.unspecified ? ` (${nf.format(department.unspecified)} without department)` : ''}`);
+      `${department.data.length} departments and ${nf.format(department.total)} conversations, last 15 days${department.unspecified ? ` (${nf.format(department.unspecified)} without department)` : ''}${versus(department.total, departmentBefore.total)}`);
     const depCsv = await download(page, 'conversations-by-department');
     assert.equal(depCsv.bytes, csv([['From', 'To', 'Departments', 'Total'], ...department.data.map((d) => [utcDay(15), utcDay(0), d.label, d.value])]));
     assert.ok(depCsv.bytes.includes('"""><script>window.__xss=""department""</script>"'), depCsv.bytes);
 
     const tags = await api(service.base, admin, `${O}/conversations-by-tags?${q}`);
     assert.deepEqual(await cells(page, '[data-card=conversations-by-tags] details tbody tr'), tags.data.map((d) => [d.label, nf.format(d.value)]));
-    assert.match(await text(page, '[data-card=conversations-by-tags] .subtitle'), new RegExp(`^${tags.data.length} tags and ${nf.format(tags.total)} conversations, last 15 days`));
+    const tagsBefore = await api(service.base, admin, `${O}/conversations-by-tags?${before}`);
+    assert.equal(await text(page, '[data-card=conversations-by-tags] .subtitle'),
+      `${tags.data.length} tags and ${nf.format(tags.total)} conversations, last 15 days${tags.unspecified ? ` (${nf.format(tags.unspecified)} without tags)` : ''}${versus(tags.total, tagsBefore.total)}`);
 
     // Agents: Rocket.Chat's default sort {"total":-1}, then by name.
     assert.equal(lastRequest(requests, `${O}/conversations-by-agent`).searchParams.get('sort'), '{"total":-1}');
@@ -372,7 +329,7 @@ describe('dashboard page', () => {
     assert.equal(await text(page, '[data-card=channels] [data-note=comparison]'),
       `Messages: ${dayRangeText(utcDay(7), utcDay(0))} (8 days, today so far). Change: against ${dayRangeText(utcDay(16), utcDay(8))} (9 days), the days Rocket.Chat's channel list compares with.`);
     const list = await api(service.base, admin, `${E}/channels/list?start=${utcStart(7)}&end=${utcEnd()}&tz=UTC&offset=0&count=25`);
-    assert.equal(await text(page, '[data-card=channels] .subtitle'), `${list.total} rooms with messages in the period or the days it is compared with`);
+    assert.equal(await text(page, '[data-card=channels] .subtitle'), `${list.total} rooms with messages in the period or the 9 days before it`);
     const first = list.channels[0];
     assert.deepEqual((await cells(page, '[data-card=channels] tbody tr'))[0].slice(2, 4), [nf.format(first.messages), signed(first.diffFromLastWeek)]);
 
@@ -406,9 +363,11 @@ describe('dashboard page', () => {
     });
     await page.route('**/conversations-by-source?**', answer({ total: 5, data: [{ label: 'support@example.com', value: 3 }, { label: 'widget', value: 2 }] }));
     await tab(page, 'omnichannel');
-    assert.equal(await text(page, '[data-card=conversations-by-department] .subtitle'), '1 department and 1 conversation, today (1 without department)');
-    assert.equal(await text(page, '[data-card=conversations-by-tags] .subtitle'), '1 tag and 2 conversations, today');
-    assert.equal(await text(page, '[data-card=conversations-by-agent] .subtitle'), '7 agents and 38 conversations, today');
+    // (The same answer for the day before: no change.)
+    const sameAsYesterday = ` (0 against ${dayText(utcDay(1), true)})`;
+    assert.equal(await text(page, '[data-card=conversations-by-department] .subtitle'), `1 department and 1 conversation, today (1 without department)${sameAsYesterday}`);
+    assert.equal(await text(page, '[data-card=conversations-by-tags] .subtitle'), `1 tag and 2 conversations, today${sameAsYesterday}`);
+    assert.equal(await text(page, '[data-card=conversations-by-agent] .subtitle'), `7 agents and 38 conversations, today${sameAsYesterday}`);
     assert.equal(await text(page, '[data-card=conversations-by-agent] [data-note=chart-top]'),
       'The chart shows the 5 agents with the most conversations; the table lists all 7 agents.');
     const chartLabels = () => page.$eval('[data-card=conversations-by-agent] canvas', (c) => window.Chart.getChart(c).data.labels);
@@ -425,7 +384,7 @@ describe('dashboard page', () => {
     await page.fill('[data-control=omnichannel-to]', utcDay(9));
     await page.click('[data-action=omnichannel-apply]');
     await settled(page);
-    assert.equal(await text(page, '[data-card=conversations-by-tags] .subtitle'), `1 tag and 2 conversations, ${dayRangeText(utcDay(12), utcDay(9))}`);
+    assert.equal(await text(page, '[data-card=conversations-by-tags] .subtitle'), `1 tag and 2 conversations, ${dayRangeText(utcDay(12), utcDay(9))} (0 against ${dayRangeText(utcDay(16), utcDay(13))})`);
     assert.ok(requests.some((u) => u.pathname === `${O}/conversations-by-tags` && u.searchParams.get('start') === `${utcDay(12)}T00:00:00.000Z`));
     assertClean(view);
     await view.context.close();
@@ -488,7 +447,7 @@ describe('dashboard page', () => {
     const utcRows = await cells(page, '[data-card=messages-sent] details tbody tr');
     await page.selectOption('[data-control=zone]', 'America/Sao_Paulo');
     await settled(page);
-    const sent = lastRequest(requests, `${E}/messages/messages-sent`);
+    const sent = current(requests, `${E}/messages/messages-sent`);
     assert.equal(sent.searchParams.get('tz'), 'America/Sao_Paulo');
     // São Paulo is UTC−3 all year (no daylight saving time since 2019).
     const spNow = new Date(Date.now() - 3 * 3600000);
@@ -508,7 +467,7 @@ describe('dashboard page', () => {
     await page.fill('[data-control=engagement-to]', utcDay(2));
     await page.click('[data-action=engagement-apply]');
     await settled(page);
-    const custom = lastRequest(requests, `${E}/messages/messages-sent`);
+    const custom = current(requests, `${E}/messages/messages-sent`);
     assert.equal(custom.searchParams.get('start'), `${utcDay(3)}T03:00:00.000Z`);
     assert.equal(custom.searchParams.get('end'), `${utcDay(1)}T02:59:59.999Z`);
     assert.equal((await cells(page, '[data-card=messages-sent] details tbody tr')).length, 2);
@@ -520,7 +479,7 @@ describe('dashboard page', () => {
     const view = await openPage({ cookies: { rc_uid: admin.userId, rc_token: admin.token } });
     await settled(view.page);
     assert.equal(await text(view.page, '.user'), admin.username);
-    assert.equal(await view.page.locator('[data-card]').count(), 4);
+    assert.equal(await view.page.locator('[data-card]').count(), 5);
     assertClean(view);
     await view.context.close();
   });
@@ -548,7 +507,7 @@ describe('dashboard page', () => {
     // May open the engagement dashboard, not the omnichannel reports.
     const analyst = await openPage({ storage: localKeys(ANALYST) });
     await settled(analyst.page);
-    assert.deepEqual(await analyst.page.$$eval('[role=tab]', (t) => t.map((b) => b.textContent)), ['Users', 'Messages', 'Channels']);
+    assert.deepEqual(await analyst.page.$$eval('[role=tab]', (t) => t.map((b) => b.textContent)), ['Users', 'Members', 'Messages', 'Channels', 'Channel health']);
     assert.ok(analyst.requests.every((u) => !u.pathname.startsWith(O)), 'no omnichannel request');
     assertClean(analyst);
     await analyst.context.close();
@@ -631,19 +590,21 @@ describe('dashboard page', () => {
     const page = await context.newPage();
     await page.clock.install();
     const requests = [];
-    page.on('request', (r) => { if (r.url().includes('/api/v1/')) requests.push(new URL(r.url()).pathname); });
+    page.on('request', (r) => { if (r.url().includes('/api/v1/')) requests.push(new URL(r.url())); });
     await page.goto(`${service.base}/rc-analytics/#userId=${admin.userId}&token=${admin.token}`);
     await page.evaluate(() => localStorage.setItem('rca.tab', '"messages"'));
     await page.reload();
     await settled(page);
-    const count = () => requests.filter((p) => p === `${E}/messages/messages-sent`).length;
+    // Requests for the period itself (each card also asks for the period before).
+    const ofPeriod = (path) => requests.filter((u) => u.pathname === path && u.searchParams.get('start') === utcStart(7)).length;
+    const count = () => ofPeriod(`${E}/messages/messages-sent`);
     const before = count();
     await page.clock.runFor(4 * 60 * 1000);
     assert.equal(count(), before);
     await page.clock.runFor(60 * 1000 + 10);
     await settled(page);
     assert.equal(count(), before + 1);
-    assert.equal(requests.filter((p) => p === `${E}/messages/origin`).length, before + 1);
+    assert.equal(ofPeriod(`${E}/messages/origin`), before + 1);
     await context.close();
   });
 
@@ -673,20 +634,6 @@ describe('dashboard page', () => {
 const unnamed = (label) => /^[23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz]{17}$/.test(label);
 const agentText = (label) => (unnamed(label) ? `No name · id ${label}` : label);
 
-/** A day 'YYYY-MM-DD' as en-US writes it: "Dec 6" (with the year: "Dec 6, 2026"). */
-function dayText(ymd, withYear = false) {
-  return new Date(`${ymd}T12:00:00Z`).toLocaleDateString('en-US', { timeZone: 'UTC', month: 'short', day: 'numeric', ...(withYear ? { year: 'numeric' } : {}) });
-}
-
-/** "Nov 29 – Dec 6, 2026" (the first day's year only when it differs). */
-function dayRangeText(from, to) {
-  return `${dayText(from, from.slice(0, 4) !== to.slice(0, 4))} – ${dayText(to, true)}`;
-}
-
-/** "+3", "-2", "0", as Intl's signDisplay: 'exceptZero' writes them in en-US. */
-function signed(n) {
-  return new Intl.NumberFormat('en-US', { signDisplay: 'exceptZero' }).format(n);
-}
 
 /** Rocket.Chat's ActiveUsersSection, written out again: 30 days before today, DAU = users, WAU/MAU =
  * distinct users of the 7/30 days up to the day. */

@@ -76,14 +76,17 @@ test('DAU, WAU and MAU as Rocket.Chat\'s ActiveUsersSection computes them', () =
     day(11, 5, ['c']),
     day(12, 5, ['c', 'd']),
     day(13, 5, ['z']), // today: not a point
-  ], first);
+  ], first, [day(1, 4, ['a', 'y']), day(2, 4, ['y'])]);
   assert.equal(series.length, 30);
   assert.deepEqual(series[0], { day: first, dau: 1, wau: 1, mau: 1 });
   // 12 May: WAU over 6–12 May (5 May is out), MAU over the 30 points.
   assert.deepEqual(series[29], { day: { y: 2025, m: 5, d: 12 }, dau: 2, wau: 2, mau: 4 });
   assert.deepEqual(series[28], { day: { y: 2025, m: 5, d: 11 }, dau: 1, wau: 3, mau: 3 });
   assert.deepEqual(series[22], { day: { y: 2025, m: 5, d: 5 }, dau: 2, wau: 2, mau: 2 });
-  assert.deepEqual(counters, { dau: { count: 2, variation: 1 }, wau: { count: 2, variation: -1 }, mau: { count: 4, variation: 1 } });
+  // Against the period before of equal length: the day before, the 7 days before the week (29 Apr – 5 May:
+  // a, b), the 30 days before the month (users/active-users over 14 Mar – 12 Apr: a, y).
+  assert.deepEqual(series[22].wau, 2);
+  assert.deepEqual(counters, { dau: { count: 2, previous: 1 }, wau: { count: 2, previous: 2 }, mau: { count: 4, previous: 2 } });
 });
 
 test('the days a period covers and the days Rocket.Chat compares it with', () => {

@@ -4,9 +4,12 @@ import { ApiError, describeError, makeClient } from './api.js';
 import { findCredentials, forget, remember, takeFragment } from './auth.js';
 import { clear, h } from './dom.js';
 import { engagementTabs } from './engagement.js';
+import { historyView } from './history.js';
+import { insightsTabs } from './insights.js';
 import { omnichannelCards } from './omnichannel.js';
 import * as fmt from './format.js';
-import { CUSTOM, ENGAGEMENT_PERIODS, OMNICHANNEL_PERIODS, PERIOD_LABELS, dayOf, isZone, parseYmd, periodRange } from './periods.js';
+import { CUSTOM, ENGAGEMENT_PERIODS, OMNICHANNEL_PERIODS, PERIOD_LABELS, dayOf, isZone, parseYmd, periodRange, ymd } from './periods.js';
+import { channelHash, parseRoute } from './route.js';
 
 const REFRESH_MS = 5 * 60 * 1000;
 const root = document.getElementById('app');
@@ -31,6 +34,8 @@ const store = {
 };
 
 let current = null; // { cards, timer }
+let onRoute = null; // the signed-in dashboard's handler of Back / Forward (popstate)
+window.addEventListener('popstate', () => onRoute && onRoute());
 
 function stopAll() {
   if (!current) return;
@@ -41,6 +46,7 @@ function stopAll() {
 
 function signIn(message) {
   stopAll();
+  onRoute = null;
   document.title = 'Sign in · rc-analytics';
   const userId = h('input', { id: 'signin-user', name: 'userId', autocomplete: 'username', required: true, spellcheck: 'false' });
   const token = h('input', { id: 'signin-token', name: 'token', type: 'password', autocomplete: 'off', required: true });
@@ -112,10 +118,14 @@ function zoneOptions(server) {
   return { first, all: all.filter((z) => !first.some(([v]) => v === z)) };
 }
 
-function periodControl(kind, keys, onchange) {
+/** A period selector; `initial` (not remembered) replaces the remembered period, e.g. a shared address's days. */
+function periodControl(kind, keys, onchange, initial) {
   const key = `${kind}Period`;
-  const saved = store.get(key, { key: keys[0] });
+  const saved = initial || store.get(key, { key: keys[0] });
   let period = keys.includes(saved.key) || (saved.key === CUSTOM && parseYmd(saved.from) && parseYmd(saved.to)) ? saved : { key: keys[0] };
+  const remember = (p) => {
+    if (!initial) store.set(key, p);
+  };
   const today = new Date().toISOString().slice(0, 10);
   const from = h('input', { type: 'date', 'data-control': `${kind}-from`, 'aria-label': 'From', value: period.from || today, max: today });
   const to = h('input', { type: 'date', 'data-control': `${kind}-to`, 'aria-label': 'To', value: period.to || today, max: today });
@@ -132,7 +142,7 @@ function periodControl(kind, keys, onchange) {
       }
       error.textContent = '';
       period = next;
-      store.set(key, period);
+      remember(period);
       onchange();
     },
   }, 'Apply');
@@ -147,7 +157,7 @@ function periodControl(kind, keys, onchange) {
       }
       custom.hidden = true;
       period = { key: e.target.value };
-      store.set(key, period);
+      remember(period);
       onchange();
     },
   }, [...keys, CUSTOM].map((k) => h('option', { value: k, selected: k === period.key }, PERIOD_LABELS[k])));
@@ -162,7 +172,9 @@ function dashboard(session, api, creds) {
   const can = session.can;
   document.title = 'Analytics · rc-analytics';
   const tabs = [];
-  if (can.engagement) tabs.push(['users', 'Users'], ['messages', 'Messages'], ['channels', 'Channels']);
+  if (can.engagement) {
+    tabs.push(['users', 'Users'], ['members', 'Members'], ['messages', 'Messages'], ['channels', 'Channels'], ['health', 'Channel health']);
+  }
   if (can.omnichannel) tabs.push(['omnichannel', 'Omnichannel']);
 
   const zones = zoneOptions(session.timezone);
@@ -173,7 +185,11 @@ function dashboard(session, api, creds) {
     onchange: (e) => {
       zone = e.target.value;
       store.set('zone', zone);
-      show(active);
+      const r = parseRoute(window.location.hash);
+      if (r.view === 'channel') {
+        window.history.replaceState(window.history.state, '', channelHash(r.rid, r.from, r.to, zone));
+      }
+      route();
     },
   },
   zones.first.map(([v, t]) => h('option', { value: v, selected: v === zone }, t)),
@@ -189,12 +205,25 @@ function dashboard(session, api, creds) {
 
   const engagementPeriod = periodControl('engagement', ENGAGEMENT_PERIODS, () => show(active));
   const omnichannelPeriod = periodControl('omnichannel', OMNICHANNEL_PERIODS, () => show(active));
-  const env = (period) => ({ api, store, zone: () => zone, period: period.period, periodLabel: period.label });
-  const engagement = engagementTabs(env(engagementPeriod));
+  // A room's history over the engagement period's days, in the chosen zone: a link, and opening it.
+  const room = {
+    href(rid) {
+      const r = periodRange(engagementPeriod.period(), zone);
+      return channelHash(rid, r.first, r.last, zone);
+    },
+    open(rid) {
+      listScroll = window.scrollY;
+      window.history.pushState({ fromList: active }, '', room.href(rid));
+      route();
+    },
+  };
+  const env = (period) => ({ api, store, zone: () => zone, period: period.period, periodLabel: period.label, room, describeError });
   const builders = {
-    ...engagement,
+    ...engagementTabs(env(engagementPeriod)),
+    ...insightsTabs(env(engagementPeriod)),
     omnichannel: () => omnichannelCards(env(omnichannelPeriod)),
   };
+  let listScroll = 0;
 
   const toolbar = h('div', { class: 'toolbar' });
   const grid = h('div', { class: 'grid', id: 'panel', role: 'tabpanel' });
@@ -218,6 +247,10 @@ function dashboard(session, api, creds) {
 
   function show(id) {
     stopAll();
+    if (parseRoute(window.location.hash).view === 'channel') {
+      // Leaving a room's history by a tab: a new entry, so that Back returns to the room.
+      window.history.pushState(null, '', window.location.pathname + window.location.search);
+    }
     active = id;
     store.set('tab', id);
     for (const b of buttons) {
@@ -235,14 +268,59 @@ function dashboard(session, api, creds) {
     };
     showRange();
     clear(toolbar).append(period.el, range, h('span', { class: 'muted zone-note' }, `Days in ${zone}`));
-    const cards = builders[id]();
+    return run(builders[id](), showRange);
+  }
+
+  /** Shows `cards` in the grid, loads them, and refreshes them (and `tick`) every 5 minutes. */
+  function run(cards, tick) {
     clear(grid).append(...cards.map((c) => c.el));
-    for (const c of cards) c.refresh();
+    const loaded = Promise.all(cards.map((c) => c.refresh()));
     const timer = setInterval(() => {
-      showRange();
+      tick();
       cards.forEach((c) => c.refresh());
     }, REFRESH_MS);
     current = { cards, timer };
+    return loaded;
+  }
+
+  /** A room's history (its address: route.js). */
+  function showChannel(r) {
+    stopAll();
+    zone = r.zone;
+    if ([...zoneSelect.options].some((o) => o.value === zone)) zoneSelect.value = zone;
+    for (const b of buttons) b.setAttribute('aria-selected', 'false');
+    const back = () => {
+      if (window.history.state && window.history.state.fromList) {
+        window.history.back();
+      } else {
+        window.history.replaceState(null, '', window.location.pathname + window.location.search);
+        route();
+      }
+    };
+    const view = historyView({ api, zone: () => zone }, r, { onBack: back, describeError });
+    const period = periodControl('channel', ENGAGEMENT_PERIODS, () => {
+      const p = periodRange(period.period(), zone);
+      window.history.replaceState(window.history.state, '', channelHash(r.rid, p.first, p.last, zone));
+      route();
+    }, { key: CUSTOM, from: ymd(r.from), to: ymd(r.to) });
+    const range = h('span', { class: 'range', 'data-range': '' }, fmt.daysText(r.from, r.to, dayOf(Date.now(), zone)));
+    clear(toolbar).append(view.head, period.el, range, h('span', { class: 'muted zone-note' }, `Days in ${zone}`));
+    grid.removeAttribute('aria-labelledby');
+    run(view.cards, () => {});
+  }
+
+  /** Shows what the address asks for: a room's history, or the current tab (where the list was). */
+  function route() {
+    const r = parseRoute(window.location.hash);
+    if (r.view === 'channel' && can.engagement) {
+      showChannel(r);
+      return;
+    }
+    const y = listScroll;
+    listScroll = 0;
+    show(active).then(() => {
+      if (y) window.scrollTo(0, y);
+    });
   }
 
   if (!tabs.length) {
@@ -253,7 +331,8 @@ function dashboard(session, api, creds) {
   }
   clear(root).append(header, nav, toolbar, grid);
   root.dataset.view = 'dashboard';
-  show(active);
+  onRoute = route;
+  route();
 }
 
 takeFragment();

@@ -6,15 +6,21 @@ import { describeError } from './api.js';
 import { downloadCsv } from './csv.js';
 import { append, clear, h } from './dom.js';
 
-export function createCard({ id, title, wide = false, controls = [], load, render, isEmpty = () => false, csv, csvName }) {
+export function createCard({ id, title, wide = false, controls = [], load, render, isEmpty = () => false, csv, csvName, describe = describeError }) {
   const subtitle = h('p', { class: 'subtitle' });
   const body = h('div', { class: 'card-body' });
   const download = h('button', {
     type: 'button', class: 'icon-button', disabled: true, 'data-action': 'csv',
     title: 'Download CSV', 'aria-label': `Download ${title} as CSV`,
-    onclick: () => {
-      if (!state.data) return;
-      downloadCsv(csv(state.data), csvName ? csvName(state.data) : id);
+    onclick: async () => {
+      const data = state.data;
+      if (!data) return;
+      // A card may read more for its file (a whole filtered table): the rows can come from a promise.
+      try {
+        downloadCsv(await csv(data), csvName ? csvName(data) : id);
+      } catch (e) {
+        ctx.subtitle(describe(e));
+      }
     },
   }, h('span', { 'aria-hidden': 'true' }, '⤓'), h('span', { class: 'label' }, 'CSV'));
   const el = h('section', { class: `card${wide ? ' wide' : ''}`, 'data-card': id, 'data-state': 'loading', 'aria-labelledby': `${id}-title` },
@@ -25,7 +31,8 @@ export function createCard({ id, title, wide = false, controls = [], load, rende
 
   const state = { data: null, charts: [], controller: null, generation: 0 };
   const ctx = {
-    subtitle(text) { subtitle.textContent = text || ''; },
+    /** Text, or text and nodes (a change beside a total). */
+    subtitle(content) { append(clear(subtitle), [content || '']); },
     chart(make) {
       const canvas = h('canvas', { role: 'img', 'aria-label': `${title} chart; the numbers are in the table` });
       const box = h('div', { class: 'chart' }, canvas);
@@ -80,8 +87,8 @@ export function createCard({ id, title, wide = false, controls = [], load, rende
       ctx.subtitle('');
       const retry = h('button', { type: 'button', class: 'button', 'data-action': 'retry', onclick: refresh }, 'Retry');
       show('error', h('div', { class: 'placeholder error', role: 'alert' },
-        h('p', { 'data-status': e.status ?? '' }, describeError(e)),
-        e.status === 401 || e.status === 403 ? null : retry));
+        h('p', { 'data-status': e.status ?? '' }, describe(e)),
+        [401, 403, 404].includes(e.status) ? null : retry));
     }
   }
 
@@ -102,10 +109,11 @@ export function select(label, options, value, onchange, attrs = {}) {
       options.map(([v, text]) => h('option', { value: v, selected: String(v) === String(value) }, text))));
 }
 
-/** Counters: [{label, count, variation}] */
+/** Counters: [{key, label, countText, variation?, variationText?, extra? (a node after the count)}] */
 export function counters(items) {
   return h('div', { class: 'counters' }, items.map((c) => h('div', { class: 'counter' },
     h('span', { class: 'count', 'data-count': c.key }, c.countText),
     c.variation === undefined ? null : h('span', { class: `variation ${c.variation > 0 ? 'up' : c.variation < 0 ? 'down' : 'flat'}`, 'data-variation': c.key }, c.variationText),
+    c.extra ?? null,
     h('span', { class: 'counter-label' }, c.label))));
 }

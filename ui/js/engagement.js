@@ -4,9 +4,12 @@
 import { counters, createCard, select } from './card.js';
 import { areas, bars, doughnut, palette } from './charts.js';
 import { dataDetails, h, table } from './dom.js';
+import { roomCell } from './rooms.js';
 import { dot } from './omnichannel.js';
 import * as fmt from './format.js';
-import { addDays, dayOf, eachDay, endOfDay, periodRange, rocketChatPrevious, startOfDay, ymd } from './periods.js';
+import { retentionCard } from './insights.js';
+import { change, pageSize, pager, versus } from './list.js';
+import { addDays, dayOf, daysBetween, eachDay, endOfDay, periodRange, previousPeriod, rocketChatPrevious, startOfDay, ymd } from './periods.js';
 import { ROOM_TYPES, activeUsers, activeUsersCsv, activeUsersRange, dailySeries, heatmap, heatmapCsv, roomName, share } from './reports.js';
 
 const E = '/api/v1/engagement-dashboard';
@@ -15,40 +18,81 @@ const iso = (d) => d.toISOString();
 const periodName = (env, r) => fmt.periodName(env.periodLabel(), r);
 const periodPhrase = (env, r) => fmt.periodPhrase(env.periodLabel(), r);
 
-function withVariation(key, label, count, variation) {
-  return { key, label, countText: fmt.num(count), variation, variationText: fmt.signed(variation) };
+/** A counter with its change against the period before of equal length (`against` names those days). */
+function withChange(key, label, count, previous, against) {
+  return { key, label, countText: fmt.num(count), extra: change(key, count, previous, { against }) };
 }
 
-/** New users / Messages sent: counters for the period and yesterday, bars per day. */
+/** "Changes: against <days>, the period before of equal length." */
+function changesNote(first, last, extra = '') {
+  return h('p', { class: 'note', 'data-note': 'previous' }, `Changes: against ${fmt.daysText(first, last)}, the period before of equal length.${extra}`);
+}
+
+/** The same route over the period before of equal length (`r` is the period). */
+function previousOf(env, path, r, zone, signal) {
+  const p = previousPeriod(r.first, r.last);
+  const q = { start: iso(new Date(startOfDay(p.first, zone))), end: iso(new Date(endOfDay(p.last, zone))), tz: zone };
+  return env.api.get(`${E}/${path}`, q, { signal }).then((body) => ({ body, ...p }));
+}
+
+/**
+ * New users / Messages sent: counters for the period and yesterday with their changes against the period
+ * before of equal length, bars per day (with the period before beside them on request).
+ */
 function dailyCard(env, { id, title, path, key, unit, csvHeader, wide = false }) {
-  return createCard({
-    id, title, wide,
+  const overlay = { on: Boolean(env.store.get(`${id}.overlay`, false)) };
+  let card;
+  const toggle = h('label', { class: 'control check' },
+    h('input', {
+      type: 'checkbox', checked: overlay.on, 'data-control': `${id}-overlay`,
+      onchange: (e) => {
+        overlay.on = e.target.checked;
+        env.store.set(`${id}.overlay`, overlay.on);
+        card.refresh();
+      },
+    }),
+    h('span', {}, 'Show the period before'));
+  card = createCard({
+    id, title, wide, controls: [toggle],
     async load(signal) {
       const zone = env.zone();
       const r = periodRange(env.period(), zone);
-      const body = await env.api.get(`${E}/${path}`, { start: iso(r.start), end: iso(r.end), tz: zone }, { signal });
-      return { body, r, zone, series: dailySeries(body.days, r.first, r.last, zone, key) };
+      const [body, before] = await Promise.all([
+        env.api.get(`${E}/${path}`, { start: iso(r.start), end: iso(r.end), tz: zone }, { signal }),
+        previousOf(env, path, r, zone, signal),
+      ]);
+      return {
+        body, r, zone, before,
+        series: dailySeries(body.days, r.first, r.last, zone, key),
+        previous: dailySeries(before.body.days, before.first, before.last, zone, key),
+      };
     },
-    render({ body, r, zone, series }, ctx) {
+    render({ body, r, zone, series, before, previous }, ctx) {
       ctx.subtitle(`${fmt.count(body.period.count, ...unit)}, ${periodPhrase(env, r)}`);
       // Rocket.Chat's "yesterday" is the day before the period's last day: yesterday only when that is today.
       const dayBefore = addDays(r.last, -1);
       const lastIsToday = ymd(r.last) === ymd(dayOf(Date.now(), zone));
+      const perDay = new Map([...previous, ...series].map((p) => [ymd(p.day), p.value]));
+      const against = fmt.dayRange(before.first, before.last);
+      const colors = palette();
+      const shown = [{ label: fmt.dayRange(r.first, r.last), data: series.map((p) => p.value), color: colors[0] }];
+      if (overlay.on) shown.push({ label: against, data: previous.map((p) => p.value), color: colors[4] });
       return [
         counters([
-          withVariation('period', periodName(env, r), body.period.count, body.period.variation),
-          withVariation('yesterday', lastIsToday ? 'Yesterday' : fmt.day(dayBefore, true), body.yesterday.count, body.yesterday.variation),
+          withChange('period', periodName(env, r), body.period.count, before.body.period.count, against),
+          withChange('yesterday', lastIsToday ? 'Yesterday' : fmt.day(dayBefore, true), body.yesterday.count,
+            perDay.get(ymd(addDays(r.last, -2))) ?? 0, fmt.day(addDays(r.last, -2), true)),
         ]),
-        ctx.chart((canvas) => bars(canvas, {
-          labels: series.map((p) => fmt.day(p.day)),
-          series: [{ label: title, data: series.map((p) => p.value), color: palette()[0] }],
-        })),
-        dataDetails('Numbers per day', ['Date', title], series.map((p) => [fmt.day(p.day, true), fmt.num(p.value)]), [1]),
+        changesNote(before.first, before.last, ' Yesterday: against the day before.'),
+        ctx.chart((canvas) => bars(canvas, { labels: series.map((p) => fmt.day(p.day)), series: shown })),
+        dataDetails('Numbers per day', ['Date', title, 'The period before', title],
+          series.map((p, i) => [fmt.day(p.day, true), fmt.num(p.value), fmt.day(previous[i].day, true), fmt.num(previous[i].value)]), [1, 3]),
       ];
     },
     csv: ({ series }) => [['Date', csvHeader], ...series.map((p) => [ymd(p.day), p.value])],
     csvName: ({ r }) => `${id}_${ymd(r.first)}_${ymd(r.last)}`,
   });
+  return card;
 }
 
 function activeUsersCard(env) {
@@ -57,18 +101,27 @@ function activeUsersCard(env) {
     async load(signal) {
       const zone = env.zone();
       const r = activeUsersRange(zone);
-      const body = await env.api.get(`${E}/users/active-users`, { start: iso(r.start), end: iso(r.end), tz: zone }, { signal });
-      return { body, r, zone, ...activeUsers(body.month, r.first) };
+      // MAU's period before: the 30 days before the 30 points.
+      const before = { first: addDays(r.first, -30), last: addDays(r.first, -1) };
+      const q = (first, last) => ({ start: iso(new Date(startOfDay(first, zone))), end: iso(new Date(endOfDay(last, zone))), tz: zone });
+      const [body, earlier] = await Promise.all([
+        env.api.get(`${E}/users/active-users`, { start: iso(r.start), end: iso(r.end), tz: zone }, { signal }),
+        env.api.get(`${E}/users/active-users`, q(before.first, before.last), { signal }),
+      ]);
+      return { body, r, zone, before, ...activeUsers(body.month, r.first, earlier.month) };
     },
-    render({ series, counters: c }, ctx) {
-      ctx.subtitle(`Last 30 days without today: ${fmt.dayRange(series[0].day, series[series.length - 1].day)}`);
+    render({ series, counters: c, before }, ctx) {
+      const last = series[series.length - 1].day;
+      ctx.subtitle(`Last 30 days without today: ${fmt.dayRange(series[0].day, last)}`);
       const colors = palette();
       return [
         counters([
-          withVariation('dau', 'Daily active users', c.dau.count, c.dau.variation),
-          withVariation('wau', 'Weekly active users', c.wau.count, c.wau.variation),
-          withVariation('mau', 'Monthly active users', c.mau.count, c.mau.variation),
+          withChange('dau', 'Daily active users', c.dau.count, c.dau.previous, fmt.day(addDays(last, -1), true)),
+          withChange('wau', 'Weekly active users', c.wau.count, c.wau.previous, fmt.dayRange(addDays(last, -13), addDays(last, -7))),
+          withChange('mau', 'Monthly active users', c.mau.count, c.mau.previous, fmt.dayRange(before.first, before.last)),
         ]),
+        h('p', { class: 'note', 'data-note': 'previous' },
+          `Changes: daily against ${fmt.day(addDays(last, -1), true)}, weekly against ${fmt.dayRange(addDays(last, -13), addDays(last, -7))}, monthly against ${fmt.dayRange(before.first, before.last)}.`),
         ctx.chart((canvas) => areas(canvas, {
           labels: series.map((p) => fmt.day(p.day)),
           series: [
@@ -176,122 +229,125 @@ function originCard(env) {
       const zone = env.zone();
       const r = periodRange(env.period(), zone);
       const q = { start: iso(r.start), end: iso(r.end), tz: zone };
-      const [origin, top] = await Promise.all([
+      const [origin, top, before] = await Promise.all([
         env.api.get(`${E}/messages/origin`, q, { signal }),
         env.api.get(`${E}/messages/top-five-popular-channels`, q, { signal }),
+        previousOf(env, 'messages/origin', r, zone, signal),
       ]);
-      return { origin, top, r };
+      return { origin, top, r, before };
     },
-    render({ origin, top, r }, ctx) {
+    render({ origin, top, r, before }, ctx) {
       const order = ['d', 'p', 'c'];
       const byType = Object.fromEntries(origin.origins.map((o) => [o.t, o.messages]));
-      const total = order.reduce((s, t) => s + (byType[t] || 0), 0);
+      const beforeByType = Object.fromEntries(before.body.origins.map((o) => [o.t, o.messages]));
+      const sum = (m) => order.reduce((s, t) => s + (m[t] || 0), 0);
+      const total = sum(byType);
+      const against = fmt.dayRange(before.first, before.last);
       const colors = palette();
       const color = { d: colors[3], p: colors[1], c: colors[0] };
-      ctx.subtitle(`${fmt.count(total, 'message', 'messages')}, ${periodPhrase(env, r)}`);
-      return h('div', { class: 'split' },
-        h('div', { class: 'pie-block' },
-          ctx.chart((canvas) => doughnut(canvas, {
-            labels: order.map((t) => ROOM_TYPES[t]), data: order.map((t) => byType[t] || 0), colors: order.map((t) => color[t]),
-          })),
-          h('ul', { class: 'legend' }, order.map((t) => h('li', { 'data-type': t },
-            dot(color[t]),
-            h('span', { class: 'legend-label' }, ROOM_TYPES[t]),
-            h('span', { class: 'legend-value', 'data-value': byType[t] || 0 }, `${fmt.num(byType[t] || 0)} (${fmt.percent(share(byType[t] || 0, total))})`))))),
-        h('div', { class: 'top-five' },
-          h('h4', {}, 'Most popular channels (top 5)'),
-          top.channels.length === 0
-            ? h('p', { class: 'placeholder' }, 'Not enough data')
-            : table(['#', 'Channel', 'Messages'], top.channels.map((c, i) => [`${i + 1}.`, roomCell(c.t, roomName(c)), fmt.num(c.messages)]), { numeric: [2] })));
+      ctx.subtitle([`${fmt.count(total, 'message', 'messages')}, ${periodPhrase(env, r)}`, versus('total', total, sum(beforeByType), against)]);
+      return [
+        h('div', { class: 'split' },
+          h('div', { class: 'pie-block' },
+            ctx.chart((canvas) => doughnut(canvas, {
+              labels: order.map((t) => ROOM_TYPES[t]), data: order.map((t) => byType[t] || 0), colors: order.map((t) => color[t]),
+            })),
+            h('ul', { class: 'legend' }, order.map((t) => h('li', { 'data-type': t },
+              dot(color[t]),
+              h('span', { class: 'legend-label' }, ROOM_TYPES[t]),
+              h('span', { class: 'legend-value', 'data-value': byType[t] || 0 }, `${fmt.num(byType[t] || 0)} (${fmt.percent(share(byType[t] || 0, total))})`),
+              change(t, byType[t] || 0, beforeByType[t] || 0, { against }))))),
+          h('div', { class: 'top-five' },
+            h('h4', {}, 'Most popular channels (top 5)'),
+            top.channels.length === 0
+              ? h('p', { class: 'placeholder' }, 'Not enough data')
+              : table(['#', 'Channel', 'Messages'], top.channels.map((c, i) => [`${i + 1}.`, roomCell(c.t, roomName(c)), fmt.num(c.messages)]), { numeric: [2] }))),
+        changesNote(before.first, before.last),
+      ];
     },
     csv: ({ origin }) => [['Room Type', 'Messages'], ...origin.origins.map((o) => [o.t, o.messages])],
     csvName: ({ r }) => `messages-origin_${ymd(r.first)}_${ymd(r.last)}`,
   });
 }
 
-const TYPE_MARK = { c: ['#', 'Public channel'], p: [null, 'Private channel'], d: ['@', 'Direct messages'] };
-
-/** A small padlock, built as SVG nodes (no markup parsing, no external image). */
-function lockIcon() {
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', '0 0 16 16');
-  svg.setAttribute('width', '12');
-  svg.setAttribute('height', '12');
-  svg.setAttribute('aria-hidden', 'true');
-  const path = document.createElementNS(ns, 'path');
-  path.setAttribute('fill', 'currentColor');
-  path.setAttribute('d', 'M4 7V5a4 4 0 1 1 8 0v2h1v8H3V7h1zm2 0h4V5a2 2 0 1 0-4 0v2z');
-  svg.append(path);
-  return svg;
-}
-
-function roomCell(t, name) {
-  const [mark, what] = TYPE_MARK[t] || ['', t];
-  return h('span', { class: 'room' }, h('span', { class: 'room-type', title: what, role: 'img', 'aria-label': what }, mark ?? lockIcon()), h('span', { class: 'room-name' }, name));
-}
-
-function channelsCard(env) {
-  const state = { size: Number(env.store.get('channelsPageSize', 25)), offset: 0 };
+/**
+ * The Channels tab: Rocket.Chat's paginated channel list. "Change" compares with the days Rocket.Chat
+ * compares with (its n + 1 days before the period), or, on request, with the period before of equal length
+ * (the same list over those n days: a room with messages in them is always in Rocket.Chat's list, whose
+ * days include them). Each room opens its history.
+ */
+function channelsCard(env, state) {
   let card;
-  const size = select('Rows', [[25, '25'], [50, '50'], [100, '100']], state.size, (v) => {
-    state.size = Number(v);
-    state.offset = 0;
+  const reload = (patch) => {
+    Object.assign(state, patch);
     env.store.set('channelsPageSize', state.size);
+    env.store.set('channelsCompare', state.compare);
     card.refresh();
-  }, { 'data-control': 'page-size' });
+  };
+  const compare = select('Compare with', [['rocketchat', 'Rocket.Chat\'s days before'], ['previous', 'The period before (same length)']], state.compare,
+    (v) => reload({ compare: v }), { 'data-control': 'channels-compare' });
   card = createCard({
-    id: 'channels', title: 'Channels', wide: true, controls: [size],
+    id: 'channels', title: 'Channels', wide: true, controls: [compare, pageSize(state.size, (n) => reload({ size: n, offset: 0 }))],
     async load(signal) {
       const zone = env.zone();
       const r = periodRange(env.period(), zone);
-      const body = await env.api.get(`${E}/channels/list`, { start: iso(r.start), end: iso(r.end), offset: state.offset, count: state.size, tz: zone }, { signal });
-      return { body, r, zone };
+      const list = (start, end, offset, count) => env.api.get(`${E}/channels/list`, { start: iso(start), end: iso(end), offset, count, tz: zone }, { signal });
+      const p = previousPeriod(r.first, r.last);
+      const [body, before] = await Promise.all([
+        list(r.start, r.end, state.offset, state.size),
+        // count=0: every room, to find this page's rooms in the period before.
+        state.compare === 'previous' ? list(new Date(startOfDay(p.first, zone)), new Date(endOfDay(p.last, zone)), 0, 0) : null,
+      ]);
+      const previous = before && new Map(before.channels.map((c) => [c.room._id, c.messages]));
+      return { body, r, zone, previous, p };
     },
     isEmpty: ({ body }) => body.channels.length === 0,
-    render({ body, r, zone }, ctx) {
+    render({ body, r, zone, previous, p }, ctx) {
       // Rocket.Chat's channels/list compares the period's n days with the n + 1 days before it.
-      const prev = rocketChatPrevious(r.first, r.last);
+      const other = previous ? p : rocketChatPrevious(r.first, r.last);
       const today = dayOf(Date.now(), zone);
-      ctx.subtitle(`${fmt.count(body.total, 'room', 'rooms')} with messages in the period or the days it is compared with`);
-      const from = body.offset + 1;
-      const to = body.offset + body.channels.length;
-      const pager = h('div', { class: 'pager' },
-        h('button', { type: 'button', class: 'button', 'data-action': 'page-prev', disabled: body.offset === 0, onclick: () => { state.offset = Math.max(0, state.offset - state.size); card.refresh(); } }, '‹ Previous'),
-        h('span', { class: 'pager-text', 'data-pager': '' }, `${fmt.num(from)}–${fmt.num(to)} of ${fmt.num(body.total)}`),
-        h('button', { type: 'button', class: 'button', 'data-action': 'page-next', disabled: to >= body.total, onclick: () => { state.offset += state.size; card.refresh(); } }, 'Next ›'));
+      ctx.subtitle(`${fmt.count(body.total, 'room', 'rooms')} with messages in the period or the ${fmt.count(daysBetween(rocketChatPrevious(r.first, r.last).first, r.first), 'day', 'days')} before it`);
+      const diff = (c) => (previous ? c.messages - (previous.get(c.room._id) || 0) : c.diffFromLastWeek);
+      const open = (rid) => ({ rid, href: env.room.href(rid), onclick: () => env.room.open(rid) });
       return [
-        h('p', { class: 'note', 'data-note': 'comparison' },
-          `Messages: ${fmt.daysText(r.first, r.last, today)}. Change: against ${fmt.daysText(prev.first, prev.last, today)}, the days Rocket.Chat's channel list compares with.`),
+        h('p', { class: 'note', 'data-note': 'comparison' }, `Messages: ${fmt.daysText(r.first, r.last, today)}. Change: against ${fmt.daysText(other.first, other.last, today)}, ${previous
+          ? 'the period before of equal length.'
+          : 'the days Rocket.Chat\'s channel list compares with.'}`),
         h('div', { class: 'scroll' }, table(['#', 'Channel', 'Messages', 'Change', 'Created', 'Last active'],
           body.channels.map((c, i) => [
-            `${body.offset + i + 1}.`, roomCell(c.room.t, roomName(c.room)),
-            fmt.num(c.messages), h('span', { class: `variation ${c.diffFromLastWeek > 0 ? 'up' : c.diffFromLastWeek < 0 ? 'down' : 'flat'}` }, fmt.signed(c.diffFromLastWeek)),
+            `${body.offset + i + 1}.`, roomCell(c.room.t, roomName(c.room), open(c.room._id)),
+            fmt.num(c.messages), change('room', c.messages, c.messages - diff(c)),
             fmt.date(c.room.ts, zone), fmt.date(c.room._updatedAt, zone),
-          ]), { numeric: [2, 3], labelled: [2, 3, 4, 5], className: 'channels-table stack' })),
-        pager,
+          ]), { numeric: [2, 3], labelled: [2, 3, 4, 5], className: 'channels-table stack ranked' })),
+        pager({ offset: body.offset, shown: body.channels.length, total: body.total, size: state.size, onOffset: (offset) => reload({ offset }) }),
       ];
     },
     csv: ({ body }) => [['Room type', 'Name', 'Messages', 'Last Update Date', 'Creation Date'],
       ...body.channels.map((c) => [c.room.t, roomName(c.room), c.messages, c.room._updatedAt, c.room.ts])],
     csvName: ({ r, body }) => `channels_${ymd(r.first)}_${ymd(r.last)}_${body.offset + 1}`,
   });
-  card.resetPage = () => { state.offset = 0; };
   return card;
 }
 
 export function engagementTabs(env) {
+  // The Channels list's place, kept between visits (Back from a room's history returns to it).
+  const channels = {
+    size: Number(env.store.get('channelsPageSize', 25)),
+    compare: env.store.get('channelsCompare', 'rocketchat') === 'previous' ? 'previous' : 'rocketchat',
+    offset: 0,
+  };
   return {
     users: () => [
       dailyCard(env, { id: 'new-users', title: 'New users', path: 'users/new-users', key: 'users', unit: ['new user', 'new users'], csvHeader: 'New Users' }),
       activeUsersCard(env),
       usersByTimeCard(env),
       busierCard(env),
+      retentionCard(env),
     ],
     messages: () => [
       dailyCard(env, { id: 'messages-sent', title: 'Messages sent', path: 'messages/messages-sent', key: 'messages', unit: ['message', 'messages'], csvHeader: 'Messages', wide: true }),
       originCard(env),
     ],
-    channels: () => [channelsCard(env)],
+    channels: () => [channelsCard(env, channels)],
   };
 }

@@ -5,19 +5,29 @@ import { createCard } from './card.js';
 import { bars, css, doughnut, palette } from './charts.js';
 import { dataDetails, h, table } from './dom.js';
 import * as fmt from './format.js';
-import { periodRange, ymd } from './periods.js';
+import { header, versus } from './list.js';
+import { endOfDay, periodRange, previousPeriod, startOfDay, ymd } from './periods.js';
 import { agentLabel, byAgentName, isUnnamed, omnichannelCsv, share, sourceLabel, statusLabel, topWithOthers } from './reports.js';
 
 const O = '/api/v1/livechat/analytics/dashboards';
 
+/** A report over the period and over the period before of equal length (for its total's change). */
 function loader(env, path, extra = () => ({})) {
   return async (signal) => {
     const zone = env.zone();
     const r = periodRange(env.period(), zone);
-    const body = await env.api.get(`${O}/${path}`, { start: r.start.toISOString(), end: r.end.toISOString(), ...extra(), tz: zone }, { signal });
-    return { body, r };
+    const p = previousPeriod(r.first, r.last);
+    const get = (start, end) => env.api.get(`${O}/${path}`, { start: start.toISOString(), end: end.toISOString(), ...extra(), tz: zone }, { signal });
+    const [body, before] = await Promise.all([
+      get(r.start, r.end),
+      get(new Date(startOfDay(p.first, zone)), new Date(endOfDay(p.last, zone))),
+    ]);
+    return { body, r, before, against: fmt.dayRange(p.first, p.last) };
   };
 }
+
+/** "N conversations, <period> (+k against <days before>)". */
+const totals = (env, { body, r, before, against }) => [`${conversations(body.total)}, ${periodText(env, r)}`, versus('total', body.total, before.total, against)];
 
 const periodText = (env, r) => fmt.periodPhrase(env.periodLabel(), r);
 
@@ -45,8 +55,9 @@ function statusCard(env) {
     id: 'conversations-by-status', title: 'Conversations by status',
     load: loader(env, 'conversations-by-status'),
     isEmpty: ({ body }) => body.data.length === 0,
-    render({ body, r }, ctx) {
-      ctx.subtitle(`${conversations(body.total)}, ${periodText(env, r)}`);
+    render(data, ctx) {
+      const { body } = data;
+      ctx.subtitle(totals(env, data));
       const items = body.data.map((d) => ({ label: statusLabel(d.label), value: d.value, key: d.label }));
       // Rocket.Chat counts a conversation in at most one status, and a closed one only when its recorded
       // duration (metrics.chatDuration) is above zero: the rest of the total is in none.
@@ -70,8 +81,9 @@ function sourceCard(env) {
     id: 'conversations-by-source', title: 'Conversations by channel',
     load: loader(env, 'conversations-by-source'),
     isEmpty: ({ body }) => body.data.length === 0,
-    render({ body, r }, ctx) {
-      ctx.subtitle(`${conversations(body.total)}, ${periodText(env, r)}`);
+    render(data, ctx) {
+      const { body } = data;
+      ctx.subtitle(totals(env, data));
       const items = topWithOthers(body.data.map((d) => ({ label: sourceLabel(d.label), value: d.value })));
       return pie(ctx, items, body.total, items.map((_, n) => palette()[n % 7]));
     },
@@ -86,9 +98,11 @@ function barsCard(env, { id, title, path, noun, column, without, colorIndex, con
     id, title, controls, wide: Boolean(sortable),
     load: loader(env, path, extra),
     isEmpty: ({ body }) => body.data.length === 0,
-    render({ body, r }, ctx) {
+    render(answer, ctx) {
+      const { body, r, before, against } = answer;
       const unspecified = body.unspecified > 0 ? ` (${fmt.num(body.unspecified)} ${without})` : '';
-      ctx.subtitle(`${fmt.count(body.data.length, ...noun)} and ${conversations(body.total)}, ${periodText(env, r)}${unspecified}`);
+      ctx.subtitle([`${fmt.count(body.data.length, ...noun)} and ${conversations(body.total)}, ${periodText(env, r)}${unspecified}`,
+        versus('total', body.total, before.total, against)]);
       const data = sortable ? sortable.order(body.data) : body.data;
       const label = sortable ? sortable.label : String;
       // A sortable card charts its top five by conversations, whatever the table's order.
@@ -116,19 +130,10 @@ function barsCard(env, { id, title, path, noun, column, without, colorIndex, con
 function agentsCard(env) {
   const sort = env.store.get('agentSort', { by: 'total', dir: -1 });
   let card;
-  const header = (by, text) => {
-    const active = sort.by === by;
-    const aria = active ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none';
-    return h('th', { scope: 'col', 'aria-sort': aria, class: by === 'total' ? 'num' : undefined },
-      h('button', {
-        type: 'button', class: 'sort', 'data-sort': by,
-        onclick: () => {
-          if (sort.by === by) sort.dir = -sort.dir;
-          else { sort.by = by; sort.dir = by === 'name' ? 1 : -1; }
-          env.store.set('agentSort', sort);
-          card.refresh();
-        },
-      }, text, h('span', { 'aria-hidden': 'true' }, active ? (sort.dir === 1 ? ' ▲' : ' ▼') : '')));
+  const onSort = (next) => {
+    Object.assign(sort, next);
+    env.store.set('agentSort', sort);
+    card.refresh();
   };
   card = barsCard(env, {
     id: 'conversations-by-agent', title: 'Conversations by agent', path: 'conversations-by-agent',
@@ -141,7 +146,7 @@ function agentsCard(env) {
       label: agentLabel,
       short: (name) => (isUnnamed(name) ? `No name (${name.slice(0, 4)}…)` : name),
       table: (rows) => h('table', { class: 'data agents' },
-        h('thead', {}, h('tr', {}, header('name', 'Agent'), header('total', 'Conversations'))),
+        h('thead', {}, h('tr', {}, header({ label: 'Agent', key: 'name', first: 1 }, sort, onSort), header({ label: 'Conversations', key: 'total', numeric: true, first: -1 }, sort, onSort))),
         h('tbody', {}, rows.map(([name, value]) => h('tr', {}, h('td', {}, name), h('td', { class: 'num' }, value))))),
     },
   });

@@ -70,9 +70,12 @@ export function dailySeries(days, first, last, zone, key) {
  * DAU, WAU and MAU per day as Rocket.Chat's ActiveUsersSection computes them from users/active-users over
  * "last 30 days": 30 points, the 30 days before today (today is not complete and not shown); DAU is the
  * day's `users`, WAU and MAU the distinct users of the day's `usersList` and the 6 / 29 days before it.
- * Counters are the last point and its difference from the point before.
+ * Counters are the last point and the same figure for the period before of equal length (Rocket.Chat
+ * compares with the point before, whose week and month overlap the last one's): DAU the day before, WAU
+ * the 7 days before its week, MAU the distinct users of `before` (users/active-users over the 30 days
+ * before the first point).
  */
-export function activeUsers(month, first) {
+export function activeUsers(month, first, before = []) {
   const points = 30;
   const lists = new Map();
   const dau = new Array(points).fill(0);
@@ -91,13 +94,13 @@ export function activeUsers(month, first) {
   const series = eachDay(first, addDays(first, points - 1))
     .map((day, i) => ({ day, dau: dau[i], wau: distinct(i, 7), mau: distinct(i, 30) }));
   const last = series[points - 1];
-  const prev = series[points - 2];
+  const earlier = new Set((before || []).flatMap((e) => e.usersList || []));
   return {
     series,
     counters: {
-      dau: { count: last.dau, variation: last.dau - prev.dau },
-      wau: { count: last.wau, variation: last.wau - prev.wau },
-      mau: { count: last.mau, variation: last.mau - prev.mau },
+      dau: { count: last.dau, previous: series[points - 2].dau },
+      wau: { count: last.wau, previous: series[points - 8].wau },
+      mau: { count: last.mau, previous: earlier.size },
     },
   };
 }
