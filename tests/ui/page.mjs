@@ -42,6 +42,8 @@ export function pages(browser, service) {
       requests.length = 0;
     }
     await page.goto(`${service.base}/rc-analytics/${hash}`);
+    // After the visit above, a new fragment alone navigates within the document: load it.
+    if (hash && (storage || session || zone)) await page.reload();
     return { page, context, problems, requests };
   };
 }

@@ -38,13 +38,14 @@ export function header({ label, key, numeric, first = 1 }, sort, onSort) {
 
 /**
  * A sortable table: `columns` [{label, key? (sortable), numeric?, date? (kept on one line), first?,
- * stackLabel? (named when rows stack), cell(row)}], rows of data.
+ * stackLabel? (named when rows stack), minor? (left out when rows stack), cell(row)}], rows of data.
  */
 export function sortableTable(columns, rows, sort, onSort, { className = '', rowAttrs = () => ({}) } = {}) {
   return h('table', { class: `data ${className}`.trim() },
     h('thead', {}, h('tr', {}, columns.map((c) => header(c, sort, onSort)))),
     h('tbody', {}, rows.map((row) => h('tr', rowAttrs(row), columns.map((c) => h('td', {
-      class: c.numeric ? 'num' : c.date ? 'date' : undefined, 'data-label': c.stackLabel ? c.label : undefined,
+      class: [c.numeric ? 'num' : c.date ? 'date' : '', c.minor ? 'minor' : ''].join(' ').trim() || undefined,
+      'data-label': c.stackLabel ? c.label : undefined,
     }, c.cell(row)))))));
 }
 
