@@ -4,9 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { api, connect, csv, ensureBinaries, hashToken, launch, seed, startService } from './harness.mjs';
+import { api, csv, hashToken } from './harness.mjs';
 import {
-  assertClean, cells, dayRangeText, dayText, download, lastRequest, localKeys, pages, settled, shot, signed, tab, text, utcDay,
+  assertClean, cells, dayRangeText, dayText, download, lastRequest, localKeys, settled, shot, signed, tab, text, utcDay, workspace,
 } from './page.mjs';
 const E = '/api/v1/engagement-dashboard';
 const O = '/api/v1/livechat/analytics/dashboards';
@@ -32,37 +32,23 @@ const pad = (n) => String(n).padStart(2, '0');
 const utcStart = (n) => `${utcDay(n)}T00:00:00.000Z`;
 const utcEnd = () => `${utcDay(0)}T23:59:59.999Z`;
 
+const ws = workspace('dashboard', (db, a) => hostileFixtures(db, a));
 let service;
 let browser;
 let data; // the seed's summary
 let admin;
-let mongo;
-const dbName = `rca_ui_${process.pid}_${Date.now() % 1e9}`;
+let openPage;
 
 before(async () => {
-  ensureBinaries();
-  data = seed(dbName);
-  admin = data.credentials.find((c) => c.role === 'admin');
-  mongo = await connect(dbName);
-  await hostileFixtures(mongo.db);
-  service = await startService(dbName);
-  browser = await launch();
-  openPage = pages(browser, service);
+  await ws.setUp();
+  ({ service, browser, data, admin, openPage } = ws);
 });
-
-after(async () => {
-  if (browser) await browser.close();
-  if (service) await service.stop();
-  if (mongo) {
-    await mongo.db.dropDatabase().catch(() => {});
-    await mongo.client.close();
-  }
-});
+after(() => ws.tearDown());
 
 /** Rooms, a department, a tag, an agent and a source whose names are HTML; and a user who may open the
  * engagement dashboard but not the omnichannel reports. Written before the service starts (its message
  * rollup is built at start). */
-async function hostileFixtures(db) {
+async function hostileFixtures(db, admin) {
   const now = Date.now();
   // A channel named `name` with `n` messages, one every half hour from an hour ago.
   const channel = async (id, name, n) => {
@@ -104,7 +90,6 @@ async function hostileFixtures(db) {
   });
 }
 
-let openPage; // bound to the browser and the service in before()
 
 /** The period's own request of a card that also asks for the period before (the later `start` of its last two). */
 function current(requests, path) {

@@ -6,9 +6,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { api, connect, csv, ensureBinaries, hashToken, launch, seed, startService } from './harness.mjs';
+import { api, csv, hashToken } from './harness.mjs';
 import {
-  assertClean, cells, dayRangeText, download, lastRequest, localKeys, num, pages, settled, shot, signed, tab, text, utcDay,
+  assertClean, cells, dayRangeText, download, lastRequest, localKeys, num, settled, shot, signed, tab, text, utcDay, workspace,
 } from './page.mjs';
 
 const I = '/rc-analytics/api/v1/insights';
@@ -23,35 +23,20 @@ const utcStart = (n) => `${utcDay(n)}T00:00:00.000Z`;
 const utcEnd = (n = 0) => `${utcDay(n)}T23:59:59.999Z`;
 const WEEK = `start=${utcStart(7)}&end=${utcEnd()}&tz=UTC`;
 
+const ws = workspace('insights', (db, a) => fixtures(db, a));
 let service;
-let browser;
 let admin;
-let mongo;
 let openPage;
-const dbName = `rca_ui_insights_${process.pid}_${Date.now() % 1e9}`;
 
 before(async () => {
-  ensureBinaries();
-  const data = seed(dbName);
-  admin = data.credentials.find((c) => c.role === 'admin');
-  mongo = await connect(dbName);
-  await fixtures(mongo.db);
-  service = await startService(dbName);
-  browser = await launch();
-  openPage = pages(browser, service);
+  await ws.setUp();
+  ({ service, admin, openPage } = ws);
 });
+after(() => ws.tearDown());
 
-after(async () => {
-  if (browser) await browser.close();
-  if (service) await service.stop();
-  if (mongo) {
-    await mongo.db.dropDatabase().catch(() => {});
-    await mongo.client.close();
-  }
-});
-
-/** A member and a channel whose names are HTML, and a user who may see the dashboard but not people. */
-async function fixtures(db) {
+/** A member and a channel whose names are HTML, a user who may see the dashboard but not people, and rooms
+ * enough for a second page of the Channels list. */
+async function fixtures(db, admin) {
   const now = Date.now();
   await db.collection('users').insertMany([
     { _id: 'ui-xss-member', username: 'mallory', name: XSS.member, roles: ['user'], active: true, type: 'user', createdAt: new Date(now - 200 * DAY) },
@@ -65,7 +50,7 @@ async function fixtures(db) {
     ts: new Date(now - 100 * DAY), _updatedAt: new Date(now - 100 * DAY), u: { _id: admin.userId, username: admin.username },
   });
   await db.collection('rocketchat_permissions').updateOne({ _id: 'view-engagement-dashboard' }, { $addToSet: { roles: 'analyst' } });
-  // Twelve more rooms with a message each yesterday: the Channels list has a second page.
+  // Twelve more rooms with a message each yesterday.
   await db.collection('rocketchat_room').insertMany(Array.from({ length: 12 }, (_, i) => ({
     _id: `ui-room-${i}`, t: 'c', name: `project-${i}`, fname: `project-${i}`, msgs: 1, usersCount: 2,
     ts: new Date(now - 30 * DAY), _updatedAt: new Date(now - DAY), lm: new Date(now - DAY), u: { _id: admin.userId, username: admin.username },

@@ -5,9 +5,42 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { REPO } from './harness.mjs';
+import { REPO, connect, ensureBinaries, launch, seed, startService } from './harness.mjs';
 
 export const SHOTS = resolve(REPO, 'tests/ui/screenshots');
+
+/**
+ * A test file's workspace: a database of its own seeded by the demo generator, `fixtures(db, admin)` written
+ * before the service starts (its message rollup is built at start), the service, Debian's chromium and
+ * `openPage`. Register `setUp` with node:test's `before` and `tearDown` with `after`; the other fields are
+ * filled by `setUp`: {data (the seed's summary), admin, db, service, browser, openPage}.
+ */
+export function workspace(name, fixtures = async () => {}) {
+  const dbName = `rca_ui_${name}_${process.pid}_${Date.now() % 1e9}`;
+  let mongo;
+  const w = {
+    async setUp() {
+      ensureBinaries();
+      w.data = seed(dbName);
+      w.admin = w.data.credentials.find((c) => c.role === 'admin');
+      mongo = await connect(dbName);
+      w.db = mongo.db;
+      await fixtures(mongo.db, w.admin);
+      w.service = await startService(dbName);
+      w.browser = await launch();
+      w.openPage = pages(w.browser, w.service);
+    },
+    async tearDown() {
+      if (w.browser) await w.browser.close();
+      if (w.service) await w.service.stop();
+      if (mongo) {
+        await mongo.db.dropDatabase().catch(() => {});
+        await mongo.client.close();
+      }
+    },
+  };
+  return w;
+}
 
 /** `openPage(options)` for one browser and service ({base}). */
 export function pages(browser, service) {
