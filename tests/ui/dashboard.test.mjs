@@ -492,7 +492,7 @@ describe('dashboard page', () => {
     // May open the engagement dashboard, not the omnichannel reports.
     const analyst = await openPage({ storage: localKeys(ANALYST) });
     await settled(analyst.page);
-    assert.deepEqual(await analyst.page.$$eval('[role=tab]', (t) => t.map((b) => b.textContent)), ['Users', 'Members', 'Messages', 'Channels', 'Channel health']);
+    assert.deepEqual(await analyst.page.$$eval('[role=tab]', (t) => t.map((b) => b.textContent)), ['Users', 'Messages', 'Channels', 'Channel health']);
     assert.ok(analyst.requests.every((u) => !u.pathname.startsWith(O)), 'no omnichannel request');
     assertClean(analyst);
     await analyst.context.close();

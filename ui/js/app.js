@@ -173,7 +173,10 @@ function dashboard(session, api, creds) {
   document.title = 'Analytics · rc-analytics';
   const tabs = [];
   if (can.engagement) {
-    tabs.push(['users', 'Users'], ['members', 'Members'], ['messages', 'Messages'], ['channels', 'Channels'], ['health', 'Channel health']);
+    tabs.push(['users', 'Users']);
+    // The members table names people: view-user-administration too, and member insights on (can.people).
+    if (can.people) tabs.push(['members', 'Members']);
+    tabs.push(['messages', 'Messages'], ['channels', 'Channels'], ['health', 'Channel health']);
   }
   if (can.omnichannel) tabs.push(['omnichannel', 'Omnichannel']);
 

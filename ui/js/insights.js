@@ -125,6 +125,7 @@ function membersCard(env, state) {
       select('Accounts', [['user', 'People'], ['bot', 'Bots'], ['app', 'Apps'], ['all', 'All']], s.type, (v) => reload({ type: v, offset: 0 }), { 'data-control': 'member-type' }),
       search(s, reload, 'Search members by username or name'),
     ],
+    // The tab is shown to those who may see people (the session's can.people); should that change meanwhile:
     describe: (e) => {
       if (e && e.status === 403) return 'The member list names people: it needs the permission view-user-administration (Rocket.Chat\'s default role: admin). The other tabs show the counts.';
       if (e && e.status === 404) return 'Member insights are turned off on this server (RCA_MEMBER_INSIGHTS=off).';
