@@ -190,7 +190,11 @@ pub(crate) fn generate(seed: u64, span: &Span, regular: usize, edition: Edition)
     let pat = secrets.secret();
 
     let mut g = Gen::new(seed, Part::People);
-    let founded = span.start_ms() - 30 * DAY_MS;
+    // The workspace was founded at least 30 days before the span, and so long before its end that the people
+    // who were there before the span (founded + up to 29 days) form no signup cohort of the retention grid's
+    // last 12 weeks: those cohorts hold only people who signed up within the data, so their first weeks have
+    // activity to show.
+    let founded = (span.start_ms() - 30 * DAY_MS).min(span.end_ms() - 120 * DAY_MS);
     let mut all: Vec<Person> = Vec::new();
     let admin = add(
         &mut all,
