@@ -5,6 +5,8 @@
 # stops the service and the database.
 #   DEMO_MESSAGES   messages to generate (default 200000)
 #   DEMO_SEED       seed of the generator (default 1)
+#   DEMO_DAYS       days of data, today included (default 91: the page's "Last 90 days" and the retention
+#                   grid's 12 weeks all have data)
 #   DEMO_DB_PORT    port of the demo database (default 27019)
 #   DEMO_BIND       address of the service (default 127.0.0.1:3100)
 # Logs and the seed's output (.demo/seed.json: credentials and example requests) go to .demo/ (ignored by git).
@@ -13,6 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 messages=${DEMO_MESSAGES:-200000}
 seed=${DEMO_SEED:-1}
+days=${DEMO_DAYS:-91}
 port=${DEMO_DB_PORT:-27019}
 bind=${DEMO_BIND:-127.0.0.1:3100}
 dir=.demo
@@ -55,10 +58,10 @@ echo "demo: built in $(($(date +%s) - started)) s" >&2
 bin=target/debug/rc-analytics
 seed_bin=target/debug/rc-analytics-seed
 
-echo "demo: seeding $messages messages (seed $seed)" >&2
+echo "demo: seeding $messages messages over $days days (seed $seed)" >&2
 started=$(date +%s)
 # The demo database is the demo's own, so --force is fine.
-"$seed_bin" --json --mongo-url "$mongo_url" --seed "$seed" --messages "$messages" --force >"$dir/seed.json"
+"$seed_bin" --json --mongo-url "$mongo_url" --seed "$seed" --messages "$messages" --days "$days" --force >"$dir/seed.json"
 echo "demo: seeded in $(($(date +%s) - started)) s" >&2
 
 # Reads the seed's one JSON object: `summary` (what was written, the users), `admin` (the admin's id and
