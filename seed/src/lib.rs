@@ -424,6 +424,10 @@ impl SeedSummary {
 pub async fn generate(db: &Database, opts: &SeedOptions) -> Result<SeedSummary, SeedError> {
     opts.check()?;
     write::prepare(db, opts.force).await?;
+    // Rocket.Chat's indexes before the documents: inserts keep them up to date batch by batch, whereas
+    // SecantusDB builds an index over existing documents in one transaction whose cost grows faster than
+    // the collection (10,000,000 messages: more than 15 minutes for `ts_1` alone).
+    write::create_indexes(db).await?;
     let span = Span {
         until: opts.until,
         days: opts.days,
@@ -475,7 +479,6 @@ pub async fn generate(db: &Database, opts: &SeedOptions) -> Result<SeedSummary, 
     if !opts.edition.is_enterprise() {
         db.create_collection(ANALYTICS).await?;
     }
-    write::create_indexes(db).await?;
 
     Ok(SeedSummary {
         database: db.name().to_string(),
