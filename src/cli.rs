@@ -10,22 +10,24 @@ use clap::{Parser, Subcommand};
 /// "Configuration" explains each).
 const ENVIRONMENT: &str = "\
 Serving is configured by the environment only; a bad or missing value stops start-up (exit 2, one line).
-  Variable                Default             Meaning
-  MONGO_URL               (required)          the MongoDB URL Rocket.Chat uses; the database is its path (rocketchat if none)
-  RCA_BIND                0.0.0.0:3100        address:port to listen on
-  RCA_TIMEZONE            UTC                 report zone when a request has no tz: an IANA name or ±HH:MM
-  RCA_CACHE_TTL_SECS      60                  how long report results are cached (0: off)
-  RCA_CACHE_MAX_MB        64                  bound of the result cache, MiB
-  RCA_AUTH_CACHE_TTL_SECS 5                   how long users and permission grants are cached (0: off)
-  RCA_AUTH_TIMEOUT_MS     3000                bound of each of the guard's look-ups
-  RCA_QUERY_TIMEOUT_MS    30000               bound of every database operation
-  RCA_CONNECT_TIMEOUT_MS  2000                how long a request waits for an unreachable MongoDB
-  RCA_READ_PREFERENCE     secondaryPreferred  or primary, primaryPreferred, secondary, nearest
-  RCA_ROLLUP              on                  off: the message reports from the raw pipeline only
-  RCA_ROLLUP_REFRESH_SECS 30                  how often the message rollup and the workspace series catch up
-  RCA_WORKSPACE_METRICS   on                  off: /metrics without the workspace series (no reads for them)
-  RCA_MEMBER_INSIGHTS     on                  off: the insights show no per-person data (docs/insights.md)
-  RUST_LOG                info                log filter";
+  Variable                    Default             Meaning
+  MONGO_URL                   (required)          the MongoDB URL Rocket.Chat uses; the database is its path (rocketchat if none)
+  RCA_BIND                    0.0.0.0:3100        address:port to listen on
+  RCA_TIMEZONE                UTC                 report zone when a request has no tz: an IANA name or ±HH:MM
+  RCA_CACHE_TTL_SECS          60                  how long report results are cached (0: off)
+  RCA_CACHE_MAX_MB            64                  bound of the result cache, MiB
+  RCA_AUTH_CACHE_TTL_SECS     5                   how long users and permission grants are cached (0: off)
+  RCA_AUTH_TIMEOUT_MS         3000                bound of each of the guard's look-ups
+  RCA_QUERY_TIMEOUT_MS        30000               bound of every database operation
+  RCA_CONNECT_TIMEOUT_MS      2000                how long a request waits for an unreachable MongoDB
+  RCA_READ_PREFERENCE         secondaryPreferred  or primary, primaryPreferred, secondary, nearest
+  RCA_ROLLUP                  on                  off: the message reports from the raw pipeline only
+  RCA_ROLLUP_REFRESH_SECS     30                  how often the message rollup and the workspace series catch up
+  RCA_ROLLUP_RECENT_HOURS     24                  the last UTC hours every refresh checks in full
+  RCA_ROLLUP_VERIFY_MESSAGES  100000              about how many older messages each refresh checks, in rotation
+  RCA_WORKSPACE_METRICS       on                  off: /metrics without the workspace series (no reads for them)
+  RCA_MEMBER_INSIGHTS         on                  off: the insights show no per-person data (docs/insights.md)
+  RUST_LOG                    info                log filter";
 
 /// rc-analytics: Rocket.Chat's analytics REST API, served from Rocket.Chat's own MongoDB (read-only).
 #[derive(Debug, Parser)]

@@ -54,7 +54,8 @@ pub struct Settings {
     /// `RCA_ROLLUP` (`on`, the default, or `off`): answer the message reports from the in-memory rollup.
     pub rollup: bool,
     /// `RCA_ROLLUP_REFRESH_SECS` (default 30, at least 1): how often the rollup moves its watermark and
-    /// compares its per-day totals with the database's; also how often the workspace series are computed.
+    /// checks its per-hour totals against the database's (docs/rollup.md); also how often the workspace
+    /// series are computed.
     pub rollup_refresh: Duration,
     /// `RCA_WORKSPACE_METRICS` (`on`, the default, or `off`): compute the workspace series of `/metrics` in
     /// the background (docs/monitoring.md).
@@ -62,6 +63,12 @@ pub struct Settings {
     /// `RCA_MEMBER_INSIGHTS` (`on`, the default, or `off`): `off` removes per-person data from the insights
     /// (docs/insights.md).
     pub member_insights: bool,
+    /// `RCA_ROLLUP_RECENT_HOURS` (default 24, 1 to 87600): the UTC hours up to the watermark whose totals
+    /// every refresh checks.
+    pub rollup_recent_hours: u32,
+    /// `RCA_ROLLUP_VERIFY_MESSAGES` (default 100000, at least 1): about how many index keys of older history
+    /// each refresh checks, in rotation (whole UTC hours, until they reach it).
+    pub rollup_verify_messages: u64,
 }
 
 /// A variable that stops start-up.
@@ -129,6 +136,8 @@ impl Settings {
             rollup_refresh: number(&get, "RCA_ROLLUP_REFRESH_SECS", 30, 1).map(Duration::from_secs)?,
             workspace_metrics: on_off(&get, "RCA_WORKSPACE_METRICS")?,
             member_insights: on_off(&get, "RCA_MEMBER_INSIGHTS")?,
+            rollup_recent_hours: number_in(&get, "RCA_ROLLUP_RECENT_HOURS", 24, 1, 87_600)? as u32,
+            rollup_verify_messages: number(&get, "RCA_ROLLUP_VERIFY_MESSAGES", 100_000, 1)?,
         })
     }
 }
@@ -148,11 +157,21 @@ fn number(
     default: u64,
     min: u64,
 ) -> Result<u64, ConfigError> {
+    number_in(get, var, default, min, 86_400_000)
+}
+
+fn number_in(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, ConfigError> {
     match get(var) {
         None => Ok(default),
         Some(v) => match v.trim().parse::<u64>() {
-            Ok(n) if n >= min && n <= 86_400_000 => Ok(n),
-            _ => Err(err(var, format!("'{v}' is not a whole number from {min} to 86400000"))),
+            Ok(n) if n >= min && n <= max => Ok(n),
+            _ => Err(err(var, format!("'{v}' is not a whole number from {min} to {max}"))),
         },
     }
 }
@@ -216,12 +235,15 @@ mod tests {
         assert!(s.rollup && s.member_insights);
         assert_eq!(s.rollup_refresh, Duration::from_secs(30));
         assert!(s.workspace_metrics);
+        assert_eq!((s.rollup_recent_hours, s.rollup_verify_messages), (24, 100_000));
         let off = settings(&[
             ("MONGO_URL", "mongodb://db/rc"),
             ("RCA_ROLLUP", "off"),
             ("RCA_ROLLUP_REFRESH_SECS", "5"),
             ("RCA_WORKSPACE_METRICS", "off"),
             ("RCA_MEMBER_INSIGHTS", "off"),
+            ("RCA_ROLLUP_RECENT_HOURS", "48"),
+            ("RCA_ROLLUP_VERIFY_MESSAGES", "1000"),
         ])
         .unwrap();
         assert!(!off.rollup && !off.member_insights);
@@ -232,6 +254,7 @@ mod tests {
             "RCA_MEMBER_INSIGHTS: 'no' is neither on nor off"
         );
         assert_eq!(off.rollup_refresh, Duration::from_secs(5));
+        assert_eq!((off.rollup_recent_hours, off.rollup_verify_messages), (48, 1000));
     }
 
     #[test]
@@ -266,6 +289,9 @@ mod tests {
             ("RCA_ROLLUP", "yes"),
             ("RCA_ROLLUP_REFRESH_SECS", "0"),
             ("RCA_WORKSPACE_METRICS", "1"),
+            ("RCA_ROLLUP_RECENT_HOURS", "0"),
+            ("RCA_ROLLUP_RECENT_HOURS", "87601"),
+            ("RCA_ROLLUP_VERIFY_MESSAGES", "0"),
         ] {
             let e = settings(&[base, (var, value)]).unwrap_err();
             assert_eq!(e.var, var, "{e}");

@@ -32,6 +32,11 @@ pub(crate) struct Metrics {
     rollup_messages: IntGauge,
     rollup_lag: Gauge,
     rollup_rebuilds: IntCounterVec,
+    rollup_keys: IntCounterVec,
+    rollup_documents: IntCounterVec,
+    rollup_refresh: Histogram,
+    rollup_verify_period: Gauge,
+    rollup_verify_pass: Gauge,
     /// Each route's latency, by route pattern.
     routes: HashMap<String, Histogram>,
     /// Each report's series, by report label.
@@ -112,12 +117,49 @@ impl Metrics {
             &["reason"],
         )
         .expect("valid metric");
+        let rollup_keys = IntCounterVec::new(
+            Opts::new(
+                "rollup_index_keys_read_total",
+                "Index keys of {ts:1} the rollup's checks read, by check: recent (the recent UTC days, every refresh), verify (the rotation over older days)",
+            ),
+            &["check"],
+        )
+        .expect("valid metric");
+        let rollup_documents = IntCounterVec::new(
+            Opts::new(
+                "rollup_documents_read_total",
+                "Message documents the rollup read, by read: build, advance (after the watermark), day (a UTC day scanned again)",
+            ),
+            &["read"],
+        )
+        .expect("valid metric");
+        let rollup_refresh = Histogram::with_opts(
+            HistogramOpts::new("rollup_refresh_duration_seconds", "Duration of the rollup's refreshes").buckets(vec![
+                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+            ]),
+        )
+        .expect("valid metric");
+        let rollup_verify_period = Gauge::new(
+            "rollup_verify_period_seconds",
+            "How long one pass of the rotation over the days before the recent window takes at the current history: each of them is checked once within it",
+        )
+        .expect("valid metric");
+        let rollup_verify_pass = Gauge::new(
+            "rollup_verify_pass_seconds",
+            "How long the last complete pass of the rotation took (0 until one completes)",
+        )
+        .expect("valid metric");
         for m in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(rollup_state.clone()),
             Box::new(rollup_messages.clone()),
             Box::new(rollup_lag.clone()),
             Box::new(rollup_rebuilds.clone()),
+            Box::new(rollup_keys.clone()),
+            Box::new(rollup_documents.clone()),
+            Box::new(rollup_refresh.clone()),
+            Box::new(rollup_verify_period.clone()),
+            Box::new(rollup_verify_pass.clone()),
             Box::new(latency.clone()),
             Box::new(queries.clone()),
             Box::new(cache.clone()),
@@ -155,6 +197,11 @@ impl Metrics {
             rollup_messages,
             rollup_lag,
             rollup_rebuilds,
+            rollup_keys,
+            rollup_documents,
+            rollup_refresh,
+            rollup_verify_period,
+            rollup_verify_pass,
             routes,
             reports,
             appended: RwLock::new(Arc::from("")),
@@ -176,6 +223,28 @@ impl Metrics {
 
     pub(crate) fn rollup_rebuilds(&self, reason: &str, n: u64) {
         self.rollup_rebuilds.with_label_values(&[reason]).inc_by(n);
+    }
+
+    /// Index keys read by a check (`recent` or `verify`).
+    pub(crate) fn rollup_keys_read(&self, check: &str, n: u64) {
+        self.rollup_keys.with_label_values(&[check]).inc_by(n);
+    }
+
+    /// Documents read by the build or a refresh (`build`, `advance`, `day`).
+    pub(crate) fn rollup_documents_read(&self, read: &str, n: u64) {
+        self.rollup_documents.with_label_values(&[read]).inc_by(n);
+    }
+
+    pub(crate) fn rollup_refresh(&self, seconds: f64) {
+        self.rollup_refresh.observe(seconds);
+    }
+
+    pub(crate) fn rollup_verify_period(&self, seconds: f64) {
+        self.rollup_verify_period.set(seconds);
+    }
+
+    pub(crate) fn rollup_verify_pass(&self, seconds: f64) {
+        self.rollup_verify_pass.set(seconds);
     }
 
     pub(crate) fn request(&self, route: &str, status: u16, seconds: f64) {

@@ -1,14 +1,13 @@
 //! rc-analytics' own rollup of messages sent per room per 15-minute slot (docs/rollup.md), kept in memory,
 //! never written to the database. [`table`] is the pure data structure and its arithmetic; this module
-//! builds it at start-up (one projected scan of `rocketchat_message` in natural order, the cheapest read
-//! of every document, in the background) and keeps it fresh every `RCA_ROLLUP_REFRESH_SECS`:
+//! builds it at start-up (projected reads of `rocketchat_message` in `ts` windows of about
+//! [`BUILD_WINDOW`] messages, newest first, in the background) and keeps it fresh every
+//! `RCA_ROLLUP_REFRESH_SECS`:
 //!
-//! * the number of messages per UTC day with `ts < W`, and the sum of their milliseconds since midnight,
-//!   is read from the `{ts:1}` index alone (a `$match` on `ts` and a `$group` on the day of `ts`: a
-//!   covered plan on MongoDB, no document is fetched; cost: one index key per message below the watermark
-//!   per check) and compared with the table's own per-day totals (of every message, sent or not;
-//!   [`table::DayTotal`]); each day that differs (deleted messages, a pruned day, an import with old `ts`,
-//!   edit-history copies) is scanned again (one UTC day of documents);
+//! * the recent UTC hours and one slice of older history, in rotation, are checked against the `{ts:1}`
+//!   index ([`upkeep`]: what each check reads and costs); the UTC day of each hour that differs (deleted
+//!   messages, a pruned month, an import with old `ts`, edit-history copies) is scanned again (one UTC day
+//!   of documents);
 //! * the watermark moves forward: the messages of `[W, W')` are read (a small indexed `ts` range); the
 //!   reports themselves read whatever lies after `W` raw, so a new message counts at once;
 //! * the rooms are read, and only then the table changes, once (see `Rollup::refresh`).
@@ -20,16 +19,17 @@ pub mod logins;
 pub mod people;
 pub mod rooms;
 pub mod table;
+pub mod upkeep;
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use bson::{doc, Bson, Document};
-use chrono::{NaiveDate, Utc};
+use bson::{doc, Document};
+use chrono::Utc;
 
 use self::rooms::Rooms;
-use self::table::{DayTotal, Scanned, Table, DAY_MS, SLOT_MS};
+use self::table::{Scanned, Table, DAY_MS, SLOT_MS};
+use self::upkeep::Rotation;
 use crate::hooks::Hook;
 use crate::metrics::Metrics;
 use crate::params::window::{bson_bound, instant};
@@ -38,9 +38,15 @@ use crate::store::{coll, Scan, Store, StoreError};
 /// The watermark stays this far behind the clock (then rounds down to a slot), so that a message being
 /// saved right now is read raw by the reports rather than missed by a scan.
 const MARGIN_MS: i64 = 5_000;
-/// How often the build logs its progress, checked every `PROGRESS_CHECK` documents.
+/// How often the build logs its progress (checked after each window).
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
-const PROGRESS_CHECK: u64 = 10_000;
+/// About how many messages each read of the build holds: every read is an indexed `ts` window, its length
+/// set from the density of the window before, so that no read is long or holds much on the server (a
+/// single read of every document would make SecantusDB hold the whole result in memory).
+pub const BUILD_WINDOW: u64 = 100_000;
+/// Going back in time, a window that has grown this long without reaching its share of messages (an empty
+/// or sparse past) is the last one: it takes everything older.
+const BUILD_LAST_SPAN_MS: i64 = 4 * 366 * DAY_MS;
 
 /// The fields the scan reads. The sender is read as the whole `u` (`{_id, username, name}`): SecantusDB's Rust
 /// server projects a path into a subdocument (`u._id`) far slower than a top-level field (measured on
@@ -49,19 +55,39 @@ fn projection() -> Document {
     doc! {"_id": 0, "ts": 1, "rid": 1, "t": 1, "parent": 1, "u": 1}
 }
 
-fn ts_range(from: i64, to: i64) -> Document {
-    doc! {"ts": {"$gte": bson_bound(instant(from)), "$lt": bson_bound(instant(to))}}
+/// The filter of `ts` in `[from, to)`; `from: None` has no lower bound.
+pub(crate) fn ts_range(from: Option<i64>, to: i64) -> Document {
+    let mut ts = doc! {"$lt": bson_bound(instant(to))};
+    if let Some(from) = from {
+        ts.insert("$gte", bson_bound(instant(from)));
+    }
+    doc! {"ts": ts}
+}
+
+/// The length of the build's next window after one of `span` that held `read` documents: about
+/// [`BUILD_WINDOW`] at the same density, at most four times longer (twice after an empty one), at least a
+/// slot.
+fn next_span(span: i64, read: u64) -> i64 {
+    if read == 0 {
+        return span.saturating_mul(2);
+    }
+    let scaled = i128::from(span) * i128::from(BUILD_WINDOW) / i128::from(read);
+    scaled.clamp(i128::from(SLOT_MS), i128::from(span.saturating_mul(4))) as i64
 }
 
 /// The rollup of a running service: the table once built.
 pub struct Rollup {
     enabled: bool,
     refresh: Duration,
+    /// `RCA_ROLLUP_RECENT_HOURS` and `RCA_ROLLUP_VERIFY_MESSAGES` (see [`upkeep`]).
+    recent_hours: u32,
+    verify_messages: u64,
     table: RwLock<Option<Table>>,
     /// The dashboard rooms, read after the table's last change (or before it: see [`rooms`]).
     rooms: RwLock<Option<Arc<Rooms>>>,
-    /// One build or refresh at a time (the background loop, and the test seam).
-    busy: tokio::sync::Mutex<()>,
+    /// One build or refresh at a time (the background loop, and the test seam); the rotation of the
+    /// older days' checks.
+    busy: tokio::sync::Mutex<Rotation>,
     /// Awaited before the first build.
     before_build: Option<Hook>,
 }
@@ -71,9 +97,11 @@ impl Rollup {
         Self {
             enabled: settings.rollup,
             refresh: settings.rollup_refresh,
+            recent_hours: settings.rollup_recent_hours,
+            verify_messages: settings.rollup_verify_messages,
             table: RwLock::new(None),
             rooms: RwLock::new(None),
-            busy: tokio::sync::Mutex::new(()),
+            busy: tokio::sync::Mutex::new(Rotation::default()),
             before_build,
         }
     }
@@ -132,9 +160,9 @@ impl Rollup {
         }
     }
 
-    /// One projected scan of every message below a fresh watermark.
+    /// Reads every message below a fresh watermark, in `ts` windows of about [`BUILD_WINDOW`] messages.
     async fn build(&self, store: &Store, metrics: &Metrics, reason: &str) -> Result<(), StoreError> {
-        let _busy = self.busy.lock().await;
+        let mut rotation = self.busy.lock().await;
         metrics.rollup_rebuilds(reason, 1);
         let started = Instant::now();
         let watermark = watermark_now();
@@ -147,31 +175,27 @@ impl Rollup {
         );
         let mut last_log = (Instant::now(), 0u64);
         let mut scanned = 0u64;
-        store
-            .scan(
-                coll::MESSAGES,
-                doc! {"ts": {"$lt": bson_bound(instant(watermark))}},
-                projection(),
-                Scan::Natural,
-                |d| {
-                    if let Some(m) = Scanned::of(d) {
-                        table.add(&m);
-                    }
-                    if scanned == 0 {
-                        // The rate counts from the first document, not from the query's preparation.
-                        last_log = (Instant::now(), 0);
-                    }
-                    scanned += 1;
-                    if scanned.is_multiple_of(PROGRESS_CHECK) && last_log.0.elapsed() >= PROGRESS_EVERY {
-                        let (at, before) = last_log;
-                        last_log = (Instant::now(), scanned);
-                        log::info!("rollup: {}", progress(scanned, total, scanned - before, at.elapsed()));
-                        metrics.rollup_messages(table.messages_sent());
-                    }
-                },
-            )
-            .await?;
+        // Windows `[hi - span, hi)` back from the watermark; the last one reaches back without a bound.
+        let (mut hi, mut span) = (watermark, DAY_MS);
+        loop {
+            let last = span >= BUILD_LAST_SPAN_MS;
+            let from = (!last).then(|| hi.saturating_sub(span));
+            let read = scan_into(store, &mut table, from, hi).await?;
+            scanned += read;
+            if last_log.0.elapsed() >= PROGRESS_EVERY {
+                let (at, before) = last_log;
+                last_log = (Instant::now(), scanned);
+                log::info!("rollup: {}", progress(scanned, total, scanned - before, at.elapsed()));
+                metrics.rollup_messages(table.messages_sent());
+            }
+            match from {
+                Some(from) => (hi, span) = (from, next_span(span, read)),
+                None => break,
+            }
+        }
         table.normalize();
+        table.compact();
+        metrics.rollup_documents_read("build", scanned);
         log::info!(
             "rollup: built in {:.1} s: {} messages scanned ({:.0}/s), {} sent in {} rooms, {} room-slot entries (~{} KiB)",
             started.elapsed().as_secs_f64(),
@@ -180,14 +204,16 @@ impl Rollup {
             table.messages_sent(),
             table.rooms(),
             table.entries(),
-            table.entries() * 8 / 1024,
+            table.entries() * table::ENTRY_BYTES / 1024,
         );
+        *rotation = Rotation::default();
+        self.state_period(&table, metrics);
         metrics.rollup_messages(table.messages_sent());
         metrics.rollup_lag(lag_seconds(table.watermark()));
         // The rooms are read after the scan (see `rooms`), and published first: the reports never see the
         // table without them.
         if let Some(mut rooms) = read_rooms(store).await {
-            rooms.bind(&table);
+            rooms.bind(&table, None);
             *self.rooms.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(rooms));
         }
         metrics.rollup_state(2);
@@ -196,35 +222,44 @@ impl Rollup {
     }
 
     /// Brings the table up to date, reading everything first and changing the table once, so that the
-    /// answers meanwhile keep a table and a room snapshot of one generation: (1) each UTC day below the
-    /// watermark whose [`table::DayTotal`] differs from the database's is scanned again; (2) the messages
-    /// after the watermark are scanned; (3) the rooms are read; (4) the days are replaced and the watermark
-    /// moves, and the rooms are bound to the result. See the module documentation for what each read
-    /// costs. Returns the days rebuilt.
+    /// answers meanwhile keep a table and a room snapshot of one generation: (1) the recent window and the
+    /// rotation's next slice are checked ([`upkeep`]) and the UTC day of each hour that differs is scanned
+    /// again; (2) the messages after the watermark are scanned; (3) the rooms are read; (4) the days are
+    /// replaced and the watermark moves, and the rooms are bound to the result. Returns the days rebuilt.
     pub(crate) async fn refresh(&self, store: &Store, metrics: &Metrics) -> Result<usize, StoreError> {
-        let _busy = self.busy.lock().await;
-        let Some((old, ours)) = self.read(|t| (t.watermark(), t.day_totals().clone())) else {
+        let mut rotation = self.busy.lock().await;
+        let started = Instant::now();
+        let Some((old, ours)) = self.read(|t| (t.watermark(), t.hour_totals().clone())) else {
             return Ok(0);
         };
-        let in_db = day_counts(store, old).await?;
-        let differing: Vec<i64> = in_db
-            .keys()
-            .chain(ours.keys())
-            .copied()
-            .collect::<std::collections::BTreeSet<i64>>()
-            .into_iter()
-            .filter(|d| in_db.get(d) != ours.get(d))
-            .collect();
+        let recent = upkeep::recent(old, self.recent_hours);
+        // The rotation covers the hours before the recent window.
+        let end = upkeep::recent_from(old, self.recent_hours);
+        let slice = rotation.slice(&ours, end, self.verify_messages);
+        let mut differing = Vec::new();
+        for (check, hours) in [("recent", recent), ("verify", slice)] {
+            let in_db = upkeep::hour_totals(store, hours, old).await?;
+            metrics.rollup_keys_read(check, in_db.values().map(|t| t.messages).sum());
+            differing.extend(
+                upkeep::differing(&in_db, &ours, hours)
+                    .into_iter()
+                    .map(|h| h.div_euclid(24)),
+            );
+        }
+        differing.sort_unstable();
+        differing.dedup();
         let mut days = Vec::with_capacity(differing.len());
         for &day in &differing {
             let mut fresh = Table::new(old);
-            scan_into(store, &mut fresh, day * DAY_MS, ((day + 1) * DAY_MS).min(old)).await?;
+            let read = scan_into(store, &mut fresh, Some(day * DAY_MS), ((day + 1) * DAY_MS).min(old)).await?;
+            metrics.rollup_documents_read("day", read);
             days.push((day, fresh));
         }
         let new = watermark_now();
         let mut delta = Table::new(new);
         if new > old {
-            scan_into(store, &mut delta, old, new).await?;
+            let read = scan_into(store, &mut delta, Some(old), new).await?;
+            metrics.rollup_documents_read("advance", read);
         }
         let rooms = read_rooms(store).await;
         self.write(|t| {
@@ -235,6 +270,9 @@ impl Rollup {
                 t.advance(delta);
             }
         });
+        if let Some(pass) = rotation.checked(slice, end) {
+            metrics.rollup_verify_pass(pass.as_secs_f64());
+        }
         if !differing.is_empty() {
             log::info!("rollup: rebuilt {} UTC day(s) whose messages changed", differing.len());
             metrics.rollup_rebuilds("day", differing.len() as u64);
@@ -244,11 +282,22 @@ impl Rollup {
             metrics.rollup_lag(lag_seconds(watermark));
         }
         if let Some(mut rooms) = rooms {
-            if self.read(|t| rooms.bind(t)).is_some() {
+            let previous = self.rooms();
+            if self.read(|t| rooms.bind(t, previous.as_deref())).is_some() {
                 *self.rooms.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(rooms));
             }
         }
+        self.read(|t| self.state_period(t, metrics));
+        metrics.rollup_refresh(started.elapsed().as_secs_f64());
         Ok(differing.len())
+    }
+
+    /// Publishes how long one pass of the rotation takes over `table`'s older hours (the bound for a change
+    /// there; [`upkeep::pass_length`]).
+    fn state_period(&self, table: &Table, metrics: &Metrics) {
+        let end = upkeep::recent_from(table.watermark(), self.recent_hours);
+        let refreshes = upkeep::pass_length(table.hour_totals(), end, self.verify_messages);
+        metrics.rollup_verify_period(refreshes as f64 * self.refresh.as_secs_f64());
     }
 
     fn write(&self, f: impl FnOnce(&mut Table)) {
@@ -288,8 +337,9 @@ fn lag_seconds(watermark: i64) -> f64 {
     (Utc::now().timestamp_millis() - watermark) as f64 / 1000.0
 }
 
-/// Scans the messages with `ts` in `[from, to)` into `table`; returns how many were read.
-async fn scan_into(store: &Store, table: &mut Table, from: i64, to: i64) -> Result<u64, StoreError> {
+/// Scans the messages with `ts` in `[from, to)` (`from: None`: before `to`) into `table`, through the
+/// `{ts:1}` index; returns how many were read.
+async fn scan_into(store: &Store, table: &mut Table, from: Option<i64>, to: i64) -> Result<u64, StoreError> {
     store
         .scan(coll::MESSAGES, ts_range(from, to), projection(), Scan::Range, |d| {
             if let Some(m) = Scanned::of(d) {
@@ -297,50 +347,6 @@ async fn scan_into(store: &Store, table: &mut Table, from: i64, to: i64) -> Resu
             }
         })
         .await
-}
-
-/// Per UTC day with `ts < watermark`: the messages and the sum of their milliseconds since midnight, from
-/// the `{ts:1}` index only (the pipeline reads no other field, so MongoDB answers it with a covered index
-/// scan). Compared with the table's [`DayTotal`]s, it finds deletions, imports and prunes, and a deletion
-/// and a write on the same day (the sum moves even when the count does not).
-async fn day_counts(store: &Store, watermark: i64) -> Result<BTreeMap<i64, DayTotal>, StoreError> {
-    let rows = store
-        .aggregate(
-            coll::MESSAGES,
-            vec![
-                doc! {"$match": {"ts": {"$lt": bson_bound(instant(watermark))}}},
-                doc! {"$group": {
-                    "_id": {"$dateToString": {"format": "%Y-%m-%d", "date": "$ts"}},
-                    "n": {"$sum": 1},
-                    "ms": {"$sum": {"$mod": [{"$toLong": "$ts"}, DAY_MS]}},
-                }},
-            ],
-            None,
-        )
-        .await?;
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
-    let whole = |b: &Bson| match b {
-        Bson::Int32(n) => u64::try_from(*n).ok(),
-        Bson::Int64(n) => u64::try_from(*n).ok(),
-        Bson::Double(f) => Some(*f as u64),
-        _ => None,
-    };
-    Ok(rows
-        .iter()
-        .filter_map(|r| {
-            let day = NaiveDate::parse_from_str(r.get_str("_id").ok()?, "%Y-%m-%d").ok()?;
-            let total = DayTotal {
-                messages: whole(r.get("n")?)?,
-                ms_of_day: match r.get("ms")? {
-                    Bson::Int64(n) => *n,
-                    Bson::Int32(n) => i64::from(*n),
-                    Bson::Double(f) => *f as i64,
-                    _ => return None,
-                },
-            };
-            Some(((day - epoch).num_days(), total))
-        })
-        .collect())
 }
 
 /// `scanned N of ~T messages (R/s, ~S s left)`.
@@ -374,5 +380,19 @@ mod tests {
         );
         assert_eq!(watermark_now() % SLOT_MS, 0);
         assert_eq!(table::utc_day_of(DAY_MS), 1);
+    }
+
+    #[test]
+    fn build_windows_follow_the_density_of_the_last_one() {
+        // Twice the share of messages: half as long; a tenth: four times as long at most; empty: twice.
+        assert_eq!(next_span(DAY_MS, 2 * BUILD_WINDOW), DAY_MS / 2);
+        assert_eq!(next_span(DAY_MS, BUILD_WINDOW), DAY_MS);
+        assert_eq!(next_span(DAY_MS, BUILD_WINDOW / 10), 4 * DAY_MS);
+        assert_eq!(next_span(DAY_MS, 0), 2 * DAY_MS);
+        // Never shorter than a slot, never past the end of time.
+        assert_eq!(next_span(SLOT_MS, 1_000 * BUILD_WINDOW), SLOT_MS);
+        assert_eq!(next_span(i64::MAX / 2 + 1, 0), i64::MAX);
+        assert_eq!(next_span(i64::MAX, 1), i64::MAX);
+        assert_eq!(ts_range(None, 0), doc! {"ts": {"$lt": bson::DateTime::from_millis(0)}});
     }
 }

@@ -98,6 +98,17 @@ impl People {
         true
     }
 
+    /// Returns the spare capacity of every vector and map (after the build, which grows them by doubling).
+    pub fn compact(&mut self) {
+        for rooms in self.users.values_mut() {
+            for series in rooms.values_mut() {
+                series.shrink_to_fit();
+            }
+            rooms.shrink_to_fit();
+        }
+        self.users.shrink_to_fit();
+    }
+
     /// Sorts each pair's entries and merges equal slots, after [`Self::add`]s out of order.
     pub fn normalize(&mut self) {
         if !std::mem::take(&mut self.unsorted) {

@@ -68,11 +68,20 @@ impl Rooms {
 
     /// Binds the snapshot to `table`, whose messages were all read before it: takes its generation, sums
     /// its slots over these rooms, and builds its running totals (in the background, before the answers
-    /// need them).
-    pub(crate) fn bind(&mut self, table: &Table) {
+    /// need them). The sums of `previous` are taken as they are when it was bound to the same generation
+    /// and holds the same rooms (an idle refresh: no pass over the table).
+    pub(crate) fn bind(&mut self, table: &Table, previous: Option<&Rooms>) {
         table.index();
         self.generation = table.generation();
-        self.slot_totals = Some(table.slot_totals(|rid| self.facts.contains_key(rid)));
+        let same = previous.filter(|p| {
+            p.generation == self.generation
+                && p.facts.len() == self.facts.len()
+                && p.facts.keys().all(|rid| self.facts.contains_key(rid))
+        });
+        self.slot_totals = match same.and_then(|p| p.slot_totals.clone()) {
+            Some(totals) => Some(totals),
+            None => Some(table.slot_totals(|rid| self.facts.contains_key(rid))),
+        };
     }
 
     pub fn slot_totals(&self) -> Option<&[(i32, u32)]> {
@@ -137,5 +146,41 @@ mod tests {
         assert_eq!((rooms.t("r1"), rooms.t("r2")), (Some("d"), None));
         assert!(rooms.contains("r1") && !rooms.contains("r2"));
         assert_eq!((rooms.generation(), rooms.len()), (3, 1));
+    }
+
+    #[test]
+    fn a_snapshot_of_the_same_rooms_and_generation_takes_the_sums_of_the_previous_one() {
+        use crate::rollup::table::Scanned;
+        let rooms = |ids: &[&str]| Rooms {
+            facts: ids
+                .iter()
+                .map(|id| (id.to_string(), RawDocumentBuf::from_document(&doc! {"t": "c"}).unwrap()))
+                .collect(),
+            ..Rooms::default()
+        };
+        let mut table = Table::new(10 * 900_000);
+        for (rid, ts) in [("a", 0), ("b", 900_000), ("a", 900_000)] {
+            table.add(&Scanned {
+                user: "u",
+                ts_ms: ts,
+                sent_in: Some(rid),
+            });
+        }
+        let mut first = rooms(&["a", "b"]);
+        first.bind(&table, None);
+        assert_eq!(first.slot_totals(), Some(&[(0, 1), (1, 2)][..]));
+        // Same rooms, same generation: the sums are taken over (a stale copy would show here).
+        first.slot_totals = Some(vec![(7, 7)]);
+        let mut second = rooms(&["b", "a"]);
+        second.bind(&table, Some(&first));
+        assert_eq!(second.slot_totals(), Some(&[(7, 7)][..]));
+        // Other rooms, or a table that changed: summed again.
+        let mut fewer = rooms(&["b"]);
+        fewer.bind(&table, Some(&first));
+        assert_eq!(fewer.slot_totals(), Some(&[(1, 1)][..]));
+        table.advance(Table::new(20 * 900_000));
+        let mut later = rooms(&["a", "b"]);
+        later.bind(&table, Some(&first));
+        assert_eq!(later.slot_totals(), Some(&[(0, 1), (1, 2)][..]));
     }
 }

@@ -1,10 +1,11 @@
 //! The rollup itself, pure: messages sent per room per 15-minute slot (UTC instants, so one table serves
-//! every zone), the number of all messages per UTC day (what the freshness check compares with the
+//! every zone), the number of all messages per UTC hour (what the refresh's checks compare with the
 //! database's `{ts:1}` index), and the watermark `W`: the table holds exactly the messages with `ts < W`.
 //!
-//! Memory: per (room, slot) with at least one message, 8 bytes (`i32` slot index, `u32` count) in the
-//! room's sorted vector (plus the vector's spare capacity, at most as much again while it grows); per room
-//! its id and a vector header (~80 bytes); per UTC day with messages 16 bytes in a `BTreeMap` node.
+//! Memory: per (room, slot) with at least one message, [`ENTRY_BYTES`]: 8 in the room's sorted vector
+//! (`i32` slot index, `u32` count; while the build grows a vector its spare capacity adds at most as much
+//! again, and [`Table::compact`] returns it) and 4 for its running total ([`Table::index`]); per room its
+//! id twice and two vector headers (~120 bytes); per UTC hour with messages ~40 bytes in a `BTreeMap`.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -22,7 +23,11 @@ use crate::params::zone::ReportZone;
 pub const SLOT_MS: i64 = 15 * 60 * 1000;
 /// One UTC day.
 pub const DAY_MS: i64 = 86_400_000;
+/// One UTC hour.
+pub const HOUR_MS: i64 = 3_600_000;
 const SLOTS_PER_DAY: i64 = DAY_MS / SLOT_MS;
+/// Bytes per (room, slot) entry once built: the entry and its running total.
+pub const ENTRY_BYTES: usize = std::mem::size_of::<(i32, u32)>() + std::mem::size_of::<u32>();
 
 /// The slot of an instant (floor), or `None` beyond the ±61,000 years an `i32` slot index covers.
 pub fn slot_of(ms: i64) -> Option<i32> {
@@ -34,7 +39,12 @@ pub fn utc_day_of(ms: i64) -> i64 {
     ms.div_euclid(DAY_MS)
 }
 
-/// What one scanned message document is (docs/api.md, "How it differs from Rocket.Chat"): every message counts in the per-day
+/// The UTC hour number (hours since 1970-01-01T00Z) of an instant.
+pub fn utc_hour_of(ms: i64) -> i64 {
+    ms.div_euclid(HOUR_MS)
+}
+
+/// What one scanned message document is (docs/api.md, "How it differs from Rocket.Chat"): every message counts in the per-hour
 /// totals; a message *sent* (`t` absent, `e2e` or `rm`, no `parent`) also counts for its room.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Scanned<'a> {
@@ -68,14 +78,14 @@ impl<'a> Scanned<'a> {
     }
 }
 
-/// A UTC day's fingerprint, as the `{ts:1}` index alone can give it: how many messages, and the sum of
-/// their milliseconds since that day's midnight. A message deleted and another written on the same day
+/// A UTC hour's fingerprint, as the `{ts:1}` index alone can give it: how many messages, and the sum of
+/// their milliseconds since the hour began. A message deleted and another written in the same hour
 /// between two refreshes change the sum even when the count stays.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct DayTotal {
+pub struct HourTotal {
     pub messages: u64,
-    /// The sum of `ts % DAY_MS` (truncated, as MongoDB's `$mod`: negative before 1970).
-    pub ms_of_day: i64,
+    /// The sum of `ts % HOUR_MS` (truncated, as MongoDB's `$mod`: negative before 1970).
+    pub ms_of_hour: i64,
 }
 
 /// [`Table::index`]'s running totals: derived from the rooms, so no part of a table's equality.
@@ -94,8 +104,8 @@ impl Eq for Running {}
 pub struct Table {
     /// Per room: `(slot, messages sent)`, sorted by slot, no zero counts.
     rooms: Map<String, Vec<(i32, u32)>>,
-    /// Per UTC day: all messages (any `t`, with or without `parent`) with a date `ts`.
-    day_totals: BTreeMap<i64, DayTotal>,
+    /// Per UTC hour: all messages (any `t`, with or without `parent`) with a date `ts`.
+    hour_totals: BTreeMap<i64, HourTotal>,
     /// The table holds the messages with `ts < watermark` (a slot boundary).
     watermark: i64,
     /// The earliest `ts` ever added (`i64::MAX` when empty): boundaries before it split nothing.
@@ -120,7 +130,7 @@ impl Default for Table {
     fn default() -> Self {
         Self {
             rooms: Map::default(),
-            day_totals: BTreeMap::new(),
+            hour_totals: BTreeMap::new(),
             watermark: 0,
             min_ts: 0,
             sent: 0,
@@ -169,8 +179,8 @@ impl Table {
         !self.overflow
     }
 
-    pub fn day_totals(&self) -> &BTreeMap<i64, DayTotal> {
-        &self.day_totals
+    pub fn hour_totals(&self) -> &BTreeMap<i64, HourTotal> {
+        &self.hour_totals
     }
 
     /// Messages sent per person ([`People`]), on this table's slots.
@@ -186,9 +196,9 @@ impl Table {
     /// Counts one scanned message (the caller scans `ts < watermark` only).
     pub fn add(&mut self, m: &Scanned) {
         self.running.0.take();
-        let total = self.day_totals.entry(utc_day_of(m.ts_ms)).or_default();
+        let total = self.hour_totals.entry(utc_hour_of(m.ts_ms)).or_default();
         total.messages += 1;
-        total.ms_of_day += m.ts_ms % DAY_MS;
+        total.ms_of_hour += m.ts_ms % HOUR_MS;
         self.min_ts = self.min_ts.min(m.ts_ms);
         let Some(rid) = m.sent_in else { return };
         let Some(slot) = slot_of(m.ts_ms) else {
@@ -201,8 +211,8 @@ impl Table {
             Some(s) => s,
             None => self.rooms.entry(rid.to_string()).or_default(),
         };
-        // Natural order is mostly insertion order, which is mostly ts order: slots mostly arrive in
-        // order and extend the room's last entry; any other is appended and sorted in by `normalize`.
+        // A read of a `ts` range comes in `ts` order: slots mostly arrive in order and extend the room's
+        // last entry; any other (an older range read later) is appended and sorted in by `normalize`.
         match series.last_mut() {
             Some((last, n)) if *last == slot => *n += 1,
             Some((last, _)) => {
@@ -234,6 +244,16 @@ impl Table {
         }
     }
 
+    /// Returns the spare capacity of every vector, the per-person ones too (after the build, which grows
+    /// them by doubling).
+    pub fn compact(&mut self) {
+        for series in self.rooms.values_mut() {
+            series.shrink_to_fit();
+        }
+        self.rooms.shrink_to_fit();
+        self.people.compact();
+    }
+
     /// Moves the watermark forward to `to` with `delta`, a table of the messages in `[watermark, to)`.
     pub fn advance(&mut self, delta: Table) {
         debug_assert!(delta.watermark >= self.watermark);
@@ -254,7 +274,8 @@ impl Table {
         });
         self.sent -= removed;
         self.people.remove(lo * SLOT_MS, hi * SLOT_MS);
-        self.day_totals.remove(&day);
+        let hours = day * 24..(day + 1) * 24;
+        self.hour_totals.retain(|hour, _| !hours.contains(hour));
         let watermark = self.watermark;
         self.merge(fresh);
         self.watermark = watermark;
@@ -270,10 +291,10 @@ impl Table {
         self.overflow |= other.overflow;
         self.sent += other.sent;
         self.people.merge(other.people);
-        for (day, add) in other.day_totals {
-            let total = self.day_totals.entry(day).or_default();
+        for (hour, add) in other.hour_totals {
+            let total = self.hour_totals.entry(hour).or_default();
             total.messages += add.messages;
-            total.ms_of_day += add.ms_of_day;
+            total.ms_of_hour += add.ms_of_hour;
         }
         for (rid, add) in other.rooms {
             let series = self.rooms.entry(rid).or_default();
@@ -590,8 +611,9 @@ mod tests {
     }
 
     #[test]
-    fn an_entry_is_eight_bytes() {
+    fn an_entry_is_twelve_bytes() {
         assert_eq!(std::mem::size_of::<(i32, u32)>(), 8);
+        assert_eq!(ENTRY_BYTES, 12);
     }
 
     #[test]
@@ -854,19 +876,28 @@ mod tests {
         assert_eq!(t.messages_sent(), 4);
         let all = t.per_room(i64::MIN / 2, i64::MAX / 2).unwrap();
         assert_eq!(all, HashMap::from([("a", 2), ("b", 1), ("c", 1)]));
-        let day1 = utc_day_of(ms("2024-01-01T00:00:00Z"));
-        // 05:00, 06:00 and 07:00: three messages, 18 hours of milliseconds since midnight in all.
-        let hour = 3_600_000;
+        // 05:00, 06:00 and 07:00: one message in each hour, on the hour; 10:00 (a) is gone.
+        let day1 = utc_hour_of(ms("2024-01-01T00:00:00Z"));
+        let one = HourTotal {
+            messages: 1,
+            ms_of_hour: 0,
+        };
+        let hours: Vec<(i64, HourTotal)> = t.hour_totals().range(day1..day1 + 24).map(|(h, n)| (*h, *n)).collect();
+        assert_eq!(hours, [(day1 + 5, one), (day1 + 6, one), (day1 + 7, one)]);
+        // Milliseconds into the hour: truncated, as MongoDB's $mod.
+        let mut odd = table(&[("a", "1969-12-31T23:59:59.750Z")], "2024-01-01T00:00:00Z");
+        odd.add(&Scanned {
+            user: "u",
+            ts_ms: ms("2024-01-01T05:30:00.5Z"),
+            sent_in: None,
+        });
         assert_eq!(
-            t.day_totals().get(&day1),
-            Some(&DayTotal {
-                messages: 3,
-                ms_of_day: 18 * hour,
-            })
+            odd.hour_totals().values().map(|t| t.ms_of_hour).collect::<Vec<_>>(),
+            [-250, 1_800_500]
         );
-        // A pruned day: replaced by nothing, its room entries go.
+        // A pruned day: replaced by nothing, its room entries and hours go.
         t.replace_day(utc_day_of(ms("2024-01-02T00:00:00Z")), Table::new(0));
         assert_eq!(t.rooms(), 2);
-        assert_eq!(t.day_totals().len(), 2);
+        assert_eq!(t.hour_totals().len(), 4);
     }
 }
