@@ -19,13 +19,23 @@
 #      rollup built: messages/origin with distinct start/end/tz (answers kept: days before the seeded ones,
 #      zones on the rollup's grid), then one window with distinct 60 KB targets (an unknown parameter);
 #      before and after each, the service's resident memory (VmRSS, and VmHWM: its peak) and the result
-#      cache's weighed bytes (rca_report_cache_bytes). Target: growth within the setting + 48 MB.
+#      cache's weighed bytes (rca_report_cache_bytes). Target: growth within the setting + 48 MB;
+#   7. the rollup's upkeep at each size of BENCH_UPKEEP, side by side (a fresh database per size, BENCH_MESSAGES'
+#      reused; a fresh service on each, every other one stopped): the database process's CPU seconds per minute
+#      (/proc/PID/stat) while the service idles (no request, BENCH_IDLE_SECS) and then with the service stopped
+#      (the floor), the refreshes' mean duration and the index keys they read, the build rate against a bare
+#      projected scan, the service's peak resident memory, and a 365-day messages/origin (computed: it reaches
+#      past the watermark) against the bare count of its range.
 #   BENCH_SERVER      rust (default when secantusd-rs is installed: scripts/testdb.sh install-rust) or python
 #   BENCH_MESSAGES    messages to seed (default 1000000 on the Rust server, 200000 on the Python one); the
 #                     floods read none of them (their windows are empty), so a small database serves them
+#   BENCH_UPKEEP      the sizes of section 7 (default "1000000 10000000" on the Rust server, BENCH_MESSAGES on
+#                     the Python one; empty: no section 7)
+#   BENCH_IDLE_SECS   each idle window of section 7 (default 120: four refreshes at the default interval)
+#   BENCH_UPKEEP_ONLY 1: section 7 only (after seeding)
 #   BENCH_DAYS        days the messages cover (default 365)
 #   BENCH_ROUNDS      rounds of sections 2 and 3 (default 3)
-#   BENCH_DB_PORT     database port (default 27031)
+#   BENCH_DB_PORT     database port (default 27031; section 7's other sizes take the next ports)
 #   BENCH_PROFILE     release (default) or dev
 #   BENCH_FLOOD_SECS  length of each flood of section 5 (default 40)
 #   BENCH_FLOOD_ENV   extra environment of section 5's service, e.g. MALLOC_ARENA_MAX=2 (default none)
@@ -39,6 +49,9 @@ cd "$(dirname "$0")/.."
 export RCA_TESTDB_SERVER=${BENCH_SERVER:-$(scripts/testdb.sh has-rust && echo rust || echo python)}
 [ "$RCA_TESTDB_SERVER" = rust ] && default_messages=1000000 || default_messages=200000
 messages=${BENCH_MESSAGES:-$default_messages}
+[ "$RCA_TESTDB_SERVER" = rust ] && default_upkeep="1000000 10000000" || default_upkeep=$messages
+upkeep_sizes=${BENCH_UPKEEP-$default_upkeep}
+idle=${BENCH_IDLE_SECS:-120}
 days=${BENCH_DAYS:-365}
 rounds=${BENCH_ROUNDS:-3}
 port=${BENCH_DB_PORT:-27031}
@@ -54,9 +67,15 @@ fi
 flood_secs=${BENCH_FLOOD_SECS:-40}
 service_pid=
 flood_pid=
+# Databases started besides BENCH_DB_PORT's (section 7).
+db_ports=()
+stop() {
+  for pid in "$@"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+  return 0
+}
 cleanup() {
-  for pid in $service_pid $flood_pid; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
-  scripts/testdb.sh stop "$port"
+  stop $service_pid $flood_pid
+  for p in "$port" "${db_ports[@]}"; do scripts/testdb.sh stop "$p"; done
 }
 trap cleanup EXIT
 
@@ -65,12 +84,21 @@ if [ "$profile" = release ]; then cargo build --release --workspace --bin rc-ana
 else cargo build --workspace --bin rc-analytics --bin rc-analytics-seed; out=target/debug; fi
 bin=$out/rc-analytics
 
+url_of() { echo "mongodb://127.0.0.1:$1/rocketchat?directConnection=true"; }
+declare -A seeded_secs
+# Seeds $1 messages into the database at $2 (progress lines on stderr); its summary in $dir/seed.json.
+seed() {
+  local started
+  started=$(date +%s.%N)
+  "$out/rc-analytics-seed" --json --mongo-url "$2" --messages "$1" --days "$days" --force >"$dir/seed.json"
+  seeded_secs[$1]=$(printf '%.0f' "$(echo "$(date +%s.%N) - $started" | bc)")
+  printf 'seeded %s messages over %s days in %s s\n' "$1" "$days" "${seeded_secs[$1]}"
+}
+
 scripts/testdb.sh start "$port" >/dev/null
-mongo_url="mongodb://127.0.0.1:$port/rocketchat?directConnection=true"
+mongo_url=$(url_of "$port")
 echo "database: SecantusDB's $RCA_TESTDB_SERVER server on 127.0.0.1:$port; rc-analytics $profile build"
-started=$(date +%s.%N)
-"$out/rc-analytics-seed" --json --mongo-url "$mongo_url" --messages "$messages" --days "$days" --force >"$dir/seed.json"
-printf 'seeded %s messages over %s days in %.1f s\n' "$messages" "$days" "$(echo "$(date +%s.%N) - $started" | bc)"
+seed "$messages" "$mongo_url"
 read -r uid tok < <(python3 -c '
 import json, sys
 admin = next(c for c in json.load(open(sys.argv[1]))["credentials"] if c["role"] == "admin")
@@ -101,6 +129,7 @@ start_service() {
   exit 1
 }
 
+if [ "${BENCH_UPKEEP_ONLY:-}" != 1 ]; then
 if [ "${BENCH_FLOOD_ONLY:-}" != 1 ] && [ "${BENCH_INSIGHTS_ONLY:-}" != 1 ]; then
 # 1. The rollup's build against a bare projected scan.
 read -r scan_ms scanned < <(db scan "$mongo_url")
@@ -232,8 +261,7 @@ fi
 # 6. Floods against a service whose result cache may hold 16 MiB.
 if ! command -v wrk >/dev/null; then
   echo "6. wrk is not installed (apt-get install wrk): floods not run"
-  exit 0
-fi
+else
 flood_bind=${BENCH_FLOOD_BIND:-127.0.0.1:3132}
 # shellcheck disable=SC2086 # BENCH_FLOOD_ENV is a list of NAME=VALUE words
 start_service "$flood_bind" "$dir/flood.log" RCA_CACHE_MAX_MB=16 ${BENCH_FLOOD_ENV:-}
@@ -284,3 +312,113 @@ for flood in "keys:distinct start/end/tz" "targets:distinct 60 KB targets"; do
     "$(mib "$after")" "$(mib "$(kib VmHWM)")" "$(mib "$((after - before))")" "$(mib "$(($(cache_bytes) / 1024))")"
 done
 printf '   target: growth within 16 + 48 = 64 MiB\n'
+fi
+fi
+
+# 7. The rollup's upkeep at each size, side by side, every other service stopped.
+[ -n "$upkeep_sizes" ] || exit 0
+stop $service_pid $flood_pid
+service_pid= flood_pid=
+today=$(date -u +%F)
+ticks=$(getconf CLK_TCK)
+# CPU seconds (user + system) that process $1 has used.
+cpu() { awk -v hz="$ticks" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
+# The value of the series $1 (name and labels) in /metrics.
+metric() { curl -s "http://$bind/metrics" | awk -v s="$1" '$1 == s {print $2}'; }
+per_min() { printf '%.3f' "$(echo "($2 - $1) * 60 / $idle" | bc -l)"; }
+declare -A f
+next_port=$((port + 1))
+for size in $upkeep_sizes; do
+  if [ "$size" = "$messages" ]; then
+    url=$mongo_url db_port=$port
+  else
+    db_port=$next_port next_port=$((next_port + 1))
+    if scripts/testdb.sh running "$db_port"; then
+      echo "bench: something already listens on 127.0.0.1:$db_port" >&2
+      exit 1
+    fi
+    db_ports+=("$db_port")
+    scripts/testdb.sh start "$db_port" >/dev/null
+    url=$(url_of "$db_port")
+    echo
+    seed "$size" "$url"
+  fi
+  f[$size,seeded]=${seeded_secs[$size]}
+  db_pid=$(cat ".testdb/$db_port.pid")
+  read -r scan_ms scanned < <(db scan "$url")
+  start_service "$bind" "$dir/upkeep.log" MONGO_URL="$url"
+  service_pid=$started_pid
+  built=$(grep -o 'rollup: built in [0-9.]* s: [0-9]* messages scanned ([0-9]*/s)' "$dir/upkeep.log")
+  f[$size,build]=$(echo "$built" | sed -E 's/.*\(([0-9]+)\/s\)/\1/')
+  f[$size,scan]=$(echo "$scanned * 1000 / $scan_ms" | bc)
+  f[$size,entries]=$(grep -o '[0-9]* room-slot entries' "$dir/upkeep.log" | cut -d' ' -f1)
+  # A 365-day messages/origin ending today, against the bare count of its ts range.
+  start=$(date -u -d "$today - 364 days" +%F)
+  request="/api/v1/engagement-dashboard/messages/origin?start=${start}T00:00:00.000Z&end=${today}T23:59:59.999Z"
+  "$bin" pipeline "$request" >"$dir/pipeline.json"
+  read -r f[$size,count] _ < <(db count "$url" "$(cat "$dir/pipeline.json")")
+  read -r f[$size,origin] code < <(db get "$bind" "$request" "$uid" "$tok")
+  [ "$code" = 200 ] || { echo "bench: HTTP $code for $request" >&2; exit 1; }
+  # Idle: no request for $idle seconds (a few refreshes), then the same with the service stopped.
+  sleep 5
+  db_a=$(cpu "$db_pid") svc_a=$(cpu "$service_pid")
+  sum_a=$(metric rca_rollup_refresh_duration_seconds_sum) n_a=$(metric rca_rollup_refresh_duration_seconds_count)
+  recent_a=$(metric 'rca_rollup_index_keys_read_total{check="recent"}')
+  verify_a=$(metric 'rca_rollup_index_keys_read_total{check="verify"}')
+  sleep "$idle"
+  db_b=$(cpu "$db_pid") svc_b=$(cpu "$service_pid")
+  sum_b=$(metric rca_rollup_refresh_duration_seconds_sum) n_b=$(metric rca_rollup_refresh_duration_seconds_count)
+  refreshes=$((n_b - n_a))
+  f[$size,idle]=$(per_min "$db_a" "$db_b")
+  f[$size,service_cpu]=$(per_min "$svc_a" "$svc_b")
+  f[$size,refreshes]=$refreshes
+  if [ "$refreshes" -gt 0 ]; then
+    f[$size,refresh]=$(printf '%.3f' "$(echo "($sum_b - $sum_a) / $refreshes" | bc -l)")
+    f[$size,recent]=$(( ($(metric 'rca_rollup_index_keys_read_total{check="recent"}') - recent_a) / refreshes ))
+    f[$size,verify]=$(( ($(metric 'rca_rollup_index_keys_read_total{check="verify"}') - verify_a) / refreshes ))
+  fi
+  f[$size,period]=$(metric rca_rollup_verify_period_seconds)
+  f[$size,rss]=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$service_pid/status")
+  stop "$service_pid"
+  service_pid=
+  floor_a=$(cpu "$db_pid")
+  sleep "$idle"
+  f[$size,floor]=$(per_min "$floor_a" "$(cpu "$db_pid")")
+  f[$size,above]=$(printf '%.2f' "$(echo "(${f[$size,idle]} - ${f[$size,floor]}) * 100 / 60" | bc -l)")
+  [ "$db_port" = "$port" ] || scripts/testdb.sh stop "$db_port"
+done
+
+sizes=($upkeep_sizes)
+row() {
+  local label=$1 key=$2
+  printf '   %-58s' "$label"
+  for size in "${sizes[@]}"; do printf ' %14s' "${f[$size,$key]:--}"; done
+  echo
+}
+printf '\n7. %-58s' "rollup upkeep (idle windows of $idle s)"
+for size in "${sizes[@]}"; do printf ' %14s' "$size"; done
+echo
+row "seeded in (s)" seeded
+row "database CPU s/min, service idle" idle
+row "database CPU s/min, service stopped (floor)" floor
+row "idle above the floor, % of one core" above
+row "service CPU s/min, idle" service_cpu
+row "refreshes in the window" refreshes
+row "refresh duration, mean (s)" refresh
+row "index keys per refresh: recent hours" recent
+row "index keys per refresh: rotation slice" verify
+row "rotation's stated pass (s)" period
+row "build rate (documents/s)" build
+row "bare projected scan (documents/s)" scan
+for size in "${sizes[@]}"; do f[$size,build_ratio]=$(ratio "${f[$size,build]}" "${f[$size,scan]}"); done
+row "build / scan" build_ratio
+row "room-slot entries" entries
+row "peak resident memory (MB)" rss
+row "365-day messages/origin, service (ms)" origin
+row "365-day bare \$count of its range (ms)" count
+for size in "${sizes[@]}"; do f[$size,origin_ratio]=$(ratio "${f[$size,origin]}" "${f[$size,count]}"); done
+row "service / bare count" origin_ratio
+if [ "${#sizes[@]}" -gt 1 ]; then
+  first=${sizes[0]} last=${sizes[-1]}
+  printf '   idle database CPU at %s / at %s: %s\n' "$last" "$first" "$(ratio "${f[$last,idle]}" "${f[$first,idle]}")"
+fi

@@ -1,7 +1,10 @@
 """The database side of scripts/bench.sh, through the driver (pymongo), timed here; prints milliseconds.
 
   bench_db.py scan URL            a bare projected scan of rocketchat_message (the rollup's fields {ts,
-                                  rid, t, parent, u}, raw BSON, nothing decoded): "<ms> <documents>"
+                                  rid, t, parent, u}, raw BSON, nothing decoded) in 30-day ts ranges, newest
+                                  first, then everything older than four empty years at once (one read of
+                                  every document would make SecantusDB hold the whole result in memory):
+                                  "<ms> <documents>"
   bench_db.py count URL PIPELINE  the bare count of the ts range of PIPELINE's first $match: "<ms> <n>"
   bench_db.py run URL PIPELINE    PIPELINE ({"collection", "pipeline"}, extended JSON as printed by
                                   `rc-analytics pipeline`) run as it is: "<ms> <rows>"
@@ -10,6 +13,7 @@
                                   request before the timed one: for an answer that is never cached, it
                                   warms the guard's cache only): "<ms> <status>"
 """
+import datetime
 import http.client
 import sys
 import time
@@ -27,6 +31,18 @@ def timed(f):
     started = time.perf_counter()
     n = f()
     return f"{(time.perf_counter() - started) * 1000:.1f} {n}"
+
+
+def scan(coll):
+    projection = {"_id": 0, "ts": 1, "rid": 1, "t": 1, "parent": 1, "u": 1}
+    read = lambda ts: sum(1 for _ in coll.find({"ts": ts}, projection, batch_size=10_000))
+    hi = datetime.datetime.now(datetime.timezone.utc)
+    n, empty = 0, 0
+    while empty < 49:
+        lo = hi - datetime.timedelta(days=30)
+        k = read({"$gte": lo, "$lt": hi})
+        n, empty, hi = n + k, 0 if k else empty + 1, lo
+    return n + read({"$lt": hi})
 
 
 def get(addr, path, uid, token):
@@ -47,9 +63,7 @@ def main(cmd, url, spec=None, *auth):
         return get(url, spec, *auth)
     database = db(url)
     if cmd == "scan":
-        projection = {"_id": 0, "ts": 1, "rid": 1, "t": 1, "parent": 1, "u": 1}
-        cursor = database["rocketchat_message"].find({}, projection, batch_size=10_000)
-        return timed(lambda: sum(1 for _ in cursor))
+        return timed(lambda: scan(database["rocketchat_message"]))
     spec = json_util.loads(spec)
     coll = database[spec["collection"]]
     if cmd == "count":
