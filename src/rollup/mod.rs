@@ -21,6 +21,7 @@ pub mod rooms;
 pub mod table;
 pub mod upkeep;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -90,6 +91,8 @@ pub struct Rollup {
     busy: tokio::sync::Mutex<Rotation>,
     /// Awaited before the first build.
     before_build: Option<Hook>,
+    /// Whether the first build completed (see [`Rollup::built`]).
+    built: tokio::sync::watch::Sender<bool>,
 }
 
 impl Rollup {
@@ -103,6 +106,7 @@ impl Rollup {
             rooms: RwLock::new(None),
             busy: tokio::sync::Mutex::new(Rotation::default()),
             before_build,
+            built: tokio::sync::watch::Sender::new(false),
         }
     }
 
@@ -123,6 +127,13 @@ impl Rollup {
 
     pub fn is_built(&self) -> bool {
         self.read(|_| ()).is_some()
+    }
+
+    /// Returns once the first build completed: other big start-up reads wait for it, so that the database
+    /// serves one at a time.
+    pub(crate) async fn built(&self) {
+        // The sender lives as long as `self`: the wait ends only when the build does.
+        let _ = self.built.subscribe().wait_for(|built| *built).await;
     }
 
     /// The background task: builds (retrying after failures), then refreshes forever.
@@ -160,41 +171,72 @@ impl Rollup {
         }
     }
 
-    /// Reads every message below a fresh watermark, in `ts` windows of about [`BUILD_WINDOW`] messages.
+    /// Reads every message below a fresh watermark, in `ts` windows of about [`BUILD_WINDOW`] messages, and
+    /// counts them on a thread of its own, so that the database reads a window while the last one is counted.
     async fn build(&self, store: &Store, metrics: &Metrics, reason: &str) -> Result<(), StoreError> {
         let mut rotation = self.busy.lock().await;
         metrics.rollup_rebuilds(reason, 1);
         let started = Instant::now();
         let watermark = watermark_now();
-        let mut table = Table::new(watermark);
         let total = store.estimated_count(coll::MESSAGES).await.ok();
         log::info!(
             "rollup: building from rocketchat_message (~{} documents) up to {}",
             total.map_or("?".into(), |n| n.to_string()),
             crate::params::iso::format_canonical(watermark)
         );
+        // Each window's documents, back to back, go to the counting thread (one waits while one is counted).
+        let (windows, mut incoming) = tokio::sync::mpsc::channel::<Vec<u8>>(1);
+        let sent = Arc::new(AtomicU64::new(0));
+        let counted = Arc::clone(&sent);
+        let counting = tokio::task::spawn_blocking(move || {
+            let mut table = Table::new(watermark);
+            while let Some(window) = incoming.blocking_recv() {
+                for m in documents(&window).filter_map(Scanned::of) {
+                    table.add(&m);
+                }
+                counted.store(table.messages_sent(), Ordering::Relaxed);
+            }
+            table.normalize();
+            table.compact();
+            table
+        });
         let mut last_log = (Instant::now(), 0u64);
         let mut scanned = 0u64;
         // Windows `[hi - span, hi)` back from the watermark; the last one reaches back without a bound.
         let (mut hi, mut span) = (watermark, DAY_MS);
-        loop {
+        let read = loop {
             let last = span >= BUILD_LAST_SPAN_MS;
             let from = (!last).then(|| hi.saturating_sub(span));
-            let read = scan_into(store, &mut table, from, hi).await?;
+            let mut window = Vec::new();
+            let read = match store
+                .scan(coll::MESSAGES, ts_range(from, hi), projection(), Scan::Range, |d| {
+                    window.extend_from_slice(d.as_bytes())
+                })
+                .await
+            {
+                Ok(read) => read,
+                Err(e) => break Err(e),
+            };
             scanned += read;
+            if windows.send(window).await.is_err() {
+                break Ok(());
+            }
             if last_log.0.elapsed() >= PROGRESS_EVERY {
                 let (at, before) = last_log;
                 last_log = (Instant::now(), scanned);
                 log::info!("rollup: {}", progress(scanned, total, scanned - before, at.elapsed()));
-                metrics.rollup_messages(table.messages_sent());
+                metrics.rollup_messages(sent.load(Ordering::Relaxed));
             }
             match from {
                 Some(from) => (hi, span) = (from, next_span(span, read)),
-                None => break,
+                None => break Ok(()),
             }
-        }
-        table.normalize();
-        table.compact();
+        };
+        drop(windows);
+        let table = counting
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        read?;
         metrics.rollup_documents_read("build", scanned);
         log::info!(
             "rollup: built in {:.1} s: {} messages scanned ({:.0}/s), {} sent in {} rooms, {} room-slot entries (~{} KiB)",
@@ -218,6 +260,7 @@ impl Rollup {
         }
         metrics.rollup_state(2);
         *self.table.write().unwrap_or_else(|e| e.into_inner()) = Some(table);
+        self.built.send_replace(true);
         Ok(())
     }
 
@@ -349,6 +392,17 @@ async fn scan_into(store: &Store, table: &mut Table, from: Option<i64>, to: i64)
         .await
 }
 
+/// The documents of `buf`, BSON documents back to back (each starts with its length).
+fn documents(buf: &[u8]) -> impl Iterator<Item = &bson::RawDocument> {
+    let mut rest = buf;
+    std::iter::from_fn(move || {
+        let len = usize::try_from(i32::from_le_bytes(rest.get(..4)?.try_into().ok()?)).ok()?;
+        let (doc, next) = (rest.get(..len)?, rest.get(len..)?);
+        rest = next;
+        bson::RawDocument::from_bytes(doc).ok()
+    })
+}
+
 /// `scanned N of ~T messages (R/s, ~S s left)`.
 /// A progress line: `scanned` so far, the rate seen over the last `recent` documents (read in `over`),
 /// and the time left at that rate. The rate since the start would count the wait for the scan's first
@@ -380,6 +434,22 @@ mod tests {
         );
         assert_eq!(watermark_now() % SLOT_MS, 0);
         assert_eq!(table::utc_day_of(DAY_MS), 1);
+    }
+
+    #[test]
+    fn documents_back_to_back() {
+        let mut buf = Vec::new();
+        for d in [doc! {"a": 1}, doc! {"b": "two", "c": {"d": 3}}] {
+            buf.extend_from_slice(bson::RawDocumentBuf::from_document(&d).unwrap().as_bytes());
+        }
+        let read: Vec<Document> = documents(&buf).map(|d| d.try_into().unwrap()).collect();
+        assert_eq!(read, [doc! {"a": 1}, doc! {"b": "two", "c": {"d": 3}}]);
+        assert_eq!(documents(&[]).count(), 0);
+        assert_eq!(
+            documents(&buf[..buf.len() - 1]).count(),
+            1,
+            "a cut document ends the list"
+        );
     }
 
     #[test]

@@ -60,9 +60,11 @@ impl AppState {
         self.rollup.run(&self.store, &self.metrics).await;
     }
 
-    /// Reads the logins in the background and keeps them fresh, with the rollup (returns at once when it is off).
+    /// Reads the logins in the background and keeps them fresh, with the rollup (returns at once when it is
+    /// off), from when the rollup is built: the two reads of every document do not overlap.
     pub(crate) async fn run_logins(&self) {
         if self.settings.rollup {
+            self.rollup.built().await;
             self.logins.run(&self.store, self.settings.rollup_refresh).await;
         }
     }
