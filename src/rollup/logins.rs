@@ -158,12 +158,19 @@ fn daily_of(d: &RawDocument) -> Option<(&str, NaiveDate)> {
 #[derive(Default)]
 pub struct Logins {
     table: RwLock<Option<LoginTable>>,
+    /// Set when the first read completed (see [`Logins::loaded`]).
+    loaded: super::Ready,
 }
 
 impl Logins {
     /// Runs `f` on the table once it is read.
     pub fn read<R>(&self, f: impl FnOnce(&LoginTable) -> R) -> Option<R> {
         self.table.read().unwrap_or_else(|e| e.into_inner()).as_ref().map(f)
+    }
+
+    /// Returns once the first read completed.
+    pub(crate) async fn loaded(&self) {
+        self.loaded.wait().await;
     }
 
     /// The background task: reads every session, then catches up every `refresh` (retrying after failures).
@@ -226,6 +233,7 @@ impl Logins {
             }
         };
         (table.watermark, table.computed) = (now, now);
+        self.loaded.set();
         Ok(())
     }
 }

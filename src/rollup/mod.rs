@@ -91,8 +91,30 @@ pub struct Rollup {
     busy: tokio::sync::Mutex<Rotation>,
     /// Awaited before the first build.
     before_build: Option<Hook>,
-    /// Whether the first build completed (see [`Rollup::built`]).
-    built: tokio::sync::watch::Sender<bool>,
+    /// Set when the first build completed (see [`Rollup::built`]).
+    built: Ready,
+}
+
+/// A flag set once, that tasks can wait for: "the first build (or read) completed".
+#[derive(Debug)]
+pub(crate) struct Ready(tokio::sync::watch::Sender<bool>);
+
+impl Default for Ready {
+    fn default() -> Self {
+        Self(tokio::sync::watch::Sender::new(false))
+    }
+}
+
+impl Ready {
+    pub(crate) fn set(&self) {
+        self.0.send_replace(true);
+    }
+
+    /// Returns once [`Ready::set`] was called.
+    pub(crate) async fn wait(&self) {
+        // The sender lives as long as `self`: the wait ends only when the flag is set.
+        let _ = self.0.subscribe().wait_for(|ready| *ready).await;
+    }
 }
 
 impl Rollup {
@@ -106,7 +128,7 @@ impl Rollup {
             rooms: RwLock::new(None),
             busy: tokio::sync::Mutex::new(Rotation::default()),
             before_build,
-            built: tokio::sync::watch::Sender::new(false),
+            built: Ready::default(),
         }
     }
 
@@ -132,8 +154,7 @@ impl Rollup {
     /// Returns once the first build completed: other big start-up reads wait for it, so that the database
     /// serves one at a time.
     pub(crate) async fn built(&self) {
-        // The sender lives as long as `self`: the wait ends only when the build does.
-        let _ = self.built.subscribe().wait_for(|built| *built).await;
+        self.built.wait().await;
     }
 
     /// The background task: builds (retrying after failures), then refreshes forever.
@@ -260,7 +281,7 @@ impl Rollup {
         }
         metrics.rollup_state(2);
         *self.table.write().unwrap_or_else(|e| e.into_inner()) = Some(table);
-        self.built.send_replace(true);
+        self.built.set();
         Ok(())
     }
 

@@ -69,6 +69,16 @@ impl AppState {
         }
     }
 
+    /// Returns once the rollup and the logins are in memory (at once when the rollup is off): background
+    /// work that reads the insights waits for it, or it would read every message and session of months
+    /// raw while the build reads them all too.
+    pub(crate) async fn in_memory(&self) {
+        if self.settings.rollup {
+            self.rollup.built().await;
+            self.logins.loaded().await;
+        }
+    }
+
     /// Runs one rollup refresh now (besides the background ones); returns the UTC days rebuilt.
     pub async fn refresh_rollup_now(&self) -> Result<usize, StoreError> {
         self.rollup.refresh(&self.store, &self.metrics).await

@@ -64,8 +64,10 @@ impl Workspace {
         })
     }
 
-    /// The background task: a round, then every `RCA_ROLLUP_REFRESH_SECS` another.
+    /// The background task: once the rollup and the logins are in memory, a round, then every
+    /// `RCA_ROLLUP_REFRESH_SECS` another.
     pub(crate) async fn run(mut self, state: &AppState) {
+        state.in_memory().await;
         loop {
             self.round(state).await;
             tokio::time::sleep(self.refresh).await;
