@@ -206,6 +206,9 @@ pub(crate) fn indexes() -> Vec<(&'static str, IndexModel)> {
         (coll::ROOMS, livechat(doc! {"servedBy": 1, "ts": 1}, "servedBy_1_ts_1")),
         (coll::SESSIONS, plain(doc! {"type": 1, "year": 1, "month": 1, "day": 1})),
         (coll::SESSIONS, plain(doc! {"loginAt": -1})),
+        // Rocket.Chat's is a TTL index (45 days); here without expiry, so that the demo keeps its history of
+        // sessions and daily roll-ups.
+        (coll::SESSIONS, plain(doc! {"_computedAt": 1})),
     ]
 }
 
