@@ -120,7 +120,7 @@ impl Metrics {
         let rollup_keys = IntCounterVec::new(
             Opts::new(
                 "rollup_index_keys_read_total",
-                "Index keys of {ts:1} the rollup's checks read, by check: recent (the recent UTC days, every refresh), verify (the rotation over older days)",
+                "Index keys of {ts:1} the rollup's checks read, by check: recent (the recent UTC hours, every refresh), verify (the rotation over older hours)",
             ),
             &["check"],
         )
