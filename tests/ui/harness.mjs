@@ -49,9 +49,11 @@ export function freePort() {
   });
 }
 
-/** Builds the service and the demo-data generator unless both are there. */
+/**
+ * Builds the service and the demo-data generator (a second or two when they are up to date): the page is
+ * embedded in the binary, so a binary built before a change to ui/ would test the old page.
+ */
 export function ensureBinaries() {
-  if (existsSync(BIN) && existsSync(SEED_BIN)) return;
   const built = spawnSync('cargo', ['build', '--quiet', '--workspace', '--bin', 'rc-analytics', '--bin', 'rc-analytics-seed'], {
     cwd: REPO, stdio: 'inherit',
   });
