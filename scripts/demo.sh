@@ -121,6 +121,20 @@ done
 curl -sf "$base/ready" >/dev/null || { echo "demo: rc-analytics is not ready after 30 s" >&2; exit 1; }
 echo "demo: rc-analytics is ready on $base (log: $dir/service.log)" >&2
 
+# Until the rollup is built and the logins are read, the message reports and the insights are computed raw
+# (seconds each on the stand-in database, for a debug build); wait for them, as an admin would before opening
+# the page.
+if [ "${RCA_ROLLUP:-on}" != off ]; then
+  echo "demo: reading the messages and logins into memory (the rollup; its progress: $dir/service.log)" >&2
+  started=$(date +%s)
+  for _ in $(seq 1 600); do
+    grep -q 'logins: .* read' "$dir/service.log" && break
+    kill -0 "$service_pid" 2>/dev/null || { echo "demo: rc-analytics exited:" >&2; tail "$dir/service.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  echo "demo: in memory after $(($(date +%s) - started)) s" >&2
+fi
+
 curl_line() {
   printf "curl -s -H 'X-User-Id: %s' -H 'X-Auth-Token: %s' '%s%s'" "$admin_id" "$admin_token" "$base" "$1"
 }
