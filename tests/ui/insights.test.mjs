@@ -205,11 +205,18 @@ describe('insights views', () => {
     assert.equal(await page.evaluate(() => window.location.hash), '');
     assert.equal(await page.getAttribute('[data-tab=channels]', 'aria-selected'), 'true');
     assert.equal(await text(page, '[data-card=channels] [data-pager]'), `26–${Math.min(50, list.total)} of ${list.total}`);
-    await page.click(`[data-card=channels] a[data-room="${room._id}"]`);
+    // Scrolled down the list (a DOM click: Playwright's own would scroll to the link first), Back returns
+    // to the same place.
+    await page.setViewportSize({ width: 1280, height: 500 });
+    const scrolled = await page.evaluate(() => { window.scrollTo(0, document.documentElement.scrollHeight); return window.scrollY; });
+    assert.ok(scrolled > 0, 'the list is taller than the window');
+    await page.$eval(`[data-card=channels] a[data-room="${room._id}"]`, (a) => a.click());
     await settled(page);
+    assert.equal(await page.evaluate(() => window.scrollY), 0, 'a room\'s history opens at its top');
     await page.goBack();
     await settled(page);
     assert.equal(await text(page, '[data-card=channels] [data-pager]'), `26–${Math.min(50, list.total)} of ${list.total}`);
+    assert.equal(await page.evaluate(() => window.scrollY), scrolled);
     await page.goForward();
     await settled(page);
     assert.equal(await text(page, '[data-room-title] .room-name'), room.name || room.usernames.join(' × '));
