@@ -158,7 +158,7 @@ fn selected_series_skips_functions_labels_ranges_and_groupings() {
 }
 
 /// The dashboard: Grafana 12's schema, its data source a variable that every panel and query uses, the five
-/// rows of the issue in order, each panel inside the 24-column grid with a unique id, and the same bytes in
+/// rows of docs/monitoring.md in order, each panel inside the 24-column grid with a unique id, and the same bytes in
 /// the rocketchat-compose drop-in.
 #[test]
 fn the_dashboard_is_current_grafana_json_with_a_datasource_variable() {
