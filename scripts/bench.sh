@@ -108,6 +108,13 @@ db() { .venv/bin/python scripts/bench_db.py "$@"; }
 ms() { printf '%.1f' "$1"; }
 ratio() { printf '%.3f' "$(echo "$1 / $2" | bc -l)"; }
 median() { sort -n | sed -n "$(((rounds + 1) / 2))p"; }
+# Seconds the service took for the admin's request $1 (a path); the run stops on any status but 200.
+served() {
+  local t code
+  read -r t code < <(db get "$bind" "$1" "$uid" "$tok")
+  [ "$code" = 200 ] || { echo "bench: HTTP $code for $1" >&2; exit 1; }
+  echo "$t"
+}
 get() { curl -s -o "$dir/body" -w '%{time_total} %{http_code}\n' -H "X-User-Id: $uid" -H "X-Auth-Token: $tok" "$1"; }
 
 # Starts the service on BIND (logging to LOG, with extra environment ENV...) and waits until its rollup is
@@ -156,9 +163,7 @@ for window in 7 30 365; do
     for _ in $(seq 1 "$rounds"); do
       read -r t _ < <(db count "$mongo_url" "$(cat "$dir/pipeline.json")"); counts+=("$t")
       read -r t _ < <(db run "$mongo_url" "$(cat "$dir/pipeline.json")"); directs+=("$t")
-      read -r t code < <(db get "$bind" "$request" "$uid" "$tok")
-      [ "$code" = 200 ] || { echo "bench: HTTP $code for $request" >&2; exit 1; }
-      services+=("$t")
+      services+=("$(served "$request")")
     done
     c=$(printf '%s\n' "${counts[@]}" | median)
     d=$(printf '%s\n' "${directs[@]}" | median)
@@ -243,9 +248,7 @@ print(json.dumps({"collection": "rocketchat_message", "pipeline": [{"$match": {"
     counts=() services=()
     for _ in $(seq 1 "$rounds"); do
       read -r t _ < <(db count "$mongo_url" "$range"); counts+=("$t")
-      read -r t code < <(db get "$bind" "$insights/$request" "$uid" "$tok")
-      [ "$code" = 200 ] || { echo "bench: HTTP $code for $insights/$request" >&2; exit 1; }
-      services+=("$t")
+      services+=("$(served "$insights/$request")")
     done
     c=$(printf '%s\n' "${counts[@]}" | median)
     s=$(printf '%s\n' "${services[@]}" | median)
@@ -357,8 +360,7 @@ for size in $upkeep_sizes; do
   request="/api/v1/engagement-dashboard/messages/origin?start=${start}T00:00:00.000Z&end=${today}T23:59:59.999Z"
   "$bin" pipeline "$request" >"$dir/pipeline.json"
   read -r f[$size,count] _ < <(db count "$url" "$(cat "$dir/pipeline.json")")
-  read -r f[$size,origin] code < <(db get "$bind" "$request" "$uid" "$tok")
-  [ "$code" = 200 ] || { echo "bench: HTTP $code for $request" >&2; exit 1; }
+  f[$size,origin]=$(served "$request")
   # Idle: no request for $idle seconds (a few refreshes), then the same with the service stopped.
   sleep 5
   db_a=$(cpu "$db_pid") svc_a=$(cpu "$service_pid")

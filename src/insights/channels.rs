@@ -14,7 +14,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::activity::messages;
-use super::{by_text, one_of, period, Figure, Head, Insights, Listing, Span, COUNT, END, OFFSET, ORDER, Q, START};
+use super::{
+    by_text, one_of, period, Figure, Figures, Head, Insights, Listing, Span, COUNT, END, OFFSET, ORDER, Q, START,
+};
 use crate::auth::{AuthUser, Shown};
 use crate::error::ApiError;
 use crate::params::iso::format_canonical;
@@ -322,7 +324,7 @@ pub(crate) fn table(
     counts: &HashMap<String, [i64; 2]>,
 ) -> ChannelsBody {
     let (start, end) = span.range();
-    let mut s = [(0i64, 0i64); 6];
+    let mut s = Figures::<6>::default();
     let mut rows: Vec<ChannelRow> = rooms
         .into_iter()
         .map(|room| {
@@ -336,36 +338,26 @@ pub(crate) fn table(
                 previous_messages,
                 room,
             };
-            for (i, (now, before)) in [
-                (i64::from(created_before(end)), i64::from(created_before(start))),
-                (i64::from(messages > 0), i64::from(previous_messages > 0)),
-                (messages, previous_messages),
-                (i64::from(is_idle(&row, idle)), 0),
-                (i64::from(row.room.last_message.is_none()), 0),
-                (i64::from(row.room.users_count <= 1), 0),
-            ]
-            .into_iter()
-            .enumerate()
-            {
-                s[i].0 += now;
-                s[i].1 += before;
-            }
+            s.add(0, created_before(end), created_before(start));
+            s.add(1, messages > 0, previous_messages > 0);
+            s.sum(2, messages, previous_messages);
+            s.add(3, is_idle(&row, idle), false);
+            s.add(4, row.room.last_message.is_none(), false);
+            s.add(5, row.room.users_count <= 1, false);
             row
         })
         .collect();
     rows.sort_by(tie);
-    let f = |i: usize| Figure::compared(s[i].0, s[i].1);
-    let st = |i: usize| Figure::state(s[i].0);
     ChannelsBody {
         head: span.head(),
         idle_days: idle,
         summary: ChannelsSummary {
-            channels: f(0),
-            active: f(1),
-            messages: f(2),
-            idle: st(3),
-            never_used: st(4),
-            empty: st(5),
+            channels: s.compared(0),
+            active: s.compared(1),
+            messages: s.compared(2),
+            idle: s.state(3),
+            never_used: s.state(4),
+            empty: s.state(5),
         },
         total: rows.len(),
         offset: Some(0.0),

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::activity::{user_days, Days, UserDays};
 use super::{
-    by_text, one_of, period, Figure, Head, InsightsPeople, Listing, Span, COUNT, END, OFFSET, ORDER, Q, START,
+    by_text, one_of, period, Figure, Figures, Head, InsightsPeople, Listing, Span, COUNT, END, OFFSET, ORDER, Q, START,
 };
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -286,7 +286,7 @@ pub(crate) fn table(
     let (current_days, previous_days) = ((first, end), (day(previous.first), first));
     let (start_ms, end_ms) = span.range();
     let mut rows: Vec<MemberRow> = Vec::with_capacity(accounts.len());
-    let mut s = Counts::default();
+    let mut s = Figures::<8>::default();
     for account in accounts {
         let a = activity.get(&account.id);
         let of = |f: &dyn Fn(&UserDays) -> i64| a.map_or(0, f);
@@ -322,39 +322,22 @@ pub(crate) fn table(
         rows.push(row);
     }
     rows.sort_by(tie);
-    let f = |i: usize| Figure::compared(s.0[i].0, s.0[i].1);
-    let st = |i: usize| Figure::state(s.0[i].0);
     MembersBody {
         head: span.head(),
         summary: MembersSummary {
-            members: f(0),
-            active: f(1),
-            messages: f(2),
-            inactive30: f(3),
-            inactive90: f(4),
-            never_logged_in: st(5),
-            never_posted: st(6),
-            deactivated: st(7),
+            members: s.compared(0),
+            active: s.compared(1),
+            messages: s.compared(2),
+            inactive30: s.compared(3),
+            inactive90: s.compared(4),
+            never_logged_in: s.state(5),
+            never_posted: s.state(6),
+            deactivated: s.state(7),
         },
         total: rows.len(),
         offset: Some(0.0),
         count: rows.len(),
         members: rows,
-    }
-}
-
-/// The summary's running counts: `(value, previous)` per figure.
-#[derive(Default)]
-struct Counts([(i64, i64); 8]);
-
-impl Counts {
-    fn add(&mut self, i: usize, now: bool, before: bool) {
-        self.sum(i, i64::from(now), i64::from(before));
-    }
-
-    fn sum(&mut self, i: usize, now: i64, before: i64) {
-        self.0[i].0 += now;
-        self.0[i].1 += before;
     }
 }
 

@@ -209,6 +209,38 @@ impl Figure {
     }
 }
 
+/// A table's summary while its rows are built: per figure, how many rows count (or their sum) in the period
+/// and in the previous one.
+pub(crate) struct Figures<const N: usize>([(i64, i64); N]);
+
+impl<const N: usize> Default for Figures<N> {
+    fn default() -> Self {
+        Self([(0, 0); N])
+    }
+}
+
+impl<const N: usize> Figures<N> {
+    /// Counts a row in figure `i`: whether it counts now, and in the previous period.
+    pub(crate) fn add(&mut self, i: usize, now: bool, before: bool) {
+        self.sum(i, i64::from(now), i64::from(before));
+    }
+
+    pub(crate) fn sum(&mut self, i: usize, now: i64, before: i64) {
+        self.0[i].0 += now;
+        self.0[i].1 += before;
+    }
+
+    /// Figure `i` with its value for the previous period.
+    pub(crate) fn compared(&self, i: usize) -> Figure {
+        Figure::compared(self.0[i].0, self.0[i].1)
+    }
+
+    /// Figure `i` as a state of now (no previous value).
+    pub(crate) fn state(&self, i: usize) -> Figure {
+        Figure::state(self.0[i].0)
+    }
+}
+
 /// The checked `start`/`end`/`tz` of a period route, and the query for its other parameters (`optional`
 /// must be strings, as Meteor's `Match.Maybe(String)`).
 pub(crate) fn period(raw_query: &str, default_zone: ReportZone, optional: &[&str]) -> Result<(Query, Span), ApiError> {
